@@ -1,0 +1,1 @@
+export { DESIGN_CATALOGUE, type DesignInfo } from './catalogue'

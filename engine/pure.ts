@@ -1,0 +1,9 @@
+// The part of the engine's surface that is pure data and functions (no Node APIs): safe for
+// the renderer bundle and for experiments/. Runtime entry points are in ./index.
+export * from './types'
+export { ConfigError } from './errors'
+export { DESIGN_CATALOGUE, type DesignInfo } from './designs/catalogue'
+export { WORKLOAD_CATALOGUE, workloadFootprintBytes, type WorkloadInfo } from './workloads/catalogue'
+export type { ParamSpec } from './catalogueTypes'
+export { resolveEngineConfig, checkEngineConfig, fmtBytes, MAX_CPUS, MAX_DEVICE_BYTES, type ConfigProblem, type EngineConfigInput } from './config'
+export { DEVICE_MODELS, COST } from './sim/cost'

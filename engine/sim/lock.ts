@@ -1,0 +1,73 @@
+// A simulated spinlock. Because simulated CPUs run out of order within a small window,
+// a lock keeps the intervals it is held (sorted, pruned below the scheduler's low-water
+// time) and grants each acquisition the first gap at or after the caller's clock: waiting
+// time is then true contention, not an artefact of the order CPUs were stepped in.
+
+import { COST, type LockDomain } from './cost'
+import type { SimClock, Cpu } from './scheduler'
+import type { Counters } from '../types'
+
+export class SimLock {
+  private starts: number[] = []
+  private ends: number[] = []
+
+  constructor(
+    readonly domain: LockDomain,
+    private readonly clock: SimClock,
+    private readonly counters: Counters
+  ) {}
+
+  /** Acquire, hold for `holdNs` of work, release; charges wait + hold to the CPU. Returns the wait. */
+  hold(cpu: Cpu, holdNs: number): number {
+    const hold = holdNs + COST.lockBase
+    const starts = this.starts
+    const ends = this.ends
+    // Prune intervals that ended before any CPU can still ask for the lock.
+    let drop = 0
+    const low = this.clock.low
+    while (drop < ends.length && ends[drop] <= low) drop++
+    if (drop) {
+      starts.splice(0, drop)
+      ends.splice(0, drop)
+    }
+    let t = cpu.now
+    let i = 0
+    for (; i < starts.length; i++) {
+      if (ends[i] <= t) continue
+      if (starts[i] >= t + hold) break
+      t = ends[i]
+    }
+    starts.splice(i, 0, t)
+    ends.splice(i, 0, t + hold)
+    const wait = t - cpu.now
+    const c = this.counters
+    c.lockAcquisitions[this.domain]++
+    if (wait > 0) {
+      c.lockContended[this.domain]++
+      c.lockWaitNs[this.domain] += wait
+    }
+    cpu.now = t + hold
+    cpu.sysNs += wait + hold
+    return wait
+  }
+}
+
+/** Locks created on first use, one per index (per cluster, per address space). */
+export class LockArray {
+  private readonly locks = new Map<number, SimLock>()
+
+  constructor(
+    private readonly domain: LockDomain,
+    private readonly clock: SimClock,
+    private readonly counters: Counters
+  ) {}
+
+  get(index: number): SimLock {
+    let l = this.locks.get(index)
+    if (!l) {
+      l = new SimLock(this.domain, this.clock, this.counters)
+      this.locks.set(index, l)
+    }
+    return l
+  }
+}

@@ -1,0 +1,162 @@
+// Discrete-event scheduler: N simulated CPUs, each with its own clock and run queue, plus
+// timed events (I/O completions, wakeups). The CPU with the earliest clock always runs
+// next, until it passes the next event or another CPU's clock, so effects happen in
+// simulated-time order and one seed always yields the same interleaving.
+
+import { EventHeap, type TimedEvent } from './heap'
+import { COST } from './cost'
+
+/**
+ * A task's program: a generator that yields CHECKPOINT after each unit of work (so the
+ * scheduler may switch CPUs) or an absolute simulated time to block until (I/O wait).
+ */
+export type Program = Generator<number, void, void>
+export const CHECKPOINT = -1
+
+export interface SimClock {
+  /** No CPU or event can act before this time any more (used to prune lock history). */
+  low: number
+}
+
+export class Cpu {
+  now = 0 /** simulated clock, ns */
+  sysNs = 0 /** time charged to kernel work */
+  current: SimTaskBase | null = null /** task running on this CPU */
+  readonly runQueue: SimTaskBase[] = [] /** runnable tasks waiting for this CPU */
+  constructor(readonly id: number) {}
+
+  /** Charge kernel work. */
+  charge(ns: number): void {
+    this.now += ns
+    this.sysNs += ns
+  }
+}
+
+export interface SimTaskBase {
+  readonly id: number
+  cpu: number
+  program: Program | null
+  done: boolean
+}
+
+interface SchedEvent extends TimedEvent {
+  task?: SimTaskBase
+  fn?: () => void
+}
+
+/** Time a task may run before yielding its CPU to another runnable task. */
+const QUANTUM_NS = 1_000_000
+
+export class Scheduler {
+  readonly cpus: Cpu[]
+  readonly clock: SimClock = { low: 0 }
+  private readonly events = new EventHeap<SchedEvent>()
+  private liveTasks = 0
+  onTaskExit: ((task: SimTaskBase) => void) | null = null
+
+  constructor(ncpus: number) {
+    this.cpus = Array.from({ length: ncpus }, (_, i) => new Cpu(i))
+  }
+
+  get now(): number {
+    return this.clock.low
+  }
+
+  /** Latest clock of any CPU: the simulated duration of the run so far. */
+  maxClock(): number {
+    let m = this.clock.low
+    for (const c of this.cpus) if (c.now > m) m = c.now
+    return m
+  }
+
+  addTask(task: SimTaskBase, at?: number): void {
+    const cpu = this.cpus[task.cpu]
+    this.liveTasks++
+    if (at !== undefined && at > cpu.now) {
+      this.events.push({ time: at, task })
+    } else {
+      if (!cpu.current && cpu.runQueue.length === 0 && at !== undefined) cpu.now = Math.max(cpu.now, at)
+      cpu.runQueue.push(task)
+    }
+  }
+
+  /** Run `fn` at simulated time `time` (I/O completion, timers). */
+  at(time: number, fn: () => void): void {
+    this.events.push({ time, fn })
+  }
+
+  get tasksAlive(): number {
+    return this.liveTasks
+  }
+
+  /**
+   * Run until every task has finished, or `stop()` returns true (checked between steps).
+   * Returns false when stopped early.
+   */
+  run(stop: () => boolean): boolean {
+    const cpus = this.cpus
+    const events = this.events
+    let steps = 0
+    for (;;) {
+      if ((++steps & 255) === 0 && stop()) return false
+      let best: Cpu | null = null
+      let second = Infinity
+      for (let i = 0; i < cpus.length; i++) {
+        const c = cpus[i]
+        if (!c.current && c.runQueue.length === 0) continue
+        if (!best || c.now < best.now) {
+          if (best) second = Math.min(second, best.now)
+          best = c
+        } else if (c.now < second) second = c.now
+      }
+      const evT = events.peekTime()
+      if (!best && evT === Infinity) return true
+      if (!best || evT <= best.now) {
+        const ev = events.pop()!
+        if (ev.time > this.clock.low) this.clock.low = ev.time
+        if (ev.task) {
+          const cpu = cpus[ev.task.cpu]
+          if (!cpu.current && cpu.runQueue.length === 0 && cpu.now < ev.time) cpu.now = ev.time
+          cpu.runQueue.push(ev.task)
+        } else ev.fn!()
+        continue
+      }
+      if (best.now > this.clock.low) this.clock.low = best.now
+      const horizon = Math.min(evT, second)
+      let task = best.current
+      if (!task) {
+        task = best.runQueue.shift()!
+        best.current = task
+        best.charge(COST.contextSwitch)
+      }
+      const sliceEnd = best.now + QUANTUM_NS
+      const program = task.program!
+      for (;;) {
+        const r = program.next()
+        if (r.done) {
+          task.done = true
+          task.program = null
+          best.current = null
+          this.liveTasks--
+          this.onTaskExit?.(task)
+          break
+        }
+        const v = r.value
+        if (v >= 0) {
+          if (v > best.now) {
+            best.current = null
+            events.push({ time: v, task })
+            break
+          }
+          continue
+        }
+        if (best.now > horizon) break
+        if (best.now >= sliceEnd && best.runQueue.length) {
+          best.runQueue.push(task)
+          best.current = null
+          break
+        }
+      }
+    }
+  }
+}

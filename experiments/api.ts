@@ -1,0 +1,204 @@
+// The lab API contract: the one interface every front end (Electron preload, web bridge,
+// CLI) uses to talk to the lab service. Types only; payloads are plain JSON-safe data.
+
+import type { DesignName, DesignOptions, DeviceConfig, RunSummary, Sample, WorkloadName, DesignInfo, WorkloadInfo } from '../engine/pure'
+
+/** One design variant of an experiment: a design with its options (e.g. swap-table phase 2). */
+export interface DesignVariant {
+  design: DesignName
+  options: DesignOptions
+  /** Shown in tables and legends; defaults to design + options, e.g. "swap-table P2". */
+  label?: string
+}
+
+/** One swept parameter: a dotted path into ExperimentConfig and the values it takes. */
+export interface SweepAxis {
+  /** e.g. "workload.params.tasks", "cpus", "memoryLimitBytes", "devices.0.preset". */
+  path: string
+  values: (number | string | boolean)[]
+}
+
+export interface ExperimentConfig {
+  name: string
+  designs: DesignVariant[]
+  workload: { name: WorkloadName; params: Record<string, number | string | boolean> }
+  devices: DeviceConfig[]
+  storage: 'file' | 'metadata-only'
+  memoryLimitBytes: number
+  cpus: number
+  seed: number
+  /** Each trial runs with seed + trial index. */
+  trials: number
+  thpOrders: number[]
+  pageCluster: number
+  sampleIntervalNs: number
+  tickNs: number
+  fsyncPerBatch: boolean
+  checkInvariants: boolean
+  /** grid: every combination of the axes; list: the i-th values of every axis together. */
+  sweep: { mode: 'grid' | 'list'; axes: SweepAxis[] } | null
+}
+
+export interface FieldError {
+  /** Dotted path of the field, e.g. "workload.params.tasks". */
+  field: string
+  message: string
+}
+
+export type ValidationResult = { ok: true; config: ExperimentConfig } | { ok: false; errors: FieldError[] }
+
+export interface RunPreview {
+  runs: number
+  /** Rough wall-clock estimate for the whole experiment. */
+  estimatedSeconds: number
+  maxRuns: number
+}
+
+export type RunStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled' | 'interrupted'
+
+/** One run as stored: a design variant x sweep point x trial. */
+export interface RunRecord {
+  id: number
+  experimentId: number
+  experimentName: string
+  design: DesignName
+  variantLabel: string
+  workload: WorkloadName
+  /** The sweep point of this run: path -> value. */
+  point: Record<string, number | string | boolean>
+  trial: number
+  seed: number
+  status: RunStatus
+  storage: 'file' | 'metadata-only'
+  createdAt: string
+  startedAt: string | null
+  finishedAt: string | null
+  wallTimeMs: number | null
+  error: string | null
+  engineVersion: string
+  appVersion: string
+  platform: string
+  note: string
+  tags: string[]
+  /** A few headline metrics for tables (null until done). */
+  headline: Record<string, number> | null
+}
+
+export interface RunDetail extends RunRecord {
+  /** The engine config this run was executed with. */
+  config: unknown
+  summary: RunSummary | null
+}
+
+export interface SampleSeries {
+  runId: number
+  /** Possibly decimated to at most maxPoints. */
+  samples: Sample[]
+  totalSamples: number
+}
+
+export interface MetricStats {
+  n: number
+  mean: number
+  stddev: number
+  median: number
+  min: number
+  max: number
+  ci95Low: number
+  ci95High: number
+}
+
+/** Runs grouped by variant + sweep point, with trial statistics per metric. */
+export interface CompareGroup {
+  key: string
+  variantLabel: string
+  point: Record<string, number | string | boolean>
+  runIds: number[]
+  metrics: Record<string, MetricStats>
+}
+
+export interface CompareData {
+  groups: CompareGroup[]
+  baselineKey: string | null
+  /** metric -> group key -> relative difference to the baseline group's mean (0.1 = +10 %). */
+  deltas: Record<string, Record<string, number>>
+  /** Config fields per run, for the "differences only" table. */
+  configs: Record<number, Record<string, string | number | boolean>>
+}
+
+export interface Preset {
+  id: string
+  title: string
+  /** One line: what the preset shows. */
+  shows: string
+  config: ExperimentConfig
+}
+
+export interface Catalogue {
+  designs: DesignInfo[]
+  workloads: WorkloadInfo[]
+  devicePresets: string[]
+  appVersion: string
+  engineVersion: string
+  maxRuns: number
+}
+
+export interface ProgressInfo {
+  runId: number
+  /** 0..1 of the current run. */
+  fraction: number
+  simTimeNs: number
+  runsDone: number
+  runsTotal: number
+  etaSeconds: number | null
+}
+
+/** The one event shape pushed to front ends. */
+export type LabEvent =
+  | { type: 'run-queued'; run: RunRecord }
+  | { type: 'run-started'; run: RunRecord }
+  | { type: 'progress'; progress: ProgressInfo }
+  | { type: 'samples'; runId: number; samples: Sample[] }
+  | { type: 'run-finished'; run: RunRecord }
+  | { type: 'queue-empty' }
+
+export interface ExportFiles {
+  /** hyperfine-style summary: one row per run. */
+  summaryCsv: string
+  /** Long format: run_id, t_sim_ns, t_wall_ms, ops, metric, value. */
+  samplesCsv: string
+}
+
+export interface RunFilter {
+  experimentId?: number
+  status?: RunStatus
+  design?: DesignName
+  workload?: WorkloadName
+}
+
+/** Implemented by the lab service in main; reached through IPC, HTTP or directly (CLI). */
+export interface LabApi {
+  catalogue(): Promise<Catalogue>
+  presets(): Promise<Preset[]>
+  validate(config: unknown): Promise<ValidationResult>
+  preview(config: unknown): Promise<RunPreview>
+  /** Validates, records the runs as queued and starts them; returns at once. */
+  start(config: unknown): Promise<{ experimentId: number; runIds: number[] }>
+  /** Re-runs a recorded run with the same config and seed, as a new experiment. */
+  rerun(runId: number): Promise<{ experimentId: number; runIds: number[] }>
+  /** Cancels one queued or running run, or all of them with 'all'. */
+  cancel(target: number | 'all'): Promise<void>
+  listRuns(filter?: RunFilter): Promise<RunRecord[]>
+  getRun(runId: number): Promise<RunDetail>
+  getSamples(runId: number, maxPoints?: number): Promise<SampleSeries>
+  compare(runIds: number[], baselineRunId?: number): Promise<CompareData>
+  deleteRuns(runIds: number[]): Promise<number>
+  setNote(runId: number, note: string): Promise<void>
+  setTags(runId: number, tags: string[]): Promise<void>
+  /** CSV of the given runs; in Electron main shows a save dialog, in the browser a download. */
+  exportCsv(runIds: number[]): Promise<ExportFiles>
+  exportJson(runIds: number[]): Promise<string>
+  importJson(json: string): Promise<{ runIds: number[] }>
+  /** Subscribes to lab events; returns the unsubscribe function. */
+  subscribe(listener: (event: LabEvent) => void): () => void
+}

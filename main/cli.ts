@@ -1,0 +1,2 @@
+// Headless command line (being written).
+console.log('swaplab: not implemented yet')

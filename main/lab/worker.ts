@@ -1,0 +1,2 @@
+// Engine worker entry (being written).
+export {}

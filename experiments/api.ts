@@ -37,6 +37,8 @@ export interface ExperimentConfig {
   checkInvariants: boolean
   /** grid: every combination of the axes; list: the i-th values of every axis together. */
   sweep: { mode: 'grid' | 'list'; axes: SweepAxis[] } | null
+  /** Folder for device files. Only trusted front ends (the CLI) may set it; the lab picks it otherwise. */
+  deviceDir?: string
 }
 
 export interface FieldError {

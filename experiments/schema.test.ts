@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest'
+import { validateExperiment } from './schema'
+import type { FieldError } from './api'
+
+const MiB = 2 ** 20
+const base = {
+  designs: [{ design: 'swap-table', options: { phase: 4 } }],
+  workload: { name: 'usemem', params: { tasks: 2, sizeBytes: 8 * MiB, passes: 1 } },
+  memoryLimitBytes: 8 * MiB,
+  devices: [{ sizeBytes: 64 * MiB }]
+}
+
+function errors(input: unknown): FieldError[] {
+  const r = validateExperiment(input)
+  if (r.ok) throw new Error('expected the config to be refused')
+  return r.errors
+}
+
+describe('experiment schema', () => {
+  it('fills defaults from the engine catalogues and parses size strings', () => {
+    const r = validateExperiment({ ...base, memoryLimitBytes: '8MiB', devices: [{ sizeBytes: '64 MiB' }] })
+    expect(r.ok).toBe(true)
+    if (!r.ok) return
+    expect(r.config.designs[0].options).toEqual({ phase: 4, discontiguousSwapout: false, mthpSwapin: false })
+    expect(r.config.workload.params).toMatchObject({ tasks: 2, sizeBytes: 8 * MiB, random: false, writeRatio: 1 })
+    expect(r.config.devices[0]).toEqual({ sizeBytes: 64 * MiB, preset: 'nvme', priority: 0, discard: false })
+    expect(r.config.memoryLimitBytes).toBe(8 * MiB)
+    expect(r.config).toMatchObject({ trials: 1, seed: 1, cpus: 2, storage: 'file', sweep: null })
+  })
+
+  it('names the field and the allowed values for an unknown design', () => {
+    expect(errors({ ...base, designs: [{ design: 'zswap-only' }] })).toEqual([
+      { field: 'designs.0.design', message: 'unknown design "zswap-only"; expected one of legacy, mthp-6.10, cluster, swap-table, vswap' }
+    ])
+  })
+
+  it('refuses swap-table phase 7 with the allowed phases', () => {
+    expect(errors({ ...base, designs: [{ design: 'swap-table', options: { phase: 7 } }] })).toEqual([{ field: 'designs.0.options.phase', message: 'must be one of 1, 2, 3, 4; got 7' }])
+  })
+
+  it('refuses a memory limit the workload never exceeds', () => {
+    const [e, ...rest] = errors({ ...base, memoryLimitBytes: 1024 * MiB })
+    expect(rest).toEqual([])
+    expect(e.field).toBe('memoryLimitBytes')
+    expect(e.message).toMatch(/smaller than what the workload touches \(16 MiB\).*got 1 GiB/)
+  })
+
+  it('does not apply the memory-limit check to thp-swap-allocator-test, which pages out explicitly', () => {
+    const r = validateExperiment({ ...base, workload: { name: 'thp-swap-allocator-test', params: { regionBytes: 4 * MiB, iterations: 2, dropBytes: MiB } }, memoryLimitBytes: 512 * MiB })
+    expect(r.ok).toBe(true)
+  })
+
+  it('refuses a device smaller than one cluster, naming the range', () => {
+    const e = errors({ ...base, devices: [{ sizeBytes: 1 * MiB }] })
+    expect(e[0]).toEqual({ field: 'devices.0.sizeBytes', message: 'must be a whole number from 4 MiB to 16 TiB; got 1048576 (1 MiB)' })
+  })
+
+  it('refuses negative sizes', () => {
+    expect(errors({ ...base, workload: { name: 'usemem', params: { sizeBytes: -4096 } } })[0]).toEqual({
+      field: 'workload.params.sizeBytes',
+      message: 'must be a whole number from 64 KiB to 64 GiB; got -4096'
+    })
+    expect(errors({ ...base, memoryLimitBytes: -1 })[0].field).toBe('memoryLimitBytes')
+    expect(errors({ ...base, devices: [{ sizeBytes: '-64MiB' }] })[0].field).toBe('devices.0.sizeBytes')
+  })
+
+  it('names unknown fields and parameters', () => {
+    const e = errors({ ...base, colour: 'red', workload: { name: 'usemem', params: { tasks: 2, threads: 4 } } })
+    expect(e).toContainEqual({ field: 'colour', message: 'unknown field' })
+    expect(e).toContainEqual({ field: 'workload.params.threads', message: 'not a parameter of workload usemem' })
+  })
+
+  it('refuses a missing workload and a non-number with the field named', () => {
+    expect(errors({ designs: base.designs })).toContainEqual({ field: 'workload', message: expect.stringMatching(/^a workload is required; expected one of usemem/) })
+    expect(errors({ ...base, cpus: 'two' })).toEqual([{ field: 'cpus', message: 'must be a whole number from 1 to 256; got "two"' }])
+  })
+
+  it('refuses two identical design variants', () => {
+    expect(errors({ ...base, designs: [{ design: 'legacy' }, { design: 'legacy' }] })).toEqual([
+      { field: 'designs.1', message: 'same as designs.0 (legacy); change an option or give it a label' }
+    ])
+  })
+
+  it('checks every sweep value against the swept field and says which point fails', () => {
+    const e = errors({ ...base, sweep: { axes: [{ path: 'workload.params.tasks', values: [1, 2, 0] }] } })
+    expect(e).toEqual([{ field: 'sweep.axes.0.values.2', message: 'workload.params.tasks must be a whole number from 1 to 256; got 0' }])
+    const e2 = errors({ ...base, sweep: { axes: [{ path: 'memoryLimitBytes', values: ['4MiB', '32MiB'] }] } })
+    expect(e2).toHaveLength(1)
+    expect(e2[0].field).toBe('memoryLimitBytes')
+    expect(e2[0].message).toMatch(/\(at memoryLimitBytes=33554432\)$/)
+  })
+
+  it('refuses paths that cannot be swept', () => {
+    expect(errors({ ...base, sweep: { axes: [{ path: 'name', values: [1] }] } })[0].field).toBe('sweep.axes.0.path')
+    expect(errors({ ...base, sweep: { axes: [{ path: 'workload.params.colour', values: [1] }] } })[0].message).toMatch(/not a parameter of workload usemem/)
+    expect(errors({ designs: [{ design: 'legacy' }, { design: 'swap-table' }], workload: base.workload, memoryLimitBytes: 8 * MiB, sweep: { axes: [{ path: 'options.phase', values: [1, 2] }] } })[0].message).toMatch(
+      /not an option of design legacy/
+    )
+  })
+
+  it('refuses list sweeps whose axes differ in length', () => {
+    const e = errors({ ...base, sweep: { mode: 'list', axes: [{ path: 'cpus', values: [1, 2] }, { path: 'workload.params.tasks', values: [1, 2, 4] }] } })
+    expect(e).toEqual([{ field: 'sweep.axes', message: 'in list mode every axis needs the same number of values; got 2, 3' }])
+  })
+
+  it('caps the number of runs and says how many the sweep would make', () => {
+    const values = Array.from({ length: 200 }, (_, i) => i + 1)
+    const e = errors({ ...base, trials: 10, sweep: { axes: [{ path: 'workload.params.passes', values }] } })
+    expect(e).toEqual([{ field: 'sweep', message: 'expands to 2000 runs (designs x sweep points x trials); at most 1000 are allowed' }])
+  })
+})

@@ -1,0 +1,207 @@
+// The one experiment config schema (zod), built from the engine catalogues and the field
+// ranges in ./fields, so a range is written down once. Cross-field rules come from the
+// engine's own checkEngineConfig, run on every planned run after the types are right.
+
+import { z } from 'zod'
+import { DESIGN_CATALOGUE, WORKLOAD_CATALOGUE, DESIGN_NAMES, WORKLOAD_NAMES, checkEngineConfig, fmtBytes, type ParamSpec } from '../engine/pure'
+import type { ExperimentConfig, FieldError, ValidationResult } from './api'
+import { TOP_FIELDS, DEVICE_FIELDS, MAX_DEVICES, MAX_DESIGNS, MAX_RUNS, MAX_SEED, sweepFieldSpec, type FieldSpec } from './fields'
+import { bytesOrAsIs } from './units'
+import { applyPoint, countRuns, sweepPoints, toEngineConfig, variantLabel } from './sweep'
+
+const show = (v: unknown): string => (typeof v === 'string' ? JSON.stringify(v) : String(v))
+
+/** A zod schema for one value of a field spec; messages state the allowed range and the value given. */
+export function valueSchema(spec: FieldSpec): z.ZodType {
+  switch (spec.kind) {
+    case 'int':
+    case 'number': {
+      const range = `${spec.kind === 'int' ? 'a whole number' : 'a number'}${rangeText(spec)}`
+      const got = (v: unknown): string => (spec.unit === 'bytes' && typeof v === 'number' && v >= 1024 ? `${v} (${fmtBytes(v)})` : show(v))
+      const error = (i: { input?: unknown }): string => `must be ${range}; got ${got(i.input)}`
+      let s = z.number({ error })
+      if (spec.kind === 'int') s = s.int({ error })
+      if (spec.min !== undefined) s = s.min(spec.min, { error })
+      if (spec.max !== undefined) s = s.max(spec.max, { error })
+      return spec.unit === 'bytes' ? z.preprocess(bytesOrAsIs, s) : s
+    }
+    case 'bool':
+      return z.boolean({ error: (i) => `must be true or false; got ${show(i.input)}` })
+    case 'enum': {
+      const values = spec.values ?? []
+      return z.union(
+        values.map((v) => z.literal(v)),
+        { error: (i) => `must be one of ${values.join(', ')}; got ${show(i.input)}` }
+      )
+    }
+    case 'string':
+      return z.string({ error: (i) => `must be text; got ${show(i.input)}` }).min(1, { error: 'must not be empty' })
+  }
+}
+
+function rangeText(spec: FieldSpec): string {
+  const f = (n: number): string => (spec.unit === 'bytes' && n >= 1024 ? fmtBytes(n) : String(n))
+  if (spec.min !== undefined && spec.max !== undefined) return ` from ${f(spec.min)} to ${f(spec.max)}`
+  if (spec.min !== undefined) return ` of at least ${f(spec.min)}`
+  if (spec.max !== undefined) return ` of at most ${f(spec.max)}`
+  return ''
+}
+
+function paramsSchema(specs: ParamSpec[], owner: string) {
+  const shape: Record<string, z.ZodType> = {}
+  for (const p of specs) shape[p.key] = valueSchema(p).default(p.default)
+  return z.strictObject(shape, { error: (i) => (i.code === 'unrecognized_keys' ? `not a parameter of ${owner}` : `must be an object; got ${show(i.input)}`) })
+}
+
+const nonEmpty = <T>(a: T[]): [T, ...T[]] => a as [T, ...T[]]
+const unknownOrMissing = (v: unknown, what: string): string => (v === undefined ? `a ${what} is required` : `unknown ${what} ${show(v)}`)
+
+const designVariant = z.discriminatedUnion(
+  'design',
+  nonEmpty(DESIGN_CATALOGUE.map((d) =>
+    z.strictObject({
+      design: z.literal(d.name),
+      options: paramsSchema(d.options, `design ${d.name}`).prefault({}),
+      label: z.string().min(1).max(80).optional()
+    })
+  )),
+  { error: (i) => `${unknownOrMissing((i.input as { design?: unknown })?.design, 'design')}; expected one of ${DESIGN_NAMES.join(', ')}` }
+)
+
+const workload = z.discriminatedUnion(
+  'name',
+  nonEmpty(WORKLOAD_CATALOGUE.map((w) => z.strictObject({ name: z.literal(w.name), params: paramsSchema(w.params, `workload ${w.name}`).prefault({}) }))),
+  { error: (i) => `${unknownOrMissing((i.input as { name?: unknown })?.name, 'workload')}; expected one of ${WORKLOAD_NAMES.join(', ')}` }
+)
+
+const device = z.strictObject({
+  sizeBytes: valueSchema(DEVICE_FIELDS.sizeBytes)
+    .default(1 * 2 ** 30)
+    .refine((n) => Number(n) % 4096 === 0, { error: 'must be a whole number of 4 KiB pages' }),
+  preset: valueSchema(DEVICE_FIELDS.preset).default('nvme'),
+  priority: valueSchema(DEVICE_FIELDS.priority).default(0),
+  discard: valueSchema(DEVICE_FIELDS.discard).default(false)
+})
+
+const sweepAxis = z.strictObject({
+  path: z.string().min(1, { error: 'must name a field, e.g. workload.params.tasks' }),
+  values: z.array(z.union([z.number(), z.string(), z.boolean()])).min(1, { error: 'needs at least one value' }).max(MAX_RUNS)
+})
+
+const top = (k: keyof typeof TOP_FIELDS) => valueSchema(TOP_FIELDS[k])
+
+const experimentShape = z.strictObject({
+  name: z.string().trim().min(1, { error: 'must not be empty' }).max(200).default('experiment'),
+  designs: z.array(designVariant, { error: 'must be a list of design variants' }).min(1, { error: 'needs at least one design' }).max(MAX_DESIGNS, { error: `at most ${MAX_DESIGNS} designs` }),
+  workload,
+  devices: z
+    .array(device)
+    .min(1, { error: 'at least one swap device is needed' })
+    .max(MAX_DEVICES, { error: `at most ${MAX_DEVICES} swap devices (MAX_SWAPFILES)` })
+    .prefault([{}]),
+  storage: top('storage').default('file'),
+  memoryLimitBytes: top('memoryLimitBytes').default(128 * 2 ** 20),
+  cpus: top('cpus').default(2),
+  seed: top('seed').default(1),
+  trials: top('trials').default(1),
+  thpOrders: z.array(z.number().int().min(0).max(9), { error: 'orders must be whole numbers from 0 to 9' }).default([0]),
+  pageCluster: top('pageCluster').default(3),
+  sampleIntervalNs: top('sampleIntervalNs').default(10_000_000),
+  tickNs: top('tickNs').default(4_000_000),
+  fsyncPerBatch: top('fsyncPerBatch').default(false),
+  checkInvariants: top('checkInvariants').default(false),
+  sweep: z
+    .strictObject({ mode: z.enum(['grid', 'list'], { error: 'must be "grid" or "list"' }).default('grid'), axes: z.array(sweepAxis).max(8, { error: 'at most 8 axes' }) })
+    .nullable()
+    .default(null),
+  deviceDir: z.string().min(1).optional()
+})
+
+/** Cross-field rules: sweep axes, the run cap, unique labels, then the engine's checks on every planned run. */
+function crossCheck(config: ExperimentConfig): FieldError[] {
+  const errors: FieldError[] = []
+  const issue = (path: (string | number)[], message: string): void => void errors.push({ field: path.join('.'), message })
+  const labels = new Map<string, number>()
+  config.designs.forEach((v, i) => {
+    const label = variantLabel(v)
+    const first = labels.get(label)
+    if (first !== undefined) issue(['designs', i], `same as designs.${first} (${label}); change an option or give it a label`)
+    else labels.set(label, i)
+  })
+  if (config.seed + config.trials - 1 > MAX_SEED) issue(['seed'], `seed + trials - 1 must be at most ${MAX_SEED}; got ${config.seed + config.trials - 1}`)
+  let sweepOk = true
+  config.sweep?.axes.forEach((axis, i) => {
+    const spec = sweepFieldSpec(config, axis.path)
+    if (typeof spec === 'string') {
+      sweepOk = false
+      return issue(['sweep', 'axes', i, 'path'], `${axis.path}: ${spec}`)
+    }
+    if (config.sweep!.axes.findIndex((a) => a.path === axis.path) !== i) {
+      sweepOk = false
+      issue(['sweep', 'axes', i, 'path'], `${axis.path} is swept twice`)
+    }
+    const values = valueSchema(spec)
+    axis.values.forEach((v, j) => {
+      const r = values.safeParse(v)
+      if (r.success) axis.values[j] = r.data as number | string | boolean
+      else {
+        sweepOk = false
+        issue(['sweep', 'axes', i, 'values', j], `${axis.path} ${r.error.issues[0].message}`)
+      }
+    })
+  })
+  if (config.sweep?.mode === 'list' && new Set(config.sweep.axes.map((a) => a.values.length)).size > 1) {
+    sweepOk = false
+    issue(['sweep', 'axes'], `in list mode every axis needs the same number of values; got ${config.sweep.axes.map((a) => a.values.length).join(', ')}`)
+  }
+  if (!sweepOk) return errors
+  const runs = countRuns(config)
+  if (runs > MAX_RUNS) {
+    issue(['sweep'], `expands to ${runs} runs (designs x sweep points x trials); at most ${MAX_RUNS} are allowed`)
+    return errors
+  }
+  const seen = new Set<string>()
+  for (const point of sweepPoints(config.sweep)) {
+    const atPoint = applyPoint(config, point)
+    const where = Object.keys(point).length ? ` (at ${Object.entries(point).map(([k, v]) => `${k}=${v}`).join(', ')})` : ''
+    atPoint.designs.forEach((variant, i) => {
+      for (const p of checkEngineConfig(toEngineConfig(atPoint, variant, config.seed))) {
+        const path = p.field === 'design' ? ['designs', i, 'design'] : p.field.startsWith('designOptions.') ? ['designs', i, 'options', ...p.field.split('.').slice(1)] : p.field.split('.')
+        const key = `${path.join('.')}|${p.message}|${where}`
+        if (seen.has(key)) continue
+        seen.add(key)
+        issue(path, `${p.message}${where}`)
+      }
+    })
+  }
+  return errors
+}
+
+/** The shape and ranges of an experiment config; validateExperiment adds the cross-field rules. */
+export const experimentSchema = experimentShape
+
+/** Turns zod issues into field errors with dotted paths ("devices.0.sizeBytes"). */
+export function toFieldErrors(error: z.ZodError): FieldError[] {
+  const out: FieldError[] = []
+  for (const i of error.issues) {
+    const field = i.path.map(String).join('.')
+    if (i.code === 'unrecognized_keys') {
+      for (const k of i.keys) out.push({ field: field ? `${field}.${k}` : k, message: i.message.startsWith('not a') ? i.message : 'unknown field' })
+    } else out.push({ field: field || '(config)', message: i.message })
+  }
+  return out
+}
+
+/** Types and ranges first; cross-field rules only on a config whose fields are each valid. */
+export function validateExperiment(input: unknown): ValidationResult {
+  const r = experimentSchema.safeParse(input)
+  if (!r.success) return { ok: false, errors: toFieldErrors(r.error) }
+  const config = r.data as ExperimentConfig
+  const errors = crossCheck(config)
+  return errors.length ? { ok: false, errors } : { ok: true, config }
+}
+
+/** "field: message" lines, the form the CLI prints and errors carry. */
+export function formatFieldErrors(errors: FieldError[]): string {
+  return errors.map((e) => `${e.field}: ${e.message}`).join('\n')
+}

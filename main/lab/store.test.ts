@@ -1,0 +1,244 @@
+import * as fs from 'node:fs'
+import * as path from 'node:path'
+import { createHash } from 'node:crypto'
+import { spawn } from 'node:child_process'
+import Database from 'better-sqlite3'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { RunStore, StoreError } from './store'
+import { APPLICATION_ID, LATEST_VERSION, MIGRATIONS } from './migrations'
+import { deadPid, fakeSummary, newRun, samples, tempDir } from './testing/fixtures'
+
+let dir: string
+let file: string
+beforeEach(() => {
+  dir = tempDir()
+  file = path.join(dir, 'runs.db')
+})
+afterEach(() => fs.rmSync(dir, { recursive: true, force: true }))
+
+const hash = (f: string): string => createHash('sha256').update(fs.readFileSync(f)).digest('hex')
+const sideFiles = (f: string): string[] => ['-wal', '-shm', '-journal'].filter((s) => fs.existsSync(f + s))
+
+function refusal(f: string): StoreError {
+  try {
+    RunStore.open(f).close()
+  } catch (e) {
+    if (e instanceof StoreError) return e
+    throw e
+  }
+  throw new Error('expected the store to refuse the file')
+}
+
+/** A database at an older schema version, made by the frozen migrations up to that version. */
+function databaseAtVersion(f: string, version: number): void {
+  const db = new Database(f)
+  for (let v = 0; v < version; v++) db.exec(MIGRATIONS[v])
+  db.pragma(`user_version = ${version}`)
+  if (version >= 1) {
+    db.prepare("INSERT INTO experiments (id, name, config, created_at) VALUES (1, 'old', '{}', '2025-01-01T00:00:00Z')").run()
+    db.prepare(
+      "INSERT INTO runs (id, experiment_id, design, variant_label, workload, point, trial, seed, storage, status, config, created_at, engine_version, app_version, platform) VALUES (1, 1, 'legacy', 'legacy', 'usemem', '{}', 0, 1, 'file', 'done', '{}', '2025-01-01T00:00:00Z', '0.0.1', '0.0.1', 'old')"
+    ).run()
+  }
+  db.close()
+}
+
+describe('run store: opening and migrations', () => {
+  it('creates a WAL database at the latest version in a folder that does not exist yet', () => {
+    const nested = path.join(dir, 'a', 'b', 'runs.db')
+    const store = RunStore.open(nested)
+    expect(store.schemaVersion).toBe(LATEST_VERSION)
+    store.close()
+    const db = new Database(nested, { readonly: true })
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal')
+    expect(db.pragma('application_id', { simple: true })).toBe(APPLICATION_ID)
+    db.close()
+  })
+
+  it('initialises an empty (0-byte) file', () => {
+    fs.writeFileSync(file, '')
+    const store = RunStore.open(file)
+    expect(store.schemaVersion).toBe(LATEST_VERSION)
+    store.close()
+  })
+
+  for (let v = 0; v < LATEST_VERSION; v++) {
+    it(`migrates a version ${v} database to ${LATEST_VERSION}, keeping its runs`, () => {
+      databaseAtVersion(file, v)
+      const store = RunStore.open(file)
+      expect(store.schemaVersion).toBe(LATEST_VERSION)
+      if (v >= 1) expect(store.listRuns().map((r) => [r.id, r.status, r.platform])).toEqual([[1, 'done', 'old']])
+      const e = store.createExperiment({ name: 'new', config: {} })
+      expect(store.createRuns(e, [newRun()])).toHaveLength(1)
+      store.close()
+    })
+  }
+
+  it('refuses a file that is not SQLite and leaves it unchanged', () => {
+    fs.writeFileSync(file, 'design,metric\nlegacy,1\n'.repeat(50))
+    const before = hash(file)
+    const e = refusal(file)
+    expect(e.problem).toBe('corrupt')
+    expect(e.message).toContain('not an SQLite database')
+    expect(e.message).toContain('left unchanged')
+    expect(hash(file)).toBe(before)
+    expect(sideFiles(file)).toEqual([])
+  })
+
+  it('refuses a store with a damaged page and leaves it unchanged', () => {
+    const store = RunStore.open(file)
+    const exp = store.createExperiment({ name: 'x', config: {} })
+    const [run] = store.createRuns(exp, [newRun()])
+    store.appendSamples(run, samples(5000))
+    store.close()
+    const pageSize = 4096
+    const bytes = fs.readFileSync(file)
+    // Scribble over interior pages (not page 1, whose header we check separately).
+    for (let p = 3; p < 8; p++) bytes.fill(0xa5, p * pageSize, p * pageSize + 200)
+    fs.writeFileSync(file, bytes)
+    const before = hash(file)
+    const e = refusal(file)
+    expect(e.problem).toBe('corrupt')
+    expect(e.message).toMatch(/damaged/)
+    expect(hash(file)).toBe(before)
+  })
+
+  it('refuses a truncated file', () => {
+    fs.writeFileSync(file, Buffer.from('SQLite format 3\0'))
+    expect(refusal(file).problem).toBe('corrupt')
+  })
+
+  it('refuses a store from a newer version without touching it', () => {
+    RunStore.open(file).close()
+    const db = new Database(file)
+    db.pragma(`user_version = ${LATEST_VERSION + 1}`)
+    db.pragma('journal_mode = DELETE')
+    db.close()
+    const before = hash(file)
+    const e = refusal(file)
+    expect(e.problem).toBe('newer')
+    expect(e.message).toContain(`store version ${LATEST_VERSION + 1}; this build reads up to version ${LATEST_VERSION}`)
+    expect(hash(file)).toBe(before)
+    expect(sideFiles(file)).toEqual([])
+  })
+
+  it("refuses another program's SQLite database", () => {
+    const db = new Database(file)
+    db.exec('CREATE TABLE bookmarks (url TEXT)')
+    db.close()
+    const before = hash(file)
+    expect(refusal(file).problem).toBe('foreign')
+    expect(hash(file)).toBe(before)
+  })
+})
+
+describe('run store: runs and samples', () => {
+  it('records a run through its life with summary, note and tags', () => {
+    const store = RunStore.open(file)
+    const exp = store.createExperiment({ name: 'exp', config: { name: 'exp' } })
+    const [id] = store.createRuns(exp, [newRun({ point: { cpus: 4 }, trial: 2, seed: 3 })])
+    expect(store.getRun(id)).toMatchObject({ status: 'queued', point: { cpus: 4 }, trial: 2, seed: 3, experimentName: 'exp', startedAt: null, headline: null })
+    store.markRunning(id)
+    expect(store.getRun(id)?.status).toBe('running')
+    store.finishRun(id, { status: 'done', wallTimeMs: 12.5, summary: fakeSummary(), headline: { sim_time_s: 2 } })
+    store.setNote(id, 'first try')
+    store.setTags(id, ['b', 'a', 'a'])
+    const run = store.getRun(id)!
+    expect(run).toMatchObject({ status: 'done', wallTimeMs: 12.5, note: 'first try', tags: ['a', 'b'], headline: { sim_time_s: 2 }, config: { design: 'legacy' } })
+    expect(run.summary?.simTimeNs).toBe(2e9)
+    expect(run.startedAt && run.finishedAt && run.startedAt <= run.finishedAt).toBe(true)
+    store.close()
+  })
+
+  it('keeps samples in order across batches, with fields unknown to the schema, and thins them on request', () => {
+    const store = RunStore.open(file)
+    const [id] = store.createRuns(store.createExperiment({ name: 'x', config: {} }), [newRun()])
+    const batch = samples(1000)
+    ;(batch[3].values as Record<string, number>).futureField = 42
+    store.appendSamples(id, batch)
+    store.appendSamples(id, samples(1001, 1000))
+    const all = store.getSamples(id)
+    expect(all.totalSamples).toBe(2001)
+    expect(all.samples.map((s) => s.ops)).toEqual(Array.from({ length: 2001 }, (_, i) => i * 7))
+    expect(all.samples[5]).toEqual(samples(1, 5)[0])
+    expect((all.samples[3].values as Record<string, number>).futureField).toBe(42)
+    const thin = store.getSamples(id, 100)
+    expect(thin.samples.length).toBeLessThanOrEqual(100)
+    expect(thin.samples.length).toBeGreaterThan(50)
+    expect(thin.samples.at(-1)?.ops).toBe(2000 * 7)
+    store.close()
+  })
+
+  it('filters runs and deletes them with their samples and empty experiments', () => {
+    const store = RunStore.open(file)
+    const e1 = store.createExperiment({ name: 'one', config: {} })
+    const e2 = store.createExperiment({ name: 'two', config: {} })
+    const [a, b] = store.createRuns(e1, [newRun(), newRun({ design: 'vswap', variantLabel: 'vswap' })])
+    const [c] = store.createRuns(e2, [newRun()])
+    store.appendSamples(a, samples(10))
+    expect(store.listRuns({ design: 'vswap' }).map((r) => r.id)).toEqual([b])
+    expect(store.listRuns({ experimentId: e2 }).map((r) => r.id)).toEqual([c])
+    expect(store.deleteRuns([a, c])).toBe(2)
+    expect(store.countSamples(a)).toBe(0)
+    expect(store.listRuns().map((r) => r.id)).toEqual([b])
+    expect(store.getExperiment(e2)).toBeUndefined()
+    expect(store.getExperiment(e1)?.name).toBe('one')
+    store.close()
+  })
+})
+
+describe('run store: crashes and concurrent readers', () => {
+  it('marks runs of a dead process interrupted at the next open, keeping their samples', () => {
+    const store = RunStore.open(file)
+    const exp = store.createExperiment({ name: 'x', config: {} })
+    const [running, queued, done, mine] = store.createRuns(exp, [newRun(), newRun(), newRun(), newRun()])
+    store.markRunning(running)
+    store.appendSamples(running, samples(250))
+    store.finishRun(done, { status: 'done' })
+    store.markRunning(mine)
+    store.close()
+    const gone = deadPid()
+    const db = new Database(file)
+    db.prepare('UPDATE runs SET owner_pid = ? WHERE id IN (?, ?)').run(gone, running, queued)
+    db.close()
+
+    const reopened = RunStore.open(file)
+    expect(reopened.recoveredRunIds).toEqual([running, queued])
+    const r = reopened.getRun(running)!
+    expect(r.status).toBe('interrupted')
+    expect(r.error).toContain(`pid ${gone}`)
+    expect(r.finishedAt).not.toBeNull()
+    expect(reopened.getRun(queued)?.status).toBe('interrupted')
+    expect(reopened.getRun(done)?.status).toBe('done')
+    // Owned by this (live) process: another process opening the file must not steal it.
+    expect(reopened.getRun(mine)?.status).toBe('running')
+    expect(reopened.getSamples(running).totalSamples).toBe(250)
+    reopened.close()
+  })
+
+  it('lets a second process read while this one writes samples', async () => {
+    const store = RunStore.open(file)
+    const [id] = store.createRuns(store.createExperiment({ name: 'x', config: {} }), [newRun()])
+    store.markRunning(id)
+    const target = 40_000
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'testing', 'readerChild.ts'), file, String(id), String(target)], { stdio: ['ignore', 'pipe', 'pipe'] })
+    let out = ''
+    let err = ''
+    child.stdout.on('data', (d) => (out += d))
+    child.stderr.on('data', (d) => (err += d))
+    // Wait until the reader is up, then write in batches while it polls.
+    while (!out.includes('\n')) await new Promise((r) => setTimeout(r, 10))
+    for (let i = 0; i < target; i += 1000) {
+      store.appendSamples(id, samples(1000, i))
+      await new Promise((r) => setTimeout(r, 5))
+    }
+    const code = await new Promise<number | null>((r) => child.on('exit', r))
+    store.close()
+    expect(err).toBe('')
+    expect(code).toBe(0)
+    const counts = out.trim().split('\n').map((l) => Number(l.split(' ')[0]))
+    expect(counts.at(-1)).toBe(target)
+    // The reader saw the table grow in between, i.e. it read during the writes, not after them.
+    expect(new Set(counts.filter((n) => n > 0 && n < target)).size).toBeGreaterThan(2)
+  })
+})

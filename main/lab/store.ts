@@ -1,0 +1,403 @@
+// The run store: experiments, runs, samples, summaries, notes and tags in one SQLite file
+// (better-sqlite3, WAL, so other processes can read while a run writes). An existing file is
+// inspected read-only before anything is written: a damaged, foreign or newer file is
+// refused and left exactly as it was.
+
+import * as fs from 'node:fs'
+import * as os from 'node:os'
+import * as path from 'node:path'
+import Database from 'better-sqlite3'
+import type { RunSummary, Sample } from '../../engine/pure'
+import type { RunDetail, RunFilter, RunRecord, RunStatus, SampleSeries } from '../../experiments/api'
+import { APPLICATION_ID, LATEST_VERSION, MIGRATIONS, SAMPLE_COLUMNS_V1 } from './migrations'
+
+export type StoreProblem = 'corrupt' | 'newer' | 'foreign'
+
+/** The database cannot be used; the message says why and what to do, and the file is untouched. */
+export class StoreError extends Error {
+  constructor(
+    readonly problem: StoreProblem,
+    message: string
+  ) {
+    super(message)
+    this.name = 'StoreError'
+  }
+}
+
+export interface StoreOptions {
+  /** Path of a better_sqlite3.node built for this runtime (Electron loads its own ABI build). */
+  nativeBinding?: string
+}
+
+export interface NewExperiment {
+  name: string
+  config: unknown
+  importedFrom?: string | null
+  createdAt?: string
+}
+
+export interface NewRun {
+  design: string
+  variantLabel: string
+  workload: string
+  point: Record<string, number | string | boolean>
+  trial: number
+  seed: number
+  storage: 'file' | 'metadata-only'
+  config: unknown
+  engineVersion: string
+  appVersion: string
+  platform: string
+  /** Imported runs keep their recorded state; local runs start queued. */
+  status?: RunStatus
+  createdAt?: string
+  startedAt?: string | null
+  finishedAt?: string | null
+  wallTimeMs?: number | null
+  error?: string | null
+}
+
+export interface RunOutcome {
+  status: Extract<RunStatus, 'done' | 'failed' | 'cancelled' | 'interrupted'>
+  error?: string | null
+  wallTimeMs?: number | null
+  summary?: RunSummary | null
+  headline?: Record<string, number> | null
+}
+
+const SQLITE_MAGIC = 'SQLite format 3\0'
+const ALL_SAMPLE_FIELDS = new Set<string>(SAMPLE_COLUMNS_V1.map(([field]) => field))
+const now = (): string => new Date().toISOString()
+const SAMPLE_INSERT_COLUMNS = ['run_id', 'seq', 't_sim_ns', 't_wall_ms', 'ops', ...SAMPLE_COLUMNS_V1.map(([, c]) => c), 'extra']
+const SAMPLE_ARITY = SAMPLE_INSERT_COLUMNS.length
+const ROWS_PER_INSERT = 32
+
+function fillSampleRow(args: unknown[], at: number, runId: number, seq: number, s: Sample): void {
+  args[at] = runId
+  args[at + 1] = seq
+  args[at + 2] = s.tSimNs
+  args[at + 3] = s.tWallMs
+  args[at + 4] = s.ops
+  const v = s.values as Record<string, number>
+  for (let i = 0; i < SAMPLE_COLUMNS_V1.length; i++) args[at + 5 + i] = v[SAMPLE_COLUMNS_V1[i][0]] ?? null
+  let extra: Record<string, number> | null = null
+  for (const k in v) if (!ALL_SAMPLE_FIELDS.has(k)) (extra ??= {})[k] = v[k]
+  args[at + SAMPLE_ARITY - 1] = extra ? JSON.stringify(extra) : null
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+/** Read-only look at an existing file; throws StoreError when it must not be opened for writing. */
+function inspect(file: string, options: StoreOptions): void {
+  const refuse = (problem: StoreProblem, why: string): never => {
+    throw new StoreError(problem, `${file}: ${why}. The file was left unchanged; move it away or choose another database (--db or SWAPLAB_DB).`)
+  }
+  const header = Buffer.alloc(100)
+  const fd = fs.openSync(file, 'r')
+  const got = fs.readSync(fd, header, 0, 100, 0)
+  fs.closeSync(fd)
+  if (got < 100 || header.toString('latin1', 0, 16) !== SQLITE_MAGIC) refuse('corrupt', 'not an SQLite database (the header is missing or damaged)')
+  let db: Database.Database | undefined
+  try {
+    db = new Database(file, { readonly: true, fileMustExist: true, nativeBinding: options.nativeBinding })
+    const appId = db.pragma('application_id', { simple: true }) as number
+    const version = db.pragma('user_version', { simple: true }) as number
+    const tables = (db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'").get() as { n: number }).n
+    if (appId !== APPLICATION_ID && (appId !== 0 || tables > 0)) refuse('foreign', 'an SQLite database of another program, not a Swap Lab run store')
+    if (version > LATEST_VERSION) refuse('newer', `written by a newer Swap Lab (store version ${version}; this build reads up to version ${LATEST_VERSION}); open it with that version`)
+    const check = db.pragma('quick_check', { simple: true }) as string
+    if (check !== 'ok') refuse('corrupt', `the database is damaged (${check})`)
+  } catch (e) {
+    if (e instanceof StoreError) throw e
+    refuse('corrupt', `the database is damaged or unreadable (${(e as Error).message})`)
+  } finally {
+    db?.close()
+  }
+}
+
+function migrate(db: Database.Database): void {
+  db.transaction(() => {
+    // Inside the write transaction, so two processes opening a fresh file cannot both migrate.
+    const from = db.pragma('user_version', { simple: true }) as number
+    for (let v = from; v < LATEST_VERSION; v++) db.exec(MIGRATIONS[v])
+    if (from < LATEST_VERSION) db.pragma(`user_version = ${LATEST_VERSION}`)
+  }).immediate()
+}
+
+interface RunRow {
+  id: number
+  experiment_id: number
+  experiment_name: string
+  design: string
+  variant_label: string
+  workload: string
+  point: string
+  trial: number
+  seed: number
+  status: RunStatus
+  storage: 'file' | 'metadata-only'
+  created_at: string
+  started_at: string | null
+  finished_at: string | null
+  wall_time_ms: number | null
+  error: string | null
+  engine_version: string
+  app_version: string
+  platform: string
+  note: string | null
+  tags: string
+  headline: string | null
+}
+
+const RUN_SELECT = `
+  SELECT r.id, r.experiment_id, e.name AS experiment_name, r.design, r.variant_label, r.workload, r.point, r.trial, r.seed,
+         r.status, r.storage, r.created_at, r.started_at, r.finished_at, r.wall_time_ms, r.error, r.engine_version,
+         r.app_version, r.platform, n.body AS note, s.headline,
+         (SELECT json_group_array(tag) FROM (SELECT tag FROM tags t WHERE t.run_id = r.id ORDER BY tag)) AS tags
+  FROM runs r JOIN experiments e ON e.id = r.experiment_id
+  LEFT JOIN notes n ON n.run_id = r.id
+  LEFT JOIN summaries s ON s.run_id = r.id`
+
+function toRecord(r: RunRow): RunRecord {
+  return {
+    id: r.id,
+    experimentId: r.experiment_id,
+    experimentName: r.experiment_name,
+    design: r.design as RunRecord['design'],
+    variantLabel: r.variant_label,
+    workload: r.workload as RunRecord['workload'],
+    point: JSON.parse(r.point),
+    trial: r.trial,
+    seed: r.seed,
+    status: r.status,
+    storage: r.storage,
+    createdAt: r.created_at,
+    startedAt: r.started_at,
+    finishedAt: r.finished_at,
+    wallTimeMs: r.wall_time_ms,
+    error: r.error,
+    engineVersion: r.engine_version,
+    appVersion: r.app_version,
+    platform: r.platform,
+    note: r.note ?? '',
+    tags: JSON.parse(r.tags),
+    headline: r.headline ? JSON.parse(r.headline) : null
+  }
+}
+
+export class RunStore {
+  /** Runs found `queued` or `running` under a process that no longer exists, marked `interrupted` at open. */
+  readonly recoveredRunIds: number[]
+  private readonly insertSamples: Database.Statement
+  private readonly insertByRows = new Map<number, Database.Statement>()
+  private readonly nextSeq = new Map<number, number>()
+
+  private constructor(
+    readonly file: string,
+    private readonly db: Database.Database
+  ) {
+    this.insertSamples = this.insertStatement(ROWS_PER_INSERT)
+    this.recoveredRunIds = this.markInterrupted()
+  }
+
+  /** Opens (creating and migrating if needed) the store at `file`; throws StoreError for files it must not touch. */
+  static open(file: string, options: StoreOptions = {}): RunStore {
+    if (file !== ':memory:') {
+      const exists = fs.existsSync(file) && fs.statSync(file).size > 0
+      if (exists) inspect(file, options)
+      else fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true })
+    }
+    const db = new Database(file, { nativeBinding: options.nativeBinding })
+    try {
+      db.pragma('busy_timeout = 10000')
+      db.pragma('journal_mode = WAL')
+      // WAL + NORMAL: a crash of the app never tears a transaction; only a power cut may lose the last ones.
+      db.pragma('synchronous = NORMAL')
+      db.pragma('foreign_keys = ON')
+      migrate(db)
+      return new RunStore(file, db)
+    } catch (e) {
+      db.close()
+      throw e
+    }
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close()
+  }
+
+  get schemaVersion(): number {
+    return this.db.pragma('user_version', { simple: true }) as number
+  }
+
+  private markInterrupted(): number[] {
+    const host = os.hostname()
+    const candidates = this.db.prepare("SELECT id, status, owner_pid, owner_host FROM runs WHERE status IN ('queued', 'running') ORDER BY id").all() as {
+      id: number
+      status: RunStatus
+      owner_pid: number | null
+      owner_host: string | null
+    }[]
+    // Runs owned by a live process (or one on another machine sharing the file) are left alone.
+    const orphans = candidates.filter((r) => r.owner_pid === null || (r.owner_host === host && r.owner_pid !== process.pid && !alive(r.owner_pid)))
+    const mark = this.db.prepare("UPDATE runs SET status = 'interrupted', finished_at = ?, error = ? WHERE id = ? AND status IN ('queued', 'running')")
+    this.db.transaction(() => {
+      for (const r of orphans) {
+        const what = r.status === 'running' ? 'ran it' : 'queued it'
+        mark.run(now(), `interrupted: the process that ${what} (pid ${r.owner_pid ?? '?'}) stopped before the run finished`, r.id)
+      }
+    })()
+    return orphans.map((r) => r.id)
+  }
+
+  createExperiment(e: NewExperiment): number {
+    const r = this.db.prepare('INSERT INTO experiments (name, config, created_at, imported_from) VALUES (?, ?, ?, ?)').run(e.name, JSON.stringify(e.config), e.createdAt ?? now(), e.importedFrom ?? null)
+    return Number(r.lastInsertRowid)
+  }
+
+  /** Records runs of one experiment in one transaction; local runs are owned by this process. */
+  createRuns(experimentId: number, runs: NewRun[]): number[] {
+    const insert = this.db.prepare(`INSERT INTO runs (experiment_id, design, variant_label, workload, point, trial, seed, storage, status, config, created_at,
+      started_at, finished_at, wall_time_ms, error, engine_version, app_version, platform, owner_pid, owner_host)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+    return this.db.transaction(() =>
+      runs.map((r) => {
+        const status = r.status ?? 'queued'
+        const owned = status === 'queued' || status === 'running'
+        const res = insert.run(
+          experimentId, r.design, r.variantLabel, r.workload, JSON.stringify(r.point), r.trial, r.seed, r.storage, status, JSON.stringify(r.config), r.createdAt ?? now(),
+          r.startedAt ?? null, r.finishedAt ?? null, r.wallTimeMs ?? null, r.error ?? null, r.engineVersion, r.appVersion, r.platform,
+          owned ? process.pid : null, owned ? os.hostname() : null
+        )
+        return Number(res.lastInsertRowid)
+      })
+    )()
+  }
+
+  markRunning(runId: number): void {
+    this.db.prepare("UPDATE runs SET status = 'running', started_at = ?, owner_pid = ?, owner_host = ? WHERE id = ?").run(now(), process.pid, os.hostname(), runId)
+  }
+
+  /** Ends a run: status, timing, error and summary in one transaction. */
+  finishRun(runId: number, o: RunOutcome): void {
+    this.db.transaction(() => {
+      this.db.prepare('UPDATE runs SET status = ?, finished_at = ?, wall_time_ms = ?, error = ? WHERE id = ?').run(o.status, now(), o.wallTimeMs ?? null, o.error ?? null, runId)
+      if (o.summary) this.saveSummary(runId, o.summary, o.headline ?? {})
+    })()
+    this.nextSeq.delete(runId)
+  }
+
+  saveSummary(runId: number, summary: RunSummary, headline: Record<string, number>): void {
+    this.db.prepare('INSERT OR REPLACE INTO summaries (run_id, summary, headline) VALUES (?, ?, ?)').run(runId, JSON.stringify(summary), JSON.stringify(headline))
+  }
+
+  /** Appends samples in one transaction (callers batch them; one transaction per sample would be ~100x slower). */
+  appendSamples(runId: number, samples: Sample[]): void {
+    if (samples.length === 0) return
+    this.db.transaction(() => {
+      let seq = this.nextSeq.get(runId)
+      if (seq === undefined) seq = ((this.db.prepare('SELECT max(seq) AS m FROM samples WHERE run_id = ?').get(runId) as { m: number | null }).m ?? -1) + 1
+      // Rows go in groups of ROWS_PER_INSERT per statement: per-statement overhead dominates single-row inserts.
+      const width = SAMPLE_ARITY
+      let args: unknown[] = new Array(ROWS_PER_INSERT * width)
+      let i = 0
+      while (i < samples.length) {
+        const rows = Math.min(ROWS_PER_INSERT, samples.length - i)
+        if (rows < ROWS_PER_INSERT) args = new Array(rows * width)
+        for (let r = 0; r < rows; r++, i++) fillSampleRow(args, r * width, runId, seq++, samples[i])
+        ;(rows === ROWS_PER_INSERT ? this.insertSamples : this.insertStatement(rows)).run(args)
+      }
+      this.nextSeq.set(runId, seq)
+    })()
+  }
+
+  private insertStatement(rows: number): Database.Statement {
+    let st = this.insertByRows.get(rows)
+    if (!st) {
+      st = this.db.prepare(`INSERT INTO samples (${SAMPLE_INSERT_COLUMNS.join(', ')}) VALUES ${Array.from({ length: rows }, () => `(${SAMPLE_INSERT_COLUMNS.map(() => '?').join(', ')})`).join(', ')}`)
+      this.insertByRows.set(rows, st)
+    }
+    return st
+  }
+
+  listRuns(filter: RunFilter & { ids?: number[] } = {}): RunRecord[] {
+    const where: string[] = []
+    const args: unknown[] = []
+    const when = (sql: string, value: unknown): void => {
+      where.push(sql)
+      args.push(value)
+    }
+    if (filter.experimentId !== undefined) when('r.experiment_id = ?', filter.experimentId)
+    if (filter.status) when('r.status = ?', filter.status)
+    if (filter.design) when('r.design = ?', filter.design)
+    if (filter.workload) when('r.workload = ?', filter.workload)
+    if (filter.ids) when('r.id IN (SELECT value FROM json_each(?))', JSON.stringify(filter.ids))
+    const sql = `${RUN_SELECT}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY r.id`
+    return (this.db.prepare(sql).all(...args) as RunRow[]).map(toRecord)
+  }
+
+  getRun(runId: number): RunDetail | undefined {
+    const row = this.db.prepare(`${RUN_SELECT} WHERE r.id = ?`).get(runId) as RunRow | undefined
+    if (!row) return undefined
+    const extra = this.db.prepare('SELECT r.config, s.summary FROM runs r LEFT JOIN summaries s ON s.run_id = r.id WHERE r.id = ?').get(runId) as { config: string; summary: string | null }
+    return { ...toRecord(row), config: JSON.parse(extra.config), summary: extra.summary ? JSON.parse(extra.summary) : null }
+  }
+
+  getExperiment(id: number): { id: number; name: string; config: unknown; createdAt: string; importedFrom: string | null } | undefined {
+    const r = this.db.prepare('SELECT id, name, config, created_at, imported_from FROM experiments WHERE id = ?').get(id) as
+      | { id: number; name: string; config: string; created_at: string; imported_from: string | null }
+      | undefined
+    return r && { id: r.id, name: r.name, config: JSON.parse(r.config), createdAt: r.created_at, importedFrom: r.imported_from }
+  }
+
+  /** The run's samples in order, thinned to at most maxPoints by taking every k-th (the last one always kept). */
+  getSamples(runId: number, maxPoints = Infinity): SampleSeries {
+    const total = (this.db.prepare('SELECT count(*) AS n FROM samples WHERE run_id = ?').get(runId) as { n: number }).n
+    const stride = total > maxPoints ? Math.ceil(total / Math.max(1, maxPoints - 1)) : 1
+    const rows = this.db.prepare('SELECT * FROM samples WHERE run_id = ? AND (seq % ? = 0 OR seq = (SELECT max(seq) FROM samples WHERE run_id = ?)) ORDER BY seq').all(runId, stride, runId) as Record<
+      string,
+      number | string | null
+    >[]
+    const samples = rows.map((r): Sample => {
+      const values: Record<string, number> = {}
+      for (const [field, col] of SAMPLE_COLUMNS_V1) if (r[col] !== null) values[field] = r[col] as number
+      if (r.extra) Object.assign(values, JSON.parse(r.extra as string))
+      return { tSimNs: r.t_sim_ns as number, tWallMs: r.t_wall_ms as number, ops: r.ops as number, values: values as Sample['values'] }
+    })
+    return { runId, samples, totalSamples: total }
+  }
+
+  countSamples(runId: number): number {
+    return (this.db.prepare('SELECT count(*) AS n FROM samples WHERE run_id = ?').get(runId) as { n: number }).n
+  }
+
+  /** Deletes runs with everything recorded for them, and experiments left without runs; returns how many runs went. */
+  deleteRuns(runIds: number[]): number {
+    return this.db.transaction(() => {
+      const ids = JSON.stringify(runIds)
+      const n = this.db.prepare('DELETE FROM runs WHERE id IN (SELECT value FROM json_each(?))').run(ids).changes
+      this.db.prepare('DELETE FROM experiments WHERE id NOT IN (SELECT DISTINCT experiment_id FROM runs)').run()
+      return n
+    })()
+  }
+
+  setNote(runId: number, note: string): void {
+    if (note === '') this.db.prepare('DELETE FROM notes WHERE run_id = ?').run(runId)
+    else this.db.prepare('INSERT OR REPLACE INTO notes (run_id, body, updated_at) VALUES (?, ?, ?)').run(runId, note, now())
+  }
+
+  setTags(runId: number, tags: string[]): void {
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM tags WHERE run_id = ?').run(runId)
+      const insert = this.db.prepare('INSERT OR IGNORE INTO tags (run_id, tag) VALUES (?, ?)')
+      for (const t of tags) insert.run(runId, t)
+    })()
+  }
+}

@@ -1,0 +1,178 @@
+// The one list of lab channels shared by the Electron IPC bridge and the loopback HTTP
+// bridge: each LabApi method with the checks its arguments must pass before they reach the
+// lab service. Pure (no Electron, no Node I/O) so both bridges and their tests use it.
+
+import type { LabApi } from '../experiments/api'
+
+/** LabApi methods reachable from a front end (subscribe has its own event channel). */
+export type LabMethod = Exclude<keyof LabApi, 'subscribe'>
+
+/** Thrown for a payload that fails its check; the message names the argument. */
+export class BadPayload extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'BadPayload'
+  }
+}
+
+/** The envelope every bridge answers with, so errors arrive as plain messages. */
+export type Envelope<T> = { ok: true; value: T } | { ok: false; error: string }
+
+const MAX_IDS = 10_000
+const MAX_JSON_CHARS = 50 * 2 ** 20
+
+function runId(v: unknown, name = 'runId'): number {
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1) throw new BadPayload(`${name} must be a positive integer`)
+  return v
+}
+
+function runIds(v: unknown): number[] {
+  if (!Array.isArray(v)) throw new BadPayload('runIds must be an array of run ids')
+  if (v.length > MAX_IDS) throw new BadPayload(`runIds may hold at most ${MAX_IDS} ids`)
+  return v.map((x) => runId(x, 'runIds[]'))
+}
+
+/** Experiment configs are checked field by field by the service's schema; here only the shape. */
+function config(v: unknown): unknown {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new BadPayload('config must be an object')
+  if (JSON.stringify(v).length > 1_000_000) throw new BadPayload('config is too large')
+  return v
+}
+
+function optional<T>(v: unknown, check: (v: unknown) => T): T | undefined {
+  return v === undefined || v === null ? undefined : check(v)
+}
+
+function text(v: unknown, name: string, max: number): string {
+  if (typeof v !== 'string') throw new BadPayload(`${name} must be a string`)
+  if (v.length > max) throw new BadPayload(`${name} may be at most ${max} characters`)
+  return v
+}
+
+const FILTER_KEYS = ['experimentId', 'status', 'design', 'workload'] as const
+
+function runFilter(v: unknown): object {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new BadPayload('filter must be an object')
+  const out: Record<string, unknown> = {}
+  for (const [k, x] of Object.entries(v)) {
+    if (!(FILTER_KEYS as readonly string[]).includes(k)) throw new BadPayload(`filter.${k} is not a run filter`)
+    if (x === undefined) continue
+    out[k] = k === 'experimentId' ? runId(x, 'filter.experimentId') : text(x, `filter.${k}`, 64)
+  }
+  return out
+}
+
+type ArgCheck = (args: unknown[]) => unknown[]
+
+const none: ArgCheck = (args) => {
+  if (args.length) throw new BadPayload('takes no arguments')
+  return []
+}
+
+/** Channel name and argument check for every method: the one list the bridges forward. */
+export const LAB_CHANNELS: Record<LabMethod, { channel: string; check: ArgCheck }> = {
+  catalogue: { channel: 'lab:catalogue', check: none },
+  presets: { channel: 'lab:presets', check: none },
+  validate: { channel: 'lab:validate', check: ([c]) => [config(c)] },
+  preview: { channel: 'lab:preview', check: ([c]) => [config(c)] },
+  start: { channel: 'lab:start', check: ([c]) => [config(c)] },
+  rerun: { channel: 'lab:rerun', check: ([id]) => [runId(id)] },
+  cancel: {
+    channel: 'lab:cancel',
+    check: ([t]) => {
+      if (t === 'all') return ['all']
+      return [runId(t, 'target')]
+    }
+  },
+  listRuns: { channel: 'lab:listRuns', check: ([f]) => (f === undefined ? [] : [optional(f, runFilter)]) },
+  getRun: { channel: 'lab:getRun', check: ([id]) => [runId(id)] },
+  getSamples: {
+    channel: 'lab:getSamples',
+    check: ([id, max]) => {
+      const maxPoints = optional(max, (m) => {
+        if (typeof m !== 'number' || !Number.isSafeInteger(m) || m < 2 || m > 1_000_000) throw new BadPayload('maxPoints must be an integer from 2 to 1000000')
+        return m
+      })
+      return maxPoints === undefined ? [runId(id)] : [runId(id), maxPoints]
+    }
+  },
+  compare: {
+    channel: 'lab:compare',
+    check: ([ids, base]) => {
+      const baseline = optional(base, (b) => runId(b, 'baselineRunId'))
+      return baseline === undefined ? [runIds(ids)] : [runIds(ids), baseline]
+    }
+  },
+  deleteRuns: { channel: 'lab:deleteRuns', check: ([ids]) => [runIds(ids)] },
+  setNote: { channel: 'lab:setNote', check: ([id, note]) => [runId(id), text(note, 'note', 100_000)] },
+  setTags: {
+    channel: 'lab:setTags',
+    check: ([id, tags]) => {
+      if (!Array.isArray(tags) || tags.length > 100) throw new BadPayload('tags must be an array of at most 100 strings')
+      return [runId(id), tags.map((t) => text(t, 'tags[]', 200))]
+    }
+  },
+  exportCsv: { channel: 'lab:exportCsv', check: ([ids]) => [runIds(ids)] },
+  exportJson: { channel: 'lab:exportJson', check: ([ids]) => [runIds(ids)] },
+  importJson: { channel: 'lab:importJson', check: ([json]) => [text(json, 'json', MAX_JSON_CHARS)] }
+}
+
+export const LAB_METHODS = Object.keys(LAB_CHANNELS) as LabMethod[]
+
+/** Main -> renderer: every LabEvent. */
+export const EVENT_CHANNEL = 'lab:event'
+/** Renderer -> main, Electron only: main shows a save dialog and writes the files. */
+export const SAVE_CSV_CHANNEL = 'app:saveCsv'
+export const SAVE_PNG_CHANNEL = 'app:savePng'
+/** Main -> renderer: an app menu item asks the renderer to show a view. */
+export const MENU_CHANNEL = 'app:menu'
+
+export const MENU_COMMANDS = ['new-experiment', 'running', 'runs', 'compare', 'export-csv'] as const
+export type MenuCommand = (typeof MENU_COMMANDS)[number]
+
+/** Checks the arguments of a method; throws BadPayload naming the bad argument. */
+export function checkArgs(method: LabMethod, args: unknown): unknown[] {
+  if (!Array.isArray(args)) throw new BadPayload('arguments must be an array')
+  if (args.length > 4) throw new BadPayload('too many arguments')
+  return LAB_CHANNELS[method].check(args)
+}
+
+export function isLabMethod(name: string): name is LabMethod {
+  return Object.prototype.hasOwnProperty.call(LAB_CHANNELS, name)
+}
+
+/** Calls a LabApi method with checked arguments and wraps the outcome in an envelope. */
+export async function callChecked(api: LabApi, method: LabMethod, args: unknown): Promise<Envelope<unknown>> {
+  try {
+    const checked = checkArgs(method, args)
+    const fn = api[method] as (...a: unknown[]) => Promise<unknown>
+    const value = await fn.apply(api, checked)
+    return { ok: true, value: value === undefined ? null : value }
+  } catch (e) {
+    return { ok: false, error: errorMessage(e) }
+  }
+}
+
+/** A clear one-line message, never a stack trace. */
+export function errorMessage(e: unknown): string {
+  if (e instanceof Error) {
+    const field = (e as { field?: unknown }).field
+    return typeof field === 'string' && !e.message.startsWith(field) ? `${field}: ${e.message}` : e.message
+  }
+  return String(e)
+}
+
+/** Rules for exported PNGs: a data URL of a PNG, not too large. */
+export function checkPngDataUrl(v: unknown): Buffer {
+  const prefix = 'data:image/png;base64,'
+  if (typeof v !== 'string' || !v.startsWith(prefix)) throw new BadPayload('image must be a PNG data URL')
+  if (v.length > 40 * 2 ** 20) throw new BadPayload('image is too large')
+  return Buffer.from(v.slice(prefix.length), 'base64')
+}
+
+/** A suggested file name from the renderer: reduced to a safe base name (main picks the folder). */
+export function safeFileName(v: unknown, fallback: string, ext: string): string {
+  const base = typeof v === 'string' ? v.replace(/[^A-Za-z0-9._ -]/g, '_').replace(/^[.\s]+/, '').slice(0, 80) : ''
+  const name = base || fallback
+  return name.toLowerCase().endsWith(ext) ? name : `${name}${ext}`
+}

@@ -1,0 +1,97 @@
+// Binds the lab API to ipcMain: one handler per channel of ./channels, each checking that
+// the call comes from the app's own window and page and that its payload is well formed.
+// Saving exports is done here, in main: the renderer never names a path.
+
+import { ipcMain, dialog, type BrowserWindow, type IpcMainInvokeEvent } from 'electron'
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { LabApi } from '../experiments/api'
+import { BadPayload, EVENT_CHANNEL, LAB_CHANNELS, LAB_METHODS, SAVE_CSV_CHANNEL, SAVE_PNG_CHANNEL, callChecked, checkArgs, checkPngDataUrl, errorMessage, safeFileName, type Envelope } from './channels'
+
+export interface IpcOptions {
+  /** The one window whose page may call the lab. */
+  window(): BrowserWindow | null
+  /** True for URLs of the app's own renderer (the built index.html, or the dev server). */
+  isAppUrl(url: string): boolean
+  /** Where save dialogs open first (e.g. the user's Documents folder). */
+  defaultDir(): string
+}
+
+export const FORBIDDEN = 'forbidden: the request did not come from the Swap Lab window'
+
+/** The sender must be the main frame of our window, showing our page. */
+export function isTrustedSender(event: Pick<IpcMainInvokeEvent, 'sender' | 'senderFrame'>, win: BrowserWindow | null, isAppUrl: (url: string) => boolean): boolean {
+  if (!win || win.isDestroyed()) return false
+  if (event.sender !== win.webContents) return false
+  const frame = event.senderFrame
+  if (!frame || frame.parent) return false
+  return isAppUrl(frame.url)
+}
+
+export const IPC_CHANNELS = [...LAB_METHODS.map((m) => LAB_CHANNELS[m].channel), SAVE_CSV_CHANNEL, SAVE_PNG_CHANNEL]
+
+/** Registers every channel; returns a function that removes them and stops forwarding events. */
+export function registerIpc(api: LabApi, options: IpcOptions): () => void {
+  const guard =
+    <A extends unknown[]>(fn: (event: IpcMainInvokeEvent, ...args: A) => Promise<Envelope<unknown>>) =>
+    (event: IpcMainInvokeEvent, ...args: A): Promise<Envelope<unknown>> =>
+      isTrustedSender(event, options.window(), (u) => options.isAppUrl(u)) ? fn(event, ...args) : Promise.resolve({ ok: false, error: FORBIDDEN })
+
+  for (const method of LAB_METHODS) ipcMain.handle(LAB_CHANNELS[method].channel, guard((_e, ...args: unknown[]) => callChecked(api, method, args)))
+
+  ipcMain.handle(
+    SAVE_CSV_CHANNEL,
+    guard(async (_e, ...args: unknown[]) => {
+      try {
+        const [ids] = checkArgs('exportCsv', args) as [number[]]
+        if (!ids.length) throw new BadPayload('select at least one run to export')
+        const files = await api.exportCsv(ids)
+        const win = options.window()
+        const choice = await dialog.showSaveDialog(win!, {
+          title: 'Export runs as CSV',
+          defaultPath: join(options.defaultDir(), 'swaplab-summary.csv'),
+          buttonLabel: 'Export',
+          filters: [{ name: 'CSV', extensions: ['csv'] }]
+        })
+        if (choice.canceled || !choice.filePath) return { ok: true, value: { saved: false, message: 'Export cancelled' } }
+        const summaryPath = choice.filePath.toLowerCase().endsWith('.csv') ? choice.filePath : `${choice.filePath}.csv`
+        // The samples file sits beside the summary: summary.csv -> summary.samples.csv.
+        const samplesPath = summaryPath.replace(/\.csv$/i, '.samples.csv')
+        await writeFile(summaryPath, files.summaryCsv, 'utf8')
+        await writeFile(samplesPath, files.samplesCsv, 'utf8')
+        return { ok: true, value: { saved: true, message: `Saved ${summaryPath} and ${samplesPath}` } }
+      } catch (e) {
+        return { ok: false, error: errorMessage(e) }
+      }
+    })
+  )
+
+  ipcMain.handle(
+    SAVE_PNG_CHANNEL,
+    guard(async (_e, name: unknown, dataUrl: unknown) => {
+      try {
+        const png = checkPngDataUrl(dataUrl)
+        const choice = await dialog.showSaveDialog(options.window()!, {
+          title: 'Save chart as PNG',
+          defaultPath: join(options.defaultDir(), safeFileName(name, 'swaplab-chart', '.png')),
+          filters: [{ name: 'PNG image', extensions: ['png'] }]
+        })
+        if (choice.canceled || !choice.filePath) return { ok: true, value: { saved: false, message: 'Save cancelled' } }
+        await writeFile(choice.filePath, png)
+        return { ok: true, value: { saved: true, message: `Saved ${choice.filePath}` } }
+      } catch (e) {
+        return { ok: false, error: errorMessage(e) }
+      }
+    })
+  )
+
+  const unsubscribe = api.subscribe((event) => {
+    const win = options.window()
+    if (win && !win.isDestroyed()) win.webContents.send(EVENT_CHANNEL, event)
+  })
+
+  return () => {
+    for (const c of IPC_CHANNELS) ipcMain.removeHandler(c)
+    unsubscribe()
+  }
+}

@@ -1,0 +1,175 @@
+import * as fs from 'node:fs'
+import * as path from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { resolveEngineConfig, type EngineConfig } from '../../engine/pure'
+import type { LabEvent } from '../../experiments/api'
+import { Runner } from './runner'
+import { RunStore } from './store'
+import type { FakeEngineOptions } from './testing/fakeEngine'
+import { newRun, tempDir } from './testing/fixtures'
+
+const MiB = 2 ** 20
+const FAKE = path.join(__dirname, 'testing', 'fakeEngine.ts')
+
+let dir: string
+let store: RunStore
+let events: LabEvent[]
+let runner: Runner | null
+
+beforeEach(() => {
+  dir = tempDir()
+  store = RunStore.open(path.join(dir, 'runs.db'))
+  events = []
+  runner = null
+})
+afterEach(async () => {
+  await runner?.close()
+  store.close()
+  fs.rmSync(dir, { recursive: true, force: true })
+})
+
+function config(seed: number, extra: Partial<EngineConfig> = {}): EngineConfig {
+  return { ...resolveEngineConfig({ design: 'legacy', workload: { name: 'usemem', params: { tasks: 2, sizeBytes: 8 * MiB, passes: 1 } }, memoryLimitBytes: 8 * MiB, devices: [{ sizeBytes: 64 * MiB }], seed }), ...extra }
+}
+
+function setup(fake: FakeEngineOptions, extra: Partial<ConstructorParameters<typeof Runner>[0]> = {}): { runner: Runner; ids: number[]; start(seeds: number[], extra?: Partial<EngineConfig>): number[] } {
+  const r = new Runner({ store, deviceDir: path.join(dir, 'devices'), emit: (e) => events.push(e), engine: { module: FAKE, options: fake }, ...extra })
+  runner = r
+  const exp = store.createExperiment({ name: 'test', config: {} })
+  const ids: number[] = []
+  return {
+    runner: r,
+    ids,
+    start(seeds, more = {}) {
+      const created = store.createRuns(exp, seeds.map((seed) => newRun({ seed })))
+      r.enqueue(created.map((runId, i) => ({ runId, config: config(seeds[i], more) })))
+      ids.push(...created)
+      return created
+    }
+  }
+}
+
+const status = (id: number): string | undefined => store.getRun(id)?.status
+const waitFor = async (cond: () => boolean, ms = 10_000): Promise<void> => {
+  const end = Date.now() + ms
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('timed out')
+    await new Promise((r) => setTimeout(r, 5))
+  }
+}
+
+describe('runner', () => {
+  it('runs queued runs one at a time in order, recording samples and summaries', async () => {
+    const { runner, start } = setup({ steps: 10, stepMs: 5, samplesPerStep: 7 })
+    const ids = start([1, 2, 3])
+    await runner.idle()
+    expect(ids.map(status)).toEqual(['done', 'done', 'done'])
+    for (const id of ids) {
+      expect(store.countSamples(id)).toBe(70)
+      const run = store.getRun(id)!
+      expect(run.summary?.seed).toBe(run.seed)
+      expect(run.headline?.sim_time_s).toBeCloseTo(1 + run.seed * 0.01)
+      expect(run.wallTimeMs).toBeGreaterThan(0)
+    }
+    const order = events.filter((e) => e.type === 'run-started' || e.type === 'run-finished').map((e) => `${e.type}:${'run' in e ? e.run.id : ''}`)
+    expect(order).toEqual(ids.flatMap((id) => [`run-started:${id}`, `run-finished:${id}`]))
+    expect(events.at(-1)).toEqual({ type: 'queue-empty' })
+  })
+
+  it('throttles progress to about 10 per second and reports runs done and an ETA', async () => {
+    const { runner, start } = setup({ steps: 200, stepMs: 5 })
+    const t0 = Date.now()
+    start([1, 2])
+    await runner.idle()
+    const seconds = (Date.now() - t0) / 1000
+    const progress = events.flatMap((e) => (e.type === 'progress' ? [e.progress] : []))
+    expect(progress.length).toBeGreaterThan(3)
+    expect(progress.length).toBeLessThanOrEqual(Math.ceil(seconds * 10) + 2)
+    expect(progress.every((p) => p.runsTotal === 2)).toBe(true)
+    expect(progress.some((p) => p.runsDone === 1)).toBe(true)
+    const late = progress.filter((p) => p.etaSeconds !== null)
+    expect(late.length).toBeGreaterThan(0)
+    expect(late.at(-1)!.etaSeconds!).toBeLessThan(seconds)
+    // Live samples reach front ends too.
+    expect(events.some((e) => e.type === 'samples' && e.samples.length > 0)).toBe(true)
+  })
+
+  it('cancels a running run within a second, keeps its samples and goes on with the queue', async () => {
+    const { runner, start } = setup({ steps: 100_000, stepMs: 2, stepsBySeed: { 2: 5 } })
+    const [long, next] = start([1, 2])
+    await waitFor(() => store.countSamples(long) >= 50)
+    const t0 = Date.now()
+    expect(runner.cancel(long)).toEqual([long])
+    await waitFor(() => status(long) === 'cancelled', 1000)
+    expect(Date.now() - t0).toBeLessThan(1000)
+    expect(store.countSamples(long)).toBeGreaterThanOrEqual(50)
+    expect(store.getRun(long)?.error).toBeNull()
+    await runner.idle()
+    expect(status(next)).toBe('done')
+  })
+
+  it('stops a run that ignores the abort flag by terminating its worker, within a second', async () => {
+    const { runner, start } = setup({ steps: 100_000, stepMs: 2, ignoreAbort: true }, { cancelGraceMs: 500 })
+    const [stuck] = start([1])
+    await waitFor(() => store.countSamples(stuck) > 0)
+    const t0 = Date.now()
+    runner.cancel(stuck)
+    await waitFor(() => status(stuck) === 'cancelled', 1000)
+    expect(Date.now() - t0).toBeLessThan(1000)
+    expect(store.countSamples(stuck)).toBeGreaterThan(0)
+  })
+
+  it('cancels queued runs without starting them, and all runs at once', async () => {
+    const { runner, start } = setup({ steps: 100_000, stepMs: 2 })
+    const [a, b, c] = start([1, 2, 3])
+    await waitFor(() => status(a) === 'running')
+    expect(runner.cancel(b)).toEqual([b])
+    expect(status(b)).toBe('cancelled')
+    expect(store.getRun(b)?.startedAt).toBeNull()
+    expect(runner.cancel('all').sort()).toEqual([a, c].sort())
+    await runner.idle()
+    expect([a, b, c].map(status)).toEqual(['cancelled', 'cancelled', 'cancelled'])
+  })
+
+  it('fails a run whose disk fills mid-run, removes its device folder, and runs the next', async () => {
+    const devices = path.join(dir, 'devices')
+    const { runner, start } = setup({ steps: 20, stepMs: 5, writeDeviceFile: true, failures: { 2: { atStep: 5, kind: 'enospc' } } })
+    const [ok1, full, ok2] = start([1, 2, 3])
+    await runner.idle()
+    expect([ok1, full, ok2].map(status)).toEqual(['done', 'failed', 'done'])
+    expect(store.getRun(full)?.error).toMatch(/ran out of space \(ENOSPC\).*no space left on device/)
+    expect(store.countSamples(full)).toBe(25)
+    expect(fs.readdirSync(devices)).toEqual([])
+  })
+
+  it('records engine errors and a crashed worker as failed runs and carries on', async () => {
+    const { runner, start } = setup({ steps: 10, stepMs: 2, failures: { 1: { atStep: 3, kind: 'corruption' }, 2: { atStep: 1, kind: 'exit' } } })
+    const [corrupt, crashed, ok] = start([1, 2, 3])
+    await runner.idle()
+    expect(store.getRun(corrupt)).toMatchObject({ status: 'failed', error: 'CorruptionError: swap device 0 slot 17: page corrupt (checksum)' })
+    expect(store.getRun(crashed)).toMatchObject({ status: 'failed', error: 'the engine worker stopped unexpectedly (exit code 3)' })
+    expect(status(ok)).toBe('done')
+  })
+
+  it('checks free space before a file-backed run and fails it without creating a device', async () => {
+    const devices = path.join(dir, 'devices')
+    const { runner, start } = setup({ steps: 5, stepMs: 1, writeDeviceFile: true })
+    // Real statfs: no disk here has 16 TiB free.
+    const [huge] = start([1], { devices: [{ sizeBytes: 16 * 2 ** 40, preset: 'nvme', priority: 0, discard: false }], workload: { name: 'fill', params: { targetPercent: 100 } } })
+    const [small] = start([2])
+    const [metadataOnly] = start([3], { devices: [{ sizeBytes: 16 * 2 ** 40, preset: 'nvme', priority: 0, discard: false }], storage: 'metadata-only' })
+    await runner.idle()
+    expect(store.getRun(huge)).toMatchObject({ status: 'failed', startedAt: null })
+    expect(store.getRun(huge)?.error).toMatch(/^not enough free space for the swap device in .*devices: the run may write 16(\.0)? TiB, .* is free/)
+    expect(status(small)).toBe('done')
+    expect(status(metadataOnly)).toBe('done')
+    expect(fs.readdirSync(devices)).toEqual([])
+  })
+
+  it('uses the injected free-space probe for the pre-check', async () => {
+    const { runner, start } = setup({ steps: 2, stepMs: 1 }, { freeBytes: () => 1024 })
+    const [id] = start([1])
+    await runner.idle()
+    expect(store.getRun(id)?.error).toMatch(/1 KiB is free/)
+  })
+})

@@ -1,0 +1,258 @@
+// The run queue: one run at a time in a worker_threads worker, samples written to the store
+// as they arrive, progress pushed to front ends about 10 times a second, cancellation that
+// stops a run within a second and keeps what it recorded.
+
+import * as fs from 'node:fs'
+import * as path from 'node:path'
+import { Worker } from 'node:worker_threads'
+import type { EngineConfig, RunSummary, Sample } from '../../engine/pure'
+import type { LabEvent, RunRecord } from '../../experiments/api'
+import { headlineMetrics } from '../../experiments/metrics'
+import type { RunStore, RunOutcome } from './store'
+import type { EngineModuleRef, FromWorker, ToWorker, WorkerInit } from './protocol'
+import { checkFreeSpace } from './diskSpace'
+
+export interface RunnerJob {
+  runId: number
+  config: EngineConfig
+}
+
+export interface RunnerOptions {
+  store: RunStore
+  /** Folder for device files; each run gets its own subfolder, removed when the run ends. */
+  deviceDir: string
+  emit(event: LabEvent): void
+  /** Inject a fake engine (tests); the real engine otherwise. */
+  engine?: EngineModuleRef
+  /** How long a cancelled run may take to stop on its own before its worker is terminated. */
+  cancelGraceMs?: number
+  /** Minimum interval between progress events. */
+  progressIntervalMs?: number
+  /** Free bytes of a folder (tests replace it); the engine's statfs-based check otherwise. */
+  freeBytes?(dir: string): number
+}
+
+type Outcome = { status: 'done'; summary: RunSummary } | { status: 'failed'; error: string } | { status: 'cancelled' }
+
+/** Live samples for front ends are thinned to this many per event; the store keeps them all. */
+const MAX_LIVE_SAMPLES = 2000
+
+/**
+ * The worker next to this module: the built worker.js, or worker.ts in tests and dev. Node 20
+ * ignores `--import tsx` in a worker's execArgv for a .ts entry, so the TS worker is started
+ * by a one-line bootstrap that registers tsx's require hook first.
+ */
+export function spawnEngineWorker(workerData: WorkerInit): Worker {
+  if (__filename.endsWith('.ts')) {
+    const entry = JSON.stringify(path.join(__dirname, 'worker.ts'))
+    return new Worker(`require('tsx/cjs/api').register(); require(${entry})`, { eval: true, workerData })
+  }
+  return new Worker(path.join(__dirname, 'worker.js'), { workerData })
+}
+
+export class Runner {
+  private readonly queue: RunnerJob[] = []
+  private current: { job: RunnerJob; settle(o: Outcome): void; cancelTimer?: NodeJS.Timeout } | null = null
+  private worker: Worker | null = null
+  private readonly abort = new SharedArrayBuffer(4)
+  private pumping = false
+  private closed = false
+  private idleWaiters: (() => void)[] = []
+  // Progress of the current batch of work (since the queue was last empty), for the ETA.
+  private session = { total: 0, done: 0, startedAt: 0 }
+  private lastProgressAt = 0
+  private liveSamples: Sample[] = []
+
+  constructor(private readonly o: RunnerOptions) {}
+
+  enqueue(jobs: RunnerJob[]): void {
+    if (this.closed) throw new Error('the runner is closed')
+    if (this.session.total === this.session.done) this.session = { total: 0, done: 0, startedAt: Date.now() }
+    this.queue.push(...jobs)
+    this.session.total += jobs.length
+    void this.pump()
+  }
+
+  get busy(): boolean {
+    return this.current !== null || this.queue.length > 0
+  }
+
+  /** Resolves when no run is queued or running. */
+  idle(): Promise<void> {
+    if (!this.busy && !this.pumping) return Promise.resolve()
+    return new Promise((r) => this.idleWaiters.push(r))
+  }
+
+  /** Cancels a queued or running run (or all); returns the ids it affected. */
+  cancel(target: number | 'all'): number[] {
+    const hit: number[] = []
+    for (let i = this.queue.length - 1; i >= 0; i--) {
+      const job = this.queue[i]
+      if (target !== 'all' && job.runId !== target) continue
+      this.queue.splice(i, 1)
+      this.o.store.finishRun(job.runId, { status: 'cancelled' })
+      this.session.done++
+      this.finished(job.runId)
+      hit.unshift(job.runId)
+    }
+    const cur = this.current
+    if (cur && (target === 'all' || cur.job.runId === target) && !cur.cancelTimer) {
+      Atomics.store(new Int32Array(this.abort), 0, cur.job.runId)
+      // The engine checks between steps; a step that never ends is cut off with its worker.
+      cur.cancelTimer = setTimeout(() => {
+        this.dropWorker()
+        cur.settle({ status: 'cancelled' })
+      }, this.o.cancelGraceMs ?? 750)
+      hit.push(cur.job.runId)
+    }
+    return hit
+  }
+
+  /** Cancels everything, waits for the current run to end, and stops the worker. */
+  async close(): Promise<void> {
+    this.cancel('all')
+    this.closed = true
+    await this.idle()
+    this.dropWorker()
+  }
+
+  private async pump(): Promise<void> {
+    if (this.pumping) return
+    this.pumping = true
+    try {
+      while (this.queue.length > 0) {
+        const job = this.queue.shift()!
+        await this.execute(job)
+        this.session.done++
+      }
+    } finally {
+      this.pumping = false
+    }
+    this.dropWorker()
+    this.o.emit({ type: 'queue-empty' })
+    for (const w of this.idleWaiters.splice(0)) w()
+  }
+
+  private async execute(job: RunnerJob): Promise<void> {
+    const { store } = this.o
+    const noRoom = checkFreeSpace(job.config, this.o.deviceDir, this.o.freeBytes)
+    if (noRoom) {
+      store.finishRun(job.runId, { status: 'failed', error: noRoom })
+      return this.finished(job.runId)
+    }
+    const runDir = job.config.storage === 'file' ? this.makeRunDir(job.runId) : undefined
+    const config = runDir ? { ...job.config, deviceDir: runDir } : job.config
+    store.markRunning(job.runId)
+    this.emitRun('run-started', job.runId)
+    const started = performance.now()
+    this.lastProgressAt = 0
+    this.liveSamples = []
+    const outcome = await new Promise<Outcome>((settle) => {
+      let settled = false
+      this.current = {
+        job,
+        settle: (o) => {
+          if (settled) return
+          settled = true
+          settle(o)
+        }
+      }
+      this.post({ type: 'run', runId: job.runId, config })
+    })
+    clearTimeout(this.current?.cancelTimer)
+    this.current = null
+    Atomics.store(new Int32Array(this.abort), 0, 0)
+    if (runDir) fs.rmSync(runDir, { recursive: true, force: true })
+    this.flushLiveSamples(job.runId)
+    const result: RunOutcome = { status: outcome.status, wallTimeMs: performance.now() - started }
+    if (outcome.status === 'done') {
+      result.summary = outcome.summary
+      result.headline = headlineMetrics(outcome.summary)
+    }
+    if (outcome.status === 'failed') result.error = outcome.error
+    store.finishRun(job.runId, result)
+    this.finished(job.runId)
+  }
+
+  private makeRunDir(runId: number): string {
+    fs.mkdirSync(this.o.deviceDir, { recursive: true })
+    // The engine's stale-folder sweep recognises this prefix and removes it after a crash.
+    return fs.mkdtempSync(path.join(this.o.deviceDir, `swaplab-${process.pid}-run${runId}-`))
+  }
+
+  private post(m: ToWorker): void {
+    if (!this.worker) this.worker = this.spawn()
+    this.worker.postMessage(m)
+  }
+
+  private spawn(): Worker {
+    const w = spawnEngineWorker({ engine: this.o.engine, abort: this.abort })
+    w.on('message', (m: FromWorker) => this.onMessage(m))
+    w.on('error', (e) => this.current?.settle({ status: 'failed', error: `the engine worker crashed: ${e.message}` }))
+    w.on('exit', (code) => {
+      if (this.worker === w) this.worker = null
+      this.current?.settle({ status: 'failed', error: `the engine worker stopped unexpectedly (exit code ${code})` })
+    })
+    return w
+  }
+
+  private dropWorker(): void {
+    const w = this.worker
+    this.worker = null
+    if (w) {
+      w.removeAllListeners('exit')
+      void w.terminate()
+    }
+  }
+
+  private onMessage(m: FromWorker): void {
+    const cur = this.current
+    if (!cur || cur.job.runId !== m.runId) return
+    switch (m.type) {
+      case 'samples':
+        this.o.store.appendSamples(m.runId, m.samples)
+        for (const s of m.samples) this.liveSamples.push(s)
+        if (this.liveSamples.length > 2 * MAX_LIVE_SAMPLES) this.liveSamples = this.liveSamples.slice(-MAX_LIVE_SAMPLES)
+        return
+      case 'progress':
+        return this.progress(m.runId, m.fraction, m.simTimeNs)
+      case 'done':
+        return cur.settle({ status: 'done', summary: m.summary })
+      case 'failed':
+        return cur.settle({ status: 'failed', error: m.error })
+      case 'cancelled':
+        return cur.settle({ status: 'cancelled' })
+    }
+  }
+
+  private progress(runId: number, fraction: number, simTimeNs: number): void {
+    const t = Date.now()
+    if (t - this.lastProgressAt < (this.o.progressIntervalMs ?? 100)) return
+    this.lastProgressAt = t
+    this.flushLiveSamples(runId)
+    const { total, done, startedAt } = this.session
+    const progressed = done + Math.min(1, Math.max(0, fraction))
+    const etaSeconds = progressed >= 0.02 ? (((t - startedAt) / progressed) * (total - progressed)) / 1000 : null
+    this.o.emit({ type: 'progress', progress: { runId, fraction, simTimeNs, runsDone: done, runsTotal: total, etaSeconds } })
+  }
+
+  private flushLiveSamples(runId: number): void {
+    if (this.liveSamples.length === 0) return
+    let samples = this.liveSamples
+    if (samples.length > MAX_LIVE_SAMPLES) {
+      const step = samples.length / MAX_LIVE_SAMPLES
+      samples = Array.from({ length: MAX_LIVE_SAMPLES }, (_, i) => this.liveSamples[Math.floor(i * step)])
+    }
+    this.liveSamples = []
+    this.o.emit({ type: 'samples', runId, samples })
+  }
+
+  private finished(runId: number): void {
+    this.emitRun('run-finished', runId)
+  }
+
+  private emitRun(type: 'run-started' | 'run-finished', runId: number): void {
+    const run = this.o.store.listRuns({ ids: [runId] })[0] as RunRecord | undefined
+    if (run) this.o.emit({ type, run })
+  }
+}

@@ -1,0 +1,256 @@
+// An in-memory lab for component and store tests: the LabApi contract with deterministic,
+// test-driven runs (nothing happens until the test calls step() or finish()).
+import type { Catalogue, CompareData, ExperimentConfig, FieldError, LabEvent, Preset, RunDetail, RunRecord, RunStatus, ValidationResult } from '../../../experiments/api'
+import { DESIGN_CATALOGUE, DEVICE_PRESETS, SAMPLE_FIELDS, WORKLOAD_CATALOGUE, checkEngineConfig, resolveEngineConfig, type Sample } from '../../../engine/pure'
+import type { LabClient, SaveOutcome } from '../transport/types'
+
+const MiB = 2 ** 20
+
+export function baseConfig(over: Partial<ExperimentConfig> = {}): ExperimentConfig {
+  const e = resolveEngineConfig({ workload: { name: 'usemem', params: { tasks: 4, sizeBytes: 64 * MiB } }, memoryLimitBytes: 128 * MiB })
+  return {
+    name: 'Fake experiment',
+    designs: [
+      { design: 'cluster', options: {} },
+      { design: 'swap-table', options: { phase: 4, discontiguousSwapout: false, mthpSwapin: false } }
+    ],
+    workload: e.workload,
+    devices: e.devices,
+    storage: 'file',
+    memoryLimitBytes: e.memoryLimitBytes,
+    cpus: 2,
+    seed: 1,
+    trials: 1,
+    thpOrders: [0],
+    pageCluster: 3,
+    sampleIntervalNs: 10_000_000,
+    tickNs: 4_000_000,
+    fsyncPerBatch: false,
+    checkInvariants: false,
+    sweep: null,
+    ...over
+  }
+}
+
+export const FAKE_PRESETS: Preset[] = [
+  { id: 'usemem-cluster-vs-table', title: 'usemem: cluster vs swap table', shows: 'Throughput and metadata of the 6.12 allocator against swap table P4.', config: baseConfig({ name: 'usemem: cluster vs swap table' }) },
+  { id: 'fill-metadata', title: 'Metadata at 50 % fill', shows: 'Memory the swap metadata takes per slot.', config: baseConfig({ name: 'Metadata at 50 % fill', workload: { name: 'fill', params: { targetPercent: 50 } } }) }
+]
+
+/** Field errors the way the real schema names them (engine checks per design variant, plus experiment fields). */
+export function fakeValidate(input: unknown): ValidationResult {
+  const c = input as ExperimentConfig
+  const errors: FieldError[] = []
+  if (!c.name || !String(c.name).trim()) errors.push({ field: 'name', message: 'must not be empty' })
+  if (!Array.isArray(c.designs) || c.designs.length === 0) errors.push({ field: 'designs', message: 'choose at least one design' })
+  if (!Number.isInteger(c.trials) || c.trials < 1 || c.trials > 100) errors.push({ field: 'trials', message: `must be an integer from 1 to 100; got ${c.trials}` })
+  const seen = new Set<string>()
+  ;(c.designs ?? []).forEach((d, i) => {
+    const engine = resolveEngineConfig({ ...c, design: d.design, designOptions: d.options, workload: c.workload, devices: c.devices })
+    for (const p of checkEngineConfig(engine)) {
+      const field = p.field === 'design' ? `designs.${i}.design` : p.field.startsWith('designOptions.') ? `designs.${i}.options.${p.field.slice(14)}` : p.field
+      if (!seen.has(field)) errors.push({ field, message: p.message })
+      seen.add(field)
+    }
+  })
+  return errors.length ? { ok: false, errors } : { ok: true, config: c }
+}
+
+function fakeSamples(runId: number, n: number): Sample[] {
+  const out: Sample[] = []
+  for (let i = 0; i < n; i++) {
+    const values = Object.fromEntries(SAMPLE_FIELDS.map((f, k) => [f, Math.round(1000 * (1 + Math.sin(i / 10 + k + runId)) + i)])) as Sample['values']
+    out.push({ tSimNs: i * 10_000_000, tWallMs: i * 2, ops: i * 1000, values })
+  }
+  return out
+}
+
+export interface FakeLab extends LabClient {
+  runs: RunRecord[]
+  events: LabEvent[]
+  calls: { method: string; args: unknown[] }[]
+  emit(event: LabEvent): void
+  /** Starts the next queued run, or finishes the running one with the given status. */
+  step(status?: RunStatus): void
+  finish(runId: number, status?: RunStatus, error?: string): void
+}
+
+export function createFakeLab(seed: Partial<RunRecord>[] = []): FakeLab {
+  const listeners = new Set<(e: LabEvent) => void>()
+  let nextRun = 1
+  let nextExperiment = 1
+  const configs = new Map<number, ExperimentConfig>()
+  const notes = new Map<number, string>()
+
+  const record = (over: Partial<RunRecord>): RunRecord => ({
+    id: nextRun++,
+    experimentId: 1,
+    experimentName: 'Seeded',
+    design: 'cluster',
+    variantLabel: 'cluster',
+    workload: 'usemem',
+    point: {},
+    trial: 0,
+    seed: 1,
+    status: 'done',
+    storage: 'file',
+    createdAt: '2026-11-20T10:00:00.000Z',
+    startedAt: '2026-11-20T10:00:01.000Z',
+    finishedAt: '2026-11-20T10:00:03.000Z',
+    wallTimeMs: 2000,
+    error: null,
+    engineVersion: '1.0.0',
+    appVersion: '0.1.0',
+    platform: 'linux-x64',
+    note: '',
+    tags: [],
+    headline: { throughputMBps: 500, metadataPeakBytes: 3 * MiB, simTimeNs: 2e9 },
+    ...over
+  })
+
+  const fake: FakeLab = {
+    transport: 'fake',
+    runs: seed.map(record),
+    events: [],
+    calls: [],
+    emit(event) {
+      fake.events.push(event)
+      for (const l of [...listeners]) l(event)
+    },
+    step(status = 'done') {
+      const running = fake.runs.find((r) => r.status === 'running')
+      if (running) return fake.finish(running.id, status)
+      const queued = fake.runs.find((r) => r.status === 'queued')
+      if (!queued) return
+      queued.status = 'running'
+      queued.startedAt = new Date().toISOString()
+      fake.emit({ type: 'run-started', run: { ...queued } })
+      const total = fake.runs.filter((r) => r.experimentId === queued.experimentId).length
+      const done = fake.runs.filter((r) => r.experimentId === queued.experimentId && ['done', 'failed', 'cancelled'].includes(r.status)).length
+      fake.emit({ type: 'progress', progress: { runId: queued.id, fraction: 0.5, simTimeNs: 1e9, runsDone: done, runsTotal: total, etaSeconds: 12 } })
+      fake.emit({ type: 'samples', runId: queued.id, samples: fakeSamples(queued.id, 20) })
+    },
+    finish(runId, status = 'done', error) {
+      const r = fake.runs.find((x) => x.id === runId)
+      if (!r) return
+      r.status = status
+      r.finishedAt = new Date().toISOString()
+      r.error = error ?? null
+      r.headline = status === 'done' ? { throughputMBps: 400 + runId, metadataPeakBytes: 2 * MiB, simTimeNs: 1e9 } : null
+      fake.emit({ type: 'run-finished', run: { ...r } })
+      if (!fake.runs.some((x) => x.status === 'queued' || x.status === 'running')) fake.emit({ type: 'queue-empty' })
+    },
+    async catalogue(): Promise<Catalogue> {
+      return { designs: DESIGN_CATALOGUE, workloads: WORKLOAD_CATALOGUE, devicePresets: [...DEVICE_PRESETS], appVersion: '0.1.0', engineVersion: '1.0.0', maxRuns: 500 }
+    },
+    async presets() {
+      return structuredClone(FAKE_PRESETS)
+    },
+    async validate(config) {
+      fake.calls.push({ method: 'validate', args: [config] })
+      return fakeValidate(config)
+    },
+    async preview(config) {
+      const c = config as ExperimentConfig
+      const points = c.sweep ? (c.sweep.mode === 'grid' ? c.sweep.axes.reduce((n, a) => n * a.values.length, 1) : Math.min(...c.sweep.axes.map((a) => a.values.length))) : 1
+      const runs = c.designs.length * points * c.trials
+      return { runs, estimatedSeconds: runs * 3, maxRuns: 500 }
+    },
+    async start(config) {
+      fake.calls.push({ method: 'start', args: [config] })
+      const v = fakeValidate(config)
+      if (!v.ok) throw new Error(`${v.errors[0].field}: ${v.errors[0].message}`)
+      const c = v.config
+      const experimentId = nextExperiment++ + 100
+      const runIds: number[] = []
+      for (const d of c.designs)
+        for (let t = 0; t < c.trials; t++) {
+          const r = record({ experimentId, experimentName: c.name, design: d.design, variantLabel: d.label ?? d.design, workload: c.workload.name, trial: t, seed: c.seed + t, status: 'queued', headline: null, startedAt: null, finishedAt: null, createdAt: new Date().toISOString() })
+          fake.runs.push(r)
+          configs.set(r.id, c)
+          runIds.push(r.id)
+          fake.emit({ type: 'run-queued', run: { ...r } })
+        }
+      return { experimentId, runIds }
+    },
+    async rerun(runId) {
+      fake.calls.push({ method: 'rerun', args: [runId] })
+      const r = fake.runs.find((x) => x.id === runId)!
+      const copy = record({ ...r, id: undefined, status: 'queued', experimentId: nextExperiment++ + 100 })
+      fake.runs.push(copy)
+      fake.emit({ type: 'run-queued', run: { ...copy } })
+      return { experimentId: copy.experimentId, runIds: [copy.id] }
+    },
+    async cancel(target) {
+      fake.calls.push({ method: 'cancel', args: [target] })
+      for (const r of fake.runs) if ((target === 'all' || r.id === target) && (r.status === 'queued' || r.status === 'running')) fake.finish(r.id, 'cancelled')
+    },
+    async listRuns(filter) {
+      return fake.runs.filter((r) => !filter?.status || r.status === filter.status).map((r) => ({ ...r }))
+    },
+    async getRun(runId): Promise<RunDetail> {
+      const r = fake.runs.find((x) => x.id === runId)
+      if (!r) throw new Error(`run ${runId} not found`)
+      return { ...r, note: notes.get(runId) ?? r.note, config: configs.get(runId) ?? baseConfig(), summary: null }
+    },
+    async getSamples(runId, maxPoints) {
+      const all = fakeSamples(runId, 200)
+      return { runId, samples: maxPoints && maxPoints < all.length ? all.slice(0, maxPoints) : all, totalSamples: all.length }
+    },
+    async compare(runIds, baselineRunId): Promise<CompareData> {
+      fake.calls.push({ method: 'compare', args: [runIds, baselineRunId] })
+      const runs = runIds.map((id) => fake.runs.find((r) => r.id === id)!).filter(Boolean)
+      const groups = runs.map((r) => ({
+        key: `${r.variantLabel}|${r.id}`,
+        variantLabel: r.variantLabel,
+        point: r.point,
+        runIds: [r.id],
+        metrics: Object.fromEntries(Object.entries(r.headline ?? {}).map(([k, v]) => [k, { n: 2, mean: v, stddev: v * 0.05, median: v, min: v * 0.9, max: v * 1.1, ci95Low: v * 0.9, ci95High: v * 1.1 }]))
+      }))
+      const base = groups.find((g) => g.runIds.includes(baselineRunId ?? -1)) ?? groups[0] ?? null
+      const deltas: CompareData['deltas'] = {}
+      for (const g of groups) for (const [k, s] of Object.entries(g.metrics)) (deltas[k] ??= {})[g.key] = base?.metrics[k] ? s.mean / base.metrics[k].mean - 1 : NaN
+      const cfgs: CompareData['configs'] = Object.fromEntries(runs.map((r) => [r.id, { design: r.design, workload: r.workload, seed: r.seed, cpus: 2, 'workload.params.tasks': 4 }]))
+      return { groups, baselineKey: base?.key ?? null, deltas, configs: cfgs }
+    },
+    async deleteRuns(runIds) {
+      fake.calls.push({ method: 'deleteRuns', args: [runIds] })
+      const before = fake.runs.length
+      fake.runs = fake.runs.filter((r) => !runIds.includes(r.id))
+      return before - fake.runs.length
+    },
+    async setNote(runId, note) {
+      fake.calls.push({ method: 'setNote', args: [runId, note] })
+      notes.set(runId, note)
+      const r = fake.runs.find((x) => x.id === runId)
+      if (r) r.note = note
+    },
+    async setTags(runId, tags) {
+      const r = fake.runs.find((x) => x.id === runId)
+      if (r) r.tags = tags
+    },
+    async exportCsv(runIds) {
+      return { summaryCsv: `run_id\n${runIds.join('\n')}\n`, samplesCsv: 'run_id,t_sim_ns,t_wall_ms,ops,metric,value\n' }
+    },
+    async exportJson(runIds) {
+      return JSON.stringify({ runIds })
+    },
+    async importJson() {
+      return { runIds: [] }
+    },
+    subscribe(listener) {
+      listeners.add(listener)
+      return () => listeners.delete(listener)
+    },
+    async saveCsv(runIds): Promise<SaveOutcome> {
+      fake.calls.push({ method: 'saveCsv', args: [runIds] })
+      return { saved: true, message: `Saved ${runIds.length} runs` }
+    },
+    async savePng(name): Promise<SaveOutcome> {
+      fake.calls.push({ method: 'savePng', args: [name] })
+      return { saved: true, message: `Saved ${name}` }
+    },
+    onMenu: () => () => {}
+  }
+  return fake
+}

@@ -1,0 +1,93 @@
+// Browser transport: the loopback web bridge (POST /api/<method>, events over SSE), with the
+// per-launch token the bridge printed in the URL.
+import type { LabApi, LabEvent } from '../../../experiments/api'
+import type { LabClient } from './types'
+import { dataUrlToBlob, downloadBlob, downloadText } from './download'
+
+type Envelope = { ok: true; value: unknown } | { ok: false; error: string }
+
+export interface HttpDeps {
+  fetch: typeof fetch
+  EventSource: typeof EventSource
+  /** Base URL of the bridge, e.g. "http://127.0.0.1:4123". */
+  origin: string
+  token: string
+}
+
+export function createHttpClient(deps: HttpDeps): LabClient {
+  async function call(method: string, args: unknown[]): Promise<unknown> {
+    // JSON drops trailing undefined arguments as null; trim them so optional args stay optional.
+    while (args.length && args[args.length - 1] === undefined) args.pop()
+    const res = await deps.fetch(`${deps.origin}/api/${method}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-swaplab-token': deps.token },
+      body: JSON.stringify({ args })
+    })
+    let body: Envelope
+    try {
+      body = (await res.json()) as Envelope
+    } catch {
+      throw new Error(`The lab service answered ${res.status} ${res.statusText}`)
+    }
+    if (!body.ok) throw new Error(body.error)
+    return body.value
+  }
+
+  const listeners = new Set<(e: LabEvent) => void>()
+  let source: EventSource | null = null
+  function ensureEvents(): void {
+    if (source) return
+    source = new deps.EventSource(`${deps.origin}/api/events?token=${encodeURIComponent(deps.token)}`)
+    source.onmessage = (m: MessageEvent<string>) => {
+      const event = JSON.parse(m.data) as LabEvent
+      for (const l of [...listeners]) l(event)
+    }
+  }
+
+  const m = <K extends keyof LabApi>(name: K) =>
+    ((...args: unknown[]) => call(name, args)) as unknown as LabApi[K]
+
+  const client: LabClient = {
+    transport: 'http',
+    catalogue: m('catalogue'),
+    presets: m('presets'),
+    validate: m('validate'),
+    preview: m('preview'),
+    start: m('start'),
+    rerun: m('rerun'),
+    cancel: m('cancel'),
+    listRuns: m('listRuns'),
+    getRun: m('getRun'),
+    getSamples: m('getSamples'),
+    compare: m('compare'),
+    deleteRuns: m('deleteRuns'),
+    setNote: m('setNote'),
+    setTags: m('setTags'),
+    exportCsv: m('exportCsv'),
+    exportJson: m('exportJson'),
+    importJson: m('importJson'),
+    subscribe(listener) {
+      listeners.add(listener)
+      ensureEvents()
+      return () => {
+        listeners.delete(listener)
+        if (listeners.size === 0 && source) {
+          source.close()
+          source = null
+        }
+      }
+    },
+    async saveCsv(runIds) {
+      const files = await client.exportCsv(runIds)
+      downloadText('swaplab-summary.csv', files.summaryCsv)
+      downloadText('swaplab-samples.csv', files.samplesCsv)
+      return { saved: true, message: `Downloaded swaplab-summary.csv and swaplab-samples.csv (${runIds.length} runs)` }
+    },
+    async savePng(name, dataUrl) {
+      downloadBlob(name, dataUrlToBlob(dataUrl))
+      return { saved: true, message: `Downloaded ${name}` }
+    },
+    onMenu: () => () => {}
+  }
+  return client
+}

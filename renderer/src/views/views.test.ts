@@ -1,0 +1,172 @@
+// @vitest-environment happy-dom
+import { describe, expect, it } from 'vitest'
+import { freshLab, mountView, settle } from '../testing/setup'
+import { PREVIEW_DELAY_MS } from '../stores/draft'
+import { useNav } from '../stores/nav'
+import { useRuns } from '../stores/runs'
+import { useQueue } from '../stores/queue'
+import { useSettings } from '../stores/settings'
+import NewExperiment from './NewExperiment.vue'
+import Running from './Running.vue'
+import Runs from './Runs.vue'
+import RunDetail from './RunDetail.vue'
+import Compare from './Compare.vue'
+import App from '../App.vue'
+
+describe('New experiment view', () => {
+  it('shows the message beside the field as you type and starts nothing', async () => {
+    const t = freshLab()
+    const w = await mountView(NewExperiment, t)
+    await settle(PREVIEW_DELAY_MS + 20)
+    expect(w.get('[data-test=preview]').text()).toMatch(/2 runs/)
+    await w.get('#f-cpus').setValue('0')
+    await settle()
+    const msg = w.get('p.field-error[data-field=cpus]')
+    expect(msg.text()).toMatch(/cpus|1/)
+    expect(w.get('#f-cpus').attributes('aria-invalid')).toBe('true')
+    expect(w.get('[data-test=start]').attributes('disabled')).toBeDefined()
+    await w.get('[data-test=start]').trigger('click')
+    await settle()
+    expect(t.lab.calls.filter((c) => c.method === 'start')).toEqual([])
+    await w.get('#f-cpus').setValue('4')
+    await settle(PREVIEW_DELAY_MS + 20)
+    expect(w.find('p.field-error[data-field=cpus]').exists()).toBe(false)
+  })
+
+  it('loads a preset, shows design options, and starts the experiment', async () => {
+    const t = freshLab()
+    const w = await mountView(NewExperiment, t)
+    await w.get('#f-source').setValue('fill-metadata')
+    await settle(PREVIEW_DELAY_MS + 20)
+    expect((w.get('#f-name').element as HTMLInputElement).value).toBe('Metadata at 50 % fill')
+    expect(w.find('#f-workload-params-targetPercent').exists()).toBe(true)
+    expect(w.find('#f-designs-1-options-phase').exists()).toBe(true)
+    await w.get('[data-test=start]').trigger('click')
+    await settle()
+    expect(t.lab.calls.filter((c) => c.method === 'start')).toHaveLength(1)
+    expect(useNav().view).toBe('running')
+  })
+})
+
+describe('Running view', () => {
+  it('shows a progress bar per run and overall, and cancels a run', async () => {
+    const t = freshLab()
+    await useQueue().init()
+    await t.lab.start((await t.lab.presets())[0].config)
+    t.lab.step()
+    const w = await mountView(Running, t)
+    expect(w.findAll('[role=progressbar]')).toHaveLength(3)
+    expect(w.get('[data-test=overall]').text()).toMatch(/0 of 2 runs finished.*25 %.*ETA 12 s/s)
+    expect(w.findAll('.chart-panel')).toHaveLength(5)
+    await w.get('[data-test=cancel-2]').trigger('click')
+    await settle()
+    expect(t.lab.calls).toContainEqual({ method: 'cancel', args: [2] })
+    expect(w.get('[data-run="2"]').text()).toMatch(/cancelled/)
+  })
+})
+
+describe('Runs view', () => {
+  const seed = [{ variantLabel: 'cluster' }, { variantLabel: 'swap-table P4', design: 'swap-table' as const }, { variantLabel: 'vswap', design: 'vswap' as const, status: 'failed' as const }]
+
+  it('lists runs, filters by a column, sorts by a header, groups by experiment', async () => {
+    const t = freshLab(seed)
+    await useRuns().init()
+    const w = await mountView(Runs, t)
+    expect(w.findAll('tbody tr[data-run]').map((r) => r.attributes('data-run'))).toEqual(['3', '2', '1'])
+    await w.get('[data-filter=status]').setValue('fail')
+    expect(w.findAll('tbody tr[data-run]').map((r) => r.attributes('data-run'))).toEqual(['3'])
+    await w.get('[data-filter=status]').setValue('')
+    await w.findAll('th .th-button').find((b) => b.text().startsWith('Design'))!.trigger('click')
+    expect(w.findAll('tbody tr[data-run]').map((r) => r.attributes('data-run'))).toEqual(['1', '2', '3'])
+    await w.get('[data-test=group]').setValue(true)
+    expect(w.find('.group-row').text()).toMatch(/Seeded/)
+  })
+
+  it('deletes selected runs only after confirmation, and pins a baseline', async () => {
+    const t = freshLab(seed)
+    await useRuns().init()
+    const w = await mountView(Runs, t)
+    await w.get('input[aria-label="select run 2"]').setValue(true)
+    await w.get('[data-test=delete]').trigger('click')
+    expect(w.get('[role=dialog]').text()).toMatch(/Delete 1 run/)
+    await w.findAll('[role=dialog] button').find((b) => b.text() === 'Cancel')!.trigger('click')
+    expect(t.lab.calls.filter((c) => c.method === 'deleteRuns')).toEqual([])
+    await w.get('[data-test=delete]').trigger('click')
+    await w.findAll('[role=dialog] button').find((b) => b.text() === 'Delete')!.trigger('click')
+    await settle()
+    expect(t.lab.calls).toContainEqual({ method: 'deleteRuns', args: [[2]] })
+    expect(w.find('tr[data-run="2"]').exists()).toBe(false)
+    await w.get('[data-test=pin-1]').trigger('click')
+    expect(useSettings().settings.baselineRunId).toBe(1)
+    expect(w.get('[data-test=pin-1]').text()).toBe('★')
+  })
+
+  it('reruns a run and exports the selection', async () => {
+    const t = freshLab(seed)
+    await useRuns().init()
+    const w = await mountView(Runs, t)
+    await w.get('[data-test=rerun-1]').trigger('click')
+    await settle()
+    expect(t.lab.calls).toContainEqual({ method: 'rerun', args: [1] })
+    await w.get('input[aria-label="select run 1"]').setValue(true)
+    await w.get('[data-test=export]').trigger('click')
+    await settle()
+    expect(t.lab.calls).toContainEqual({ method: 'saveCsv', args: [[1]] })
+  })
+})
+
+describe('Run detail view', () => {
+  it('shows the error of a failed run, its config, charts, an x-axis choice and notes', async () => {
+    const t = freshLab([{ status: 'failed', error: 'devices.0.sizeBytes: device full' }])
+    useNav().go('detail', 1)
+    const w = await mountView(RunDetail, t)
+    expect(w.get('[data-test=run-error]').text()).toMatch(/device full/)
+    expect(w.text()).toMatch(/memoryLimitBytes/)
+    expect(w.findAll('.chart-panel')).toHaveLength(5)
+    await w.get('[data-test=x-axis]').setValue('wall')
+    expect(useSettings().settings.xAxis).toBe('wall')
+    await w.get('textarea').setValue('note text')
+    await w.findAll('button').find((b) => b.text() === 'Save note')!.trigger('click')
+    await settle()
+    expect(t.lab.calls).toContainEqual({ method: 'setNote', args: [1, 'note text'] })
+  })
+})
+
+describe('Compare view', () => {
+  it('shows overlays, error-bar charts, deltas in % and x, and a config table with differences only', async () => {
+    const t = freshLab([{ variantLabel: 'cluster', headline: { throughputMBps: 100 } }, { variantLabel: 'swap-table P4', design: 'swap-table', headline: { throughputMBps: 150 } }])
+    const runs = useRuns()
+    await runs.init()
+    runs.setSelection([1, 2])
+    runs.pinBaseline(1)
+    const w = await mountView(Compare, t)
+    await settle()
+    expect(w.text()).toMatch(/Baseline:\s*cluster/)
+    expect(w.findAll('.chart-panel').length).toBeGreaterThanOrEqual(4)
+    expect(w.get('[data-test=deltas]').text()).toMatch(/\+50 % · 1\.50x/)
+    const rows = () => w.findAll('[data-test=config-table] tbody th').map((x) => x.text())
+    expect(rows()).toEqual(['design'])
+    await w.get('[data-test=diff-only]').setValue(false)
+    expect(rows()).toEqual(['cpus', 'design', 'seed', 'workload', 'workload.params.tasks'])
+    expect(useSettings().settings.differencesOnly).toBe(false)
+  })
+
+  it('asks for a selection when there is none', async () => {
+    const t = freshLab([{}])
+    const w = await mountView(Compare, t)
+    expect(w.text()).toMatch(/Select runs in Runs to compare them/)
+  })
+})
+
+describe('App shell', () => {
+  it('has a left nav with the four views and switches between them', async () => {
+    const t = freshLab([{}])
+    const w = await mountView(App, t)
+    expect(w.findAll('nav a').map((a) => a.text().replace(/\d+$/, '').trim())).toEqual(['New experiment', 'Running', 'Runs', 'Compare'])
+    await w.get('[data-nav=runs]').trigger('click')
+    await settle()
+    expect(location.hash).toBe('#/runs')
+    expect(w.find('.runs-table').exists()).toBe(true)
+    expect(w.get('[data-nav=runs]').attributes('aria-current')).toBe('page')
+  })
+})

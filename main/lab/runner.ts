@@ -19,7 +19,7 @@ export interface RunnerJob {
 
 export interface RunnerOptions {
   store: RunStore
-  /** Folder for device files; each run gets its own subfolder, removed when the run ends. */
+  /** Folder for device files unless a job's config names one; each run gets its own subfolder, removed when the run ends. */
   deviceDir: string
   emit(event: LabEvent): void
   /** Inject a fake engine (tests); the real engine otherwise. */
@@ -135,12 +135,13 @@ export class Runner {
 
   private async execute(job: RunnerJob): Promise<void> {
     const { store } = this.o
-    const noRoom = checkFreeSpace(job.config, this.o.deviceDir, this.o.freeBytes)
+    const deviceDir = job.config.deviceDir ?? this.o.deviceDir
+    const noRoom = checkFreeSpace(job.config, deviceDir, this.o.freeBytes)
     if (noRoom) {
       store.finishRun(job.runId, { status: 'failed', error: noRoom })
       return this.finished(job.runId)
     }
-    const runDir = job.config.storage === 'file' ? this.makeRunDir(job.runId) : undefined
+    const runDir = job.config.storage === 'file' ? this.makeRunDir(deviceDir, job.runId) : undefined
     const config = runDir ? { ...job.config, deviceDir: runDir } : job.config
     store.markRunning(job.runId)
     this.emitRun('run-started', job.runId)
@@ -174,10 +175,10 @@ export class Runner {
     this.finished(job.runId)
   }
 
-  private makeRunDir(runId: number): string {
-    fs.mkdirSync(this.o.deviceDir, { recursive: true })
+  private makeRunDir(deviceDir: string, runId: number): string {
+    fs.mkdirSync(deviceDir, { recursive: true })
     // The engine's stale-folder sweep recognises this prefix and removes it after a crash.
-    return fs.mkdtempSync(path.join(this.o.deviceDir, `swaplab-${process.pid}-run${runId}-`))
+    return fs.mkdtempSync(path.join(deviceDir, `swaplab-${process.pid}-run${runId}-`))
   }
 
   private post(m: ToWorker): void {

@@ -233,6 +233,11 @@ export class RunStore {
     if (this.db.open) this.db.close()
   }
 
+  /** Runs fn in one transaction (nested calls become savepoints). */
+  inTransaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)()
+  }
+
   get schemaVersion(): number {
     return this.db.pragma('user_version', { simple: true }) as number
   }

@@ -1,0 +1,32 @@
+// A rough wall-clock estimate of a run, for the run preview: pages the workload touches
+// times the engine's cost per simulated page access, plus a fixed start-up cost.
+
+import { PAGE_SIZE, type EngineConfig } from '../engine/pure'
+
+/** Engine wall time per simulated page access, and per run; measured on a 2-core box (see docs/cli.md). */
+export const SECONDS_PER_PAGE_TOUCH = 1e-6
+export const SECONDS_PER_RUN = 0.1
+
+/** Page accesses a run makes, roughly. */
+export function estimatePageTouches(c: EngineConfig): number {
+  const p = c.workload.params
+  const pages = (bytes: unknown): number => Number(bytes) / PAGE_SIZE
+  switch (c.workload.name) {
+    case 'usemem':
+      return Number(p.tasks) * pages(p.sizeBytes) * Number(p.passes)
+    case 'fill':
+      return pages(c.memoryLimitBytes) + (pages(c.devices.reduce((s, d) => s + d.sizeBytes, 0)) * Number(p.targetPercent)) / 100
+    case 'thp-swap-allocator-test':
+      return (pages(p.regionBytes) + pages(p.dropBytes)) * Number(p.iterations)
+    case 'kbuild':
+      return Number(p.totalTasks) * pages(Math.sqrt(Number(p.wsMinBytes) * Number(p.wsMaxBytes))) * Number(p.touchesPerPage)
+    case 'redis-bgsave':
+      return Number(p.requests) + (Number(p.bgsaveEvery) > 0 ? (Number(p.requests) / Number(p.bgsaveEvery)) * pages(p.keyspaceBytes) : 0) + pages(p.keyspaceBytes)
+    case 'trace':
+      return 1e6 * Number(p.repeat)
+  }
+}
+
+export function estimateRunSeconds(c: EngineConfig): number {
+  return SECONDS_PER_RUN + estimatePageTouches(c) * SECONDS_PER_PAGE_TOUCH
+}

@@ -1,0 +1,20 @@
+// Errors the lab service raises for callers to show as they are: bad input (exit code 2 in
+// the CLI) and references to runs that do not exist.
+
+import type { FieldError } from '../../experiments/api'
+import { formatFieldErrors } from '../../experiments/schema'
+
+/** Input that fails validation; `errors` names every offending field. */
+export class InputError extends Error {
+  constructor(readonly errors: FieldError[]) {
+    super(formatFieldErrors(errors))
+    this.name = 'InputError'
+  }
+}
+
+export class NotFoundError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'NotFoundError'
+  }
+}

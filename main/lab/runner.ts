@@ -38,16 +38,20 @@ type Outcome = { status: 'done'; summary: RunSummary } | { status: 'failed'; err
 const MAX_LIVE_SAMPLES = 2000
 
 /**
- * The worker next to this module: the built worker.js, or worker.ts in tests and dev. Node 20
- * ignores `--import tsx` in a worker's execArgv for a .ts entry, so the TS worker is started
- * by a one-line bootstrap that registers tsx's require hook first.
+ * The engine worker: worker.ts through tsx in tests and dev, else the built worker.js, which
+ * sits next to the entry (out/main) while this code may be in out/main/chunks. Node 20 ignores
+ * `--import tsx` in a worker's execArgv for a .ts entry, so the TS worker starts from a
+ * one-line bootstrap that registers tsx's require hook first.
  */
 export function spawnEngineWorker(workerData: WorkerInit): Worker {
   if (__filename.endsWith('.ts')) {
     const entry = JSON.stringify(path.join(__dirname, 'worker.ts'))
     return new Worker(`require('tsx/cjs/api').register(); require(${entry})`, { eval: true, workerData })
   }
-  return new Worker(path.join(__dirname, 'worker.js'), { workerData })
+  const candidates = [path.join(__dirname, 'worker.js'), path.join(__dirname, '..', 'worker.js')]
+  const file = candidates.find((f) => fs.existsSync(f))
+  if (!file) throw new Error(`the engine worker is missing (looked for ${candidates.join(' and ')}); rebuild with npm run build`)
+  return new Worker(file, { workerData })
 }
 
 export class Runner {
@@ -70,7 +74,8 @@ export class Runner {
     if (this.session.total === this.session.done) this.session = { total: 0, done: 0, startedAt: Date.now() }
     this.queue.push(...jobs)
     this.session.total += jobs.length
-    void this.pump()
+    // Start on a later turn, so callers see their runs queued before the first one starts.
+    setImmediate(() => void this.pump())
   }
 
   get busy(): boolean {
@@ -158,7 +163,11 @@ export class Runner {
           settle(o)
         }
       }
-      this.post({ type: 'run', runId: job.runId, config })
+      try {
+        this.post({ type: 'run', runId: job.runId, config })
+      } catch (e) {
+        this.current.settle({ status: 'failed', error: (e as Error).message })
+      }
     })
     clearTimeout(this.current?.cancelTimer)
     this.current = null
@@ -189,21 +198,21 @@ export class Runner {
   private spawn(): Worker {
     const w = spawnEngineWorker({ engine: this.o.engine, abort: this.abort })
     w.on('message', (m: FromWorker) => this.onMessage(m))
-    w.on('error', (e) => this.current?.settle({ status: 'failed', error: `the engine worker crashed: ${e.message}` }))
-    w.on('exit', (code) => {
-      if (this.worker === w) this.worker = null
-      this.current?.settle({ status: 'failed', error: `the engine worker stopped unexpectedly (exit code ${code})` })
-    })
+    // A dead worker fails only the run it was running; the next run gets a new worker.
+    const died = (error: string): void => {
+      if (this.worker !== w) return
+      this.worker = null
+      this.current?.settle({ status: 'failed', error })
+    }
+    w.on('error', (e) => died(`the engine worker crashed: ${e.message}`))
+    w.on('exit', (code) => died(`the engine worker stopped unexpectedly (exit code ${code})`))
     return w
   }
 
   private dropWorker(): void {
     const w = this.worker
     this.worker = null
-    if (w) {
-      w.removeAllListeners('exit')
-      void w.terminate()
-    }
+    if (w) void w.terminate()
   }
 
   private onMessage(m: FromWorker): void {

@@ -182,9 +182,13 @@ export class LabService implements LabApi {
   }
 
   async exportCsv(runIds: number[]): Promise<ExportFiles> {
+    return { summaryCsv: await this.exportSummaryCsv(runIds), samplesCsv: samplesCsv(this.store, runIds) }
+  }
+
+  /** The summary table alone (the CLI streams the samples file itself). */
+  async exportSummaryCsv(runIds: number[]): Promise<string> {
     const runs = runIds.map((id) => this.mustGet(id))
-    const compare = await this.compare(runIds)
-    return { summaryCsv: summaryCsv(compare, runs), samplesCsv: samplesCsv(this.store, runIds) }
+    return summaryCsv(await this.compare(runIds), runs)
   }
 
   async exportJson(runIds: number[]): Promise<string> {

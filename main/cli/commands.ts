@@ -1,0 +1,392 @@
+// The `swaplab` commands over the lab service. Exit codes: 0 every run done, 1 a run did not
+// finish as done (failed, cancelled, interrupted) or an unexpected error, 2 bad input (unknown
+// command or option, invalid config, unknown run, unusable database), 130/143 stopped by
+// SIGINT/SIGTERM.
+
+import * as fs from 'node:fs'
+import * as path from 'node:path'
+import type { CompareData, RunDetail, RunFilter, RunRecord, RunStatus } from '../../experiments/api'
+import { formatFieldErrors } from '../../experiments/schema'
+import { presets } from '../../experiments/presets'
+import { LabService } from '../lab/service'
+import { InputError, NotFoundError } from '../lab/errors'
+import { StoreError } from '../lab/store'
+import { defaultDbPath } from '../lab/paths'
+import { writeSamplesCsv } from '../lab/export'
+import type { EngineModuleRef } from '../lab/protocol'
+import { last, parseArgs, runIdsFrom, UsageError, type ParsedArgs } from './args'
+import { experimentFromArgs, RUN_BOOLEAN_FLAGS } from './experimentFlags'
+import { fmtDuration, fmtNum, fmtPercent, table } from './format'
+import { progressReporter } from './progress'
+import { USAGE, RUN_USAGE } from './usage'
+
+export interface CliIo {
+  stdout(text: string): void
+  stderr(text: string): void
+  /** Is stderr a terminal (progress bar) or not (plain lines)? */
+  stderrTty: boolean
+  columns?: number
+  env: NodeJS.ProcessEnv
+  appVersion: string
+}
+
+const EXIT_OK = 0
+const EXIT_RUN_FAILED = 1
+const EXIT_BAD_INPUT = 2
+
+type Command = (args: ParsedArgs, io: CliIo) => Promise<number>
+
+/** Options each command accepts (besides --db and --help); anything else is refused. */
+const COMMANDS: Record<string, { run: Command; options: string[]; booleans?: string[] }> = {
+  list: { run: list, options: ['experiment', 'status', 'design', 'workload', 'json'], booleans: ['json'] },
+  show: { run: show, options: ['json'], booleans: ['json'] },
+  compare: { run: compare, options: ['experiment', 'baseline', 'metrics', 'all', 'json'], booleans: ['json', 'all'] },
+  export: { run: exportCommand, options: ['experiment', 'format', 'out'] },
+  import: { run: importCommand, options: [] },
+  delete: { run: deleteCommand, options: ['experiment'] },
+  presets: { run: listPresets, options: ['json'], booleans: ['json'] }
+}
+
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  const [command, ...rest] = argv
+  try {
+    if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
+      io.stdout(rest[0] === 'run' ? RUN_USAGE : USAGE)
+      return EXIT_OK
+    }
+    if (command === '--version' || command === 'version') {
+      io.stdout(`swaplab ${io.appVersion}\n`)
+      return EXIT_OK
+    }
+    if (command === 'serve') return await serve(rest)
+    if (command === 'run') return await run(rest, io)
+    const spec = COMMANDS[command]
+    if (!spec) throw new UsageError(`unknown command "${command}"; expected one of run, ${Object.keys(COMMANDS).join(', ')}, serve, help`)
+    const args = parseArgs(rest, new Set(['help', ...(spec.booleans ?? [])]))
+    if (args.options.has('help')) {
+      io.stdout(USAGE)
+      return EXIT_OK
+    }
+    for (const key of args.options.keys()) if (key !== 'db' && !spec.options.includes(key)) throw new UsageError(`${command}: unknown option --${key}`)
+    return await spec.run(args, io)
+  } catch (e) {
+    return fail(e, io)
+  }
+}
+
+/** `serve` lives with the web bridge (main/serve.ts); loaded only when asked for. */
+async function serve(argv: string[]): Promise<number> {
+  let serveCommand: (argv: string[]) => Promise<number>
+  try {
+    ;({ serveCommand } = await import('../serve'))
+  } catch (e) {
+    throw new UsageError(`serve is not available in this build (${(e as Error).message})`)
+  }
+  return serveCommand(argv)
+}
+
+function fail(e: unknown, io: CliIo): number {
+  if (e instanceof InputError) {
+    io.stderr(`swaplab: invalid input:\n${indent(formatFieldErrors(e.errors))}\n`)
+    return EXIT_BAD_INPUT
+  }
+  if (e instanceof UsageError || e instanceof NotFoundError || e instanceof StoreError) {
+    io.stderr(`swaplab: ${e.message}\n`)
+    return EXIT_BAD_INPUT
+  }
+  io.stderr(`swaplab: ${(e as Error)?.stack ?? String(e)}\n`)
+  return EXIT_RUN_FAILED
+}
+
+const indent = (text: string): string =>
+  text
+    .split('\n')
+    .map((l) => `  ${l}`)
+    .join('\n')
+
+/** Tests (and only tests) swap the engine through the environment; see docs/cli.md. */
+function engineFromEnv(env: NodeJS.ProcessEnv): EngineModuleRef | undefined {
+  if (!env.SWAPLAB_ENGINE_MODULE) return undefined
+  return { module: path.resolve(env.SWAPLAB_ENGINE_MODULE), options: env.SWAPLAB_ENGINE_OPTIONS ? JSON.parse(env.SWAPLAB_ENGINE_OPTIONS) : undefined }
+}
+
+function openLab(args: ParsedArgs, io: CliIo): LabService {
+  const dbPath = path.resolve(last(args, 'db') ?? defaultDbPath(io.env))
+  return new LabService({ dbPath, appVersion: io.appVersion, trustConfigPaths: true, deviceDir: io.env.SWAPLAB_DEVICE_DIR || undefined, engine: engineFromEnv(io.env) })
+}
+
+async function withLab<T>(args: ParsedArgs, io: CliIo, fn: (lab: LabService) => Promise<T>): Promise<T> {
+  const lab = openLab(args, io)
+  try {
+    return await fn(lab)
+  } finally {
+    await lab.close()
+  }
+}
+
+async function run(argv: string[], io: CliIo): Promise<number> {
+  const args = parseArgs(argv, RUN_BOOLEAN_FLAGS)
+  if (args.options.has('help')) {
+    io.stdout(RUN_USAGE)
+    return EXIT_OK
+  }
+  const input = experimentFromArgs(args)
+  const json = last(args, 'json') === 'true'
+  const lab = openLab(args, io)
+  let stoppedBy: NodeJS.Signals | null = null
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (stoppedBy) process.exit(signal === 'SIGINT' ? 130 : 143)
+    stoppedBy = signal
+    io.stderr(`\nswaplab: ${signal}: cancelling; what was recorded is kept (again to quit at once)\n`)
+    void lab.cancel('all')
+  }
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
+  try {
+    const v = await lab.validate(input)
+    if (!v.ok) throw new InputError(v.errors)
+    const progress = last(args, 'quiet') === 'true' ? null : progressReporter({ tty: io.stderrTty, write: io.stderr, columns: io.columns })
+    if (progress) lab.subscribe(progress.onEvent)
+    const { experimentId, runIds } = await lab.start(v.config)
+    if (progress) io.stderr(`experiment ${experimentId} "${v.config.name}": ${runIds.length} run${runIds.length === 1 ? '' : 's'} queued in ${lab.store.file}\n`)
+    const runs = await lab.waitForRuns(runIds)
+    progress?.end()
+    if (json) {
+      const details = await Promise.all(runIds.map((id) => lab.getRun(id)))
+      io.stdout(`${JSON.stringify({ experimentId, db: lab.store.file, runs: details.map(runJson) }, null, 2)}\n`)
+    } else {
+      const done = runs.filter((r) => r.status === 'done').map((r) => r.id)
+      if (done.length) io.stdout(`${compareTable(await lab.compare(done), headlineKeys(runs))}\n`)
+      io.stdout(`experiment ${experimentId}: ${summarizeStatuses(runs)}\n`)
+    }
+    if (stoppedBy) return stoppedBy === 'SIGINT' ? 130 : 143
+    return runs.every((r) => r.status === 'done') ? EXIT_OK : EXIT_RUN_FAILED
+  } finally {
+    process.off('SIGINT', onSignal)
+    process.off('SIGTERM', onSignal)
+    await lab.close()
+  }
+}
+
+function runJson(d: RunDetail): object {
+  return {
+    id: d.id,
+    status: d.status,
+    variant: d.variantLabel,
+    design: d.design,
+    workload: d.workload,
+    point: d.point,
+    trial: d.trial,
+    seed: d.seed,
+    wallTimeMs: d.wallTimeMs,
+    error: d.error,
+    headline: d.headline,
+    summary: d.summary
+  }
+}
+
+function summarizeStatuses(runs: RunRecord[]): string {
+  const counts = new Map<RunStatus, number>()
+  for (const r of runs) counts.set(r.status, (counts.get(r.status) ?? 0) + 1)
+  const text = [...counts].map(([s, n]) => `${n} ${s}`).join(', ')
+  const failed = runs.filter((r) => r.error)
+  return `${text}${failed.length ? `\n${failed.map((r) => `  run ${r.id} ${r.status}: ${r.error}`).join('\n')}` : ''}`
+}
+
+function headlineKeys(runs: RunRecord[]): string[] {
+  const keys: string[] = []
+  for (const r of runs) for (const k of Object.keys(r.headline ?? {})) if (!keys.includes(k)) keys.push(k)
+  return keys
+}
+
+/** Metrics as rows, compared groups as columns: mean ± standard deviation, and the change against the baseline. */
+export function compareTable(c: CompareData, metrics: string[]): string {
+  const header = ['metric', ...c.groups.map((g) => `${groupTitle(g.variantLabel, g.point)} (n=${Object.values(g.metrics)[0]?.n ?? 0}${g.key === c.baselineKey ? ', baseline' : ''})`)]
+  const rows = metrics
+    .filter((m) => c.groups.some((g) => g.metrics[m]))
+    .map((m) => [
+      m,
+      ...c.groups.map((g) => {
+        const s = g.metrics[m]
+        if (!s) return '-'
+        const spread = s.n > 1 ? ` ± ${fmtNum(s.stddev)}` : ''
+        const delta = g.key === c.baselineKey ? '' : fmtPercent(c.deltas[m]?.[g.key])
+        return `${fmtNum(s.mean)}${spread}${delta ? `  ${delta}` : ''}`
+      })
+    ])
+  return table(header, rows)
+}
+
+function groupTitle(label: string, point: Record<string, unknown>): string {
+  const p = Object.entries(point)
+    .map(([k, v]) => `${k.split('.').at(-1)}=${v}`)
+    .join(' ')
+  return p ? `${label} ${p}` : label
+}
+
+async function selectRuns(args: ParsedArgs, lab: LabService): Promise<number[]> {
+  const experiment = last(args, 'experiment')
+  if (args.positional.length && experiment) throw new UsageError('give run ids or --experiment, not both')
+  if (args.positional.length) return runIdsFrom(args.positional)
+  let experimentId: number
+  if (experiment !== undefined) {
+    experimentId = Number(experiment)
+    if (!Number.isSafeInteger(experimentId) || experimentId < 1) throw new UsageError(`--experiment: "${experiment}" is not an experiment id`)
+  } else {
+    const latest = (await lab.listRuns()).at(-1)
+    if (!latest) throw new NotFoundError('the database has no runs yet')
+    experimentId = latest.experimentId
+  }
+  const ids = (await lab.listRuns({ experimentId })).map((r) => r.id)
+  if (!ids.length) throw new NotFoundError(`experiment ${experimentId} has no runs`)
+  return ids
+}
+
+async function list(args: ParsedArgs, io: CliIo): Promise<number> {
+  return withLab(args, io, async (lab) => {
+    const filter: RunFilter = {}
+    const e = last(args, 'experiment')
+    if (e !== undefined) filter.experimentId = Number(e)
+    if (last(args, 'status')) filter.status = last(args, 'status') as RunStatus
+    if (last(args, 'design')) filter.design = last(args, 'design') as RunFilter['design']
+    if (last(args, 'workload')) filter.workload = last(args, 'workload') as RunFilter['workload']
+    const runs = await lab.listRuns(filter)
+    if (last(args, 'json') === 'true') io.stdout(`${JSON.stringify(runs, null, 2)}\n`)
+    else if (!runs.length) io.stdout('no runs\n')
+    else {
+      const rows = runs.map((r) => [
+        String(r.id),
+        `${r.experimentId} ${r.experimentName}`,
+        groupTitle(r.variantLabel, r.point),
+        r.workload,
+        String(r.trial),
+        String(r.seed),
+        r.status,
+        r.wallTimeMs === null ? '-' : fmtDuration(r.wallTimeMs / 1000),
+        r.headline?.sim_time_s !== undefined ? fmtNum(r.headline.sim_time_s) : '-',
+        r.createdAt.slice(0, 19).replace('T', ' ')
+      ])
+      io.stdout(`${table(['id', 'experiment', 'variant', 'workload', 'trial', 'seed', 'status', 'wall', 'sim_time_s', 'created (UTC)'], rows, (c) => [0, 4, 5, 7, 8].includes(c))}\n`)
+    }
+    return EXIT_OK
+  })
+}
+
+async function show(args: ParsedArgs, io: CliIo): Promise<number> {
+  if (args.positional.length !== 1) throw new UsageError('show takes one run id')
+  const [id] = runIdsFrom(args.positional)
+  return withLab(args, io, async (lab) => {
+    const d = await lab.getRun(id)
+    if (last(args, 'json') === 'true') {
+      io.stdout(`${JSON.stringify(d, null, 2)}\n`)
+      return EXIT_OK
+    }
+    const lines: [string, string][] = [
+      ['run', `${d.id} (experiment ${d.experimentId} "${d.experimentName}")`],
+      ['variant', groupTitle(d.variantLabel, d.point)],
+      ['workload', d.workload],
+      ['trial / seed', `${d.trial} / ${d.seed}`],
+      ['status', d.status],
+      ['storage', d.storage],
+      ['created', d.createdAt],
+      ['started', d.startedAt ?? '-'],
+      ['finished', d.finishedAt ?? '-'],
+      ['wall time', d.wallTimeMs === null ? '-' : fmtDuration(d.wallTimeMs / 1000)],
+      ['versions', `engine ${d.engineVersion}, swaplab ${d.appVersion}`],
+      ['platform', d.platform],
+      ['samples', String((await lab.getSamples(id, 1)).totalSamples)]
+    ]
+    if (d.error) lines.push(['error', d.error])
+    if (d.note) lines.push(['note', d.note])
+    if (d.tags.length) lines.push(['tags', d.tags.join(', ')])
+    for (const [k, v] of Object.entries(d.headline ?? {})) lines.push([k, fmtNum(v)])
+    const w = Math.max(...lines.map(([k]) => k.length))
+    io.stdout(`${lines.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join('\n')}\nconfig    ${JSON.stringify(d.config)}\n`)
+    return EXIT_OK
+  })
+}
+
+async function compare(args: ParsedArgs, io: CliIo): Promise<number> {
+  return withLab(args, io, async (lab) => {
+    const ids = await selectRuns(args, lab)
+    const b = last(args, 'baseline')
+    const baseline = b === undefined ? undefined : runIdsFrom([b])[0]
+    const c = await lab.compare(ids, baseline)
+    if (last(args, 'json') === 'true') {
+      io.stdout(`${JSON.stringify(c, null, 2)}\n`)
+      return EXIT_OK
+    }
+    const runs = await lab.listRuns({ ids } as RunFilter)
+    let metrics = headlineKeys(runs)
+    if (last(args, 'all') === 'true') metrics = [...new Set(c.groups.flatMap((g) => Object.keys(g.metrics)))]
+    if (last(args, 'metrics')) metrics = last(args, 'metrics')!.split(',')
+    if (!c.groups.some((g) => Object.keys(g.metrics).length)) io.stdout('none of these runs finished as done; nothing to compare\n')
+    else io.stdout(`${compareTable(c, metrics)}\n`)
+    return EXIT_OK
+  })
+}
+
+async function exportCommand(args: ParsedArgs, io: CliIo): Promise<number> {
+  const format = last(args, 'format') ?? 'csv'
+  if (format !== 'csv' && format !== 'json') throw new UsageError(`--format must be csv or json; got "${format}"`)
+  const out = last(args, 'out')
+  return withLab(args, io, async (lab) => {
+    const ids = await selectRuns(args, lab)
+    if (format === 'json') {
+      const json = await lab.exportJson(ids)
+      if (out) {
+        fs.writeFileSync(out, json)
+        io.stderr(`wrote ${ids.length} runs to ${out}\n`)
+      } else io.stdout(`${json}\n`)
+      return EXIT_OK
+    }
+    const summaryCsv = await lab.exportSummaryCsv(ids)
+    if (!out) {
+      io.stdout(summaryCsv)
+      return EXIT_OK
+    }
+    const samplesPath = out.replace(/(\.csv)?$/i, '-samples.csv')
+    fs.writeFileSync(out, summaryCsv)
+    const fd = fs.openSync(samplesPath, 'w')
+    try {
+      writeSamplesCsv(lab.store, ids, (chunk) => fs.writeSync(fd, chunk))
+    } finally {
+      fs.closeSync(fd)
+    }
+    io.stderr(`wrote the summary of ${ids.length} runs to ${out} and their samples to ${samplesPath}\n`)
+    return EXIT_OK
+  })
+}
+
+async function importCommand(args: ParsedArgs, io: CliIo): Promise<number> {
+  if (args.positional.length !== 1) throw new UsageError('import takes one file (a JSON export)')
+  const file = args.positional[0]
+  let json: string
+  try {
+    json = fs.readFileSync(file, 'utf8')
+  } catch (e) {
+    throw new UsageError(`cannot read ${file}: ${(e as Error).message}`)
+  }
+  return withLab(args, io, async (lab) => {
+    const { runIds } = await lab.importJson(json)
+    io.stdout(`imported ${runIds.length} runs: ${runIds.join(' ')}\n`)
+    return EXIT_OK
+  })
+}
+
+async function deleteCommand(args: ParsedArgs, io: CliIo): Promise<number> {
+  if (!args.positional.length && last(args, 'experiment') === undefined) throw new UsageError('delete needs run ids or --experiment ID')
+  return withLab(args, io, async (lab) => {
+    const ids = await selectRuns(args, lab)
+    const n = await lab.deleteRuns(ids)
+    io.stdout(`deleted ${n} run${n === 1 ? '' : 's'}\n`)
+    return EXIT_OK
+  })
+}
+
+async function listPresets(args: ParsedArgs, io: CliIo): Promise<number> {
+  const all = presets()
+  if (last(args, 'json') === 'true') io.stdout(`${JSON.stringify(all, null, 2)}\n`)
+  else io.stdout(`${all.map((p) => `${p.id.padEnd(22)}${p.shows}`).join('\n')}\n`)
+  return EXIT_OK
+}

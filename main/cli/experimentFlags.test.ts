@@ -1,0 +1,56 @@
+import * as fs from 'node:fs'
+import * as path from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { validateExperiment } from '../../experiments/schema'
+import { parseArgs } from './args'
+import { experimentFromArgs, RUN_BOOLEAN_FLAGS } from './experimentFlags'
+import { progressReporter } from './progress'
+import { tempDir } from '../lab/testing/fixtures'
+
+const build = (argv: string[]): Record<string, unknown> => experimentFromArgs(parseArgs(argv, RUN_BOOLEAN_FLAGS))
+
+describe('run flags', () => {
+  it('build a config from the catalogues: design options, workload parameters, sizes', () => {
+    const c = build(['--design', 'legacy', '--design', 'swap-table', '--phase', '2', '--discontiguous-swapout', '--workload', 'usemem', '--tasks', '4', '--size-bytes', '16MiB', '--random', '--memory-limit', '32MiB', '--device-size', '1GiB', '--device-preset', 'zram', '--cpus', '4', '--trials', '3', '--thp-orders', '0,4'])
+    const r = validateExperiment(c)
+    expect(r.ok).toBe(true)
+    if (!r.ok) return
+    expect(r.config.designs).toEqual([
+      { design: 'legacy', options: {} },
+      { design: 'swap-table', options: { phase: 2, discontiguousSwapout: true, mthpSwapin: false } }
+    ])
+    expect(r.config.workload.params).toMatchObject({ tasks: 4, sizeBytes: 16 * 2 ** 20, random: true })
+    expect(r.config.devices).toEqual([{ sizeBytes: 2 ** 30, preset: 'zram', priority: 0, discard: false }])
+    expect(r.config).toMatchObject({ memoryLimitBytes: 32 * 2 ** 20, cpus: 4, trials: 3, thpOrders: [0, 4] })
+  })
+
+  it('layer flags over a config file, with sweeps and --set', () => {
+    const file = path.join(tempDir(), 'exp.json')
+    fs.writeFileSync(file, JSON.stringify({ name: 'from file', designs: [{ design: 'cluster' }], workload: { name: 'usemem', params: { tasks: 2, sizeBytes: '8MiB' } }, memoryLimitBytes: '4MiB', devices: [{ sizeBytes: '64MiB' }] }))
+    const c = build(['--config', file, '--passes', '3', '--sweep', 'workload.params.tasks=2,4', '--sweep', 'cpus=1,2', '--sweep-mode', 'list', '--set', 'devices.0.discard=true'])
+    const r = validateExperiment(c)
+    expect(r.ok && r.config).toMatchObject({ name: 'from file', workload: { params: { tasks: 2, passes: 3 } }, devices: [{ discard: true }], sweep: { mode: 'list', axes: [{ path: 'workload.params.tasks', values: [2, 4] }, { path: 'cpus', values: [1, 2] }] } })
+  })
+
+  it('start from a preset and override it', () => {
+    const c = build(['--preset', 'quick', '--trials', '1'])
+    expect(c).toMatchObject({ name: 'quick', trials: 1 })
+  })
+
+  it('refuse design options no listed design has', () => {
+    expect(() => build(['--design', 'legacy', '--phase', '2'])).toThrow(/--phase: none of the designs has the option phase \(it belongs to swap-table\)/)
+  })
+})
+
+describe('progress on a terminal', () => {
+  it('redraws one bar line and replaces it with a line per finished run', () => {
+    let out = ''
+    const p = progressReporter({ tty: true, write: (t) => (out += t), columns: 120 })
+    const run = { id: 3, variantLabel: 'legacy', point: {}, trial: 0, status: 'running', wallTimeMs: null, error: null } as never
+    p.onEvent({ type: 'run-started', run })
+    p.onEvent({ type: 'progress', progress: { runId: 3, fraction: 0.5, simTimeNs: 1, runsDone: 1, runsTotal: 4, etaSeconds: 12 } })
+    expect(out).toBe('\r\x1b[2K[#########...............] run 2/4 legacy trial 0 50%  ETA 12 s')
+    p.onEvent({ type: 'run-finished', run: { ...(run as object), status: 'done', wallTimeMs: 1500 } as never })
+    expect(out.endsWith('\r\x1b[2Krun 3 done in 1.5 s: legacy trial 0\n')).toBe(true)
+  })
+})

@@ -63,7 +63,7 @@ export function runMetrics(s: RunSummary): Record<string, number> {
   })
   latency(m, 'swapout_latency_s', s.latency.swapoutSimNs)
   latency(m, 'swapin_latency_s', s.latency.swapinSimNs)
-  latency(m, 'free_latency_s', s.latency.freeSimNs)
+  latency(m, 'swap_free_latency_s', s.latency.freeSimNs)
   for (const [name, value] of Object.entries(s.workloadMetrics ?? {})) {
     if (typeof value !== 'number') continue
     const [key, scaled] = workloadMetric(name, value)

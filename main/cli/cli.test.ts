@@ -173,7 +173,7 @@ describe('swaplab run under another process and under signals', () => {
   })
 
   it('leaves a database whose next open marks the run interrupted when the CLI is killed mid-run', async () => {
-    const { child, done } = start(['run', '--db', db, '--design', 'legacy', ...usemem, '--trials', '3', '--quiet'], { steps: 100_000, stepMs: 5 })
+    const { child, done } = start(['run', '--db', db, '--design', 'legacy', ...usemem, '--trials', '3', '--quiet'], { steps: 100_000, stepMs: 5, writeDeviceFile: true })
     let store: RunStore | null = null
     await until(() => {
       try {
@@ -193,6 +193,11 @@ describe('swaplab run under another process and under signals', () => {
     expect(runs[0].error).toMatch(/^interrupted: the process that ran it \(pid \d+\) stopped/)
     expect(reopened.countSamples(runs[0].id)).toBeGreaterThanOrEqual(20)
     reopened.close()
+    // The killed run's device folder is swept by the next command that opens the lab.
+    const devices = path.join(dir, 'devices')
+    expect(fs.readdirSync(devices)).toHaveLength(1)
+    expect((await swaplab(['list', '--db', db])).code).toBe(0)
+    expect(fs.readdirSync(devices)).toEqual([])
   })
 
   it('cancels on SIGINT, keeps what was recorded and exits 130', async () => {

@@ -3,7 +3,7 @@
 // here imports Electron.
 
 import { DESIGN_CATALOGUE, WORKLOAD_CATALOGUE, DEVICE_PRESETS } from '../../engine/pure'
-import { ENGINE_VERSION } from '../../engine/index'
+import { ENGINE_VERSION, cleanStaleDeviceDirs } from '../../engine/index'
 import type {
   Catalogue,
   CompareData,
@@ -59,9 +59,12 @@ export class LabService implements LabApi {
 
   constructor(private readonly o: LabServiceOptions) {
     this.store = RunStore.open(o.dbPath, { nativeBinding: o.nativeBinding })
+    const deviceDir = o.deviceDir ?? defaultDeviceDir()
+    // Device files of a process that was killed mid-run would otherwise stay on disk.
+    cleanStaleDeviceDirs(deviceDir)
     this.runner = new Runner({
       store: this.store,
-      deviceDir: o.deviceDir ?? defaultDeviceDir(),
+      deviceDir,
       engine: o.engine,
       cancelGraceMs: o.cancelGraceMs,
       emit: (e) => this.emit(e)

@@ -184,7 +184,11 @@ export interface LabApi {
   presets(): Promise<Preset[]>
   validate(config: unknown): Promise<ValidationResult>
   preview(config: unknown): Promise<RunPreview>
-  /** Validates, records the runs as queued and starts them; returns at once. */
+  /**
+   * Validates, records the runs as queued and starts them; returns at once. An invalid config
+   * is refused before anything is recorded: the error's message has one "field: message" line
+   * per problem (the lab service's InputError also carries them as `errors: FieldError[]`).
+   */
   start(config: unknown): Promise<{ experimentId: number; runIds: number[] }>
   /** Re-runs a recorded run with the same config and seed, as a new experiment. */
   rerun(runId: number): Promise<{ experimentId: number; runIds: number[] }>

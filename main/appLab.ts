@@ -1,12 +1,15 @@
 // Opens the lab service for a front end (the Electron app or `swaplab serve`): one place that
 // knows how the service is constructed, so both front ends open it the same way.
 import type { LabApi } from '../experiments/api'
+import { LabService } from './lab/service'
+import { defaultDbPath } from './lab/paths'
+import pkg from '../package.json'
+
+export const APP_VERSION: string = pkg.version
 
 export interface AppLabOptions {
-  /** The run database; default: the lab's default path (SWAPLAB_DB or the user data folder). */
+  /** The run database; default: SWAPLAB_DB or swaplab.db in the user's data folder (shared with the CLI). */
   dbPath?: string
-  /** Electron: its userData folder, where the app keeps its own database. */
-  dataDir?: string
   /** better-sqlite3 built for the running ABI (Electron); Node uses the installed build. */
   nativeBinding?: string
   appVersion?: string
@@ -15,9 +18,14 @@ export interface AppLabOptions {
 export interface AppLab {
   api: LabApi
   dbPath: string
+  /** Runs marked interrupted at open (the previous process died mid-run). */
+  recoveredRunIds: number[]
   close(): Promise<void>
 }
 
-export async function openLabForApp(_options: AppLabOptions): Promise<AppLab> {
-  throw new Error('the lab service (main/lab/service.ts) is not available yet')
+export async function openLabForApp(options: AppLabOptions = {}): Promise<AppLab> {
+  const dbPath = options.dbPath ?? defaultDbPath()
+  // No trustConfigPaths: configs from a window or a web page may not choose where device files go.
+  const service = new LabService({ dbPath, appVersion: options.appVersion ?? APP_VERSION, nativeBinding: options.nativeBinding })
+  return { api: service, dbPath, recoveredRunIds: service.recoveredRunIds, close: () => service.close() }
 }

@@ -35,7 +35,7 @@ describe('Electron main', () => {
     withBinding(true)
     await start()
     expect(electron.app.enableSandbox).toHaveBeenCalled()
-    expect(openLab).toHaveBeenCalledWith(expect.objectContaining({ nativeBinding: nativeBindingPath(APP, process.versions.electron ?? ''), dataDir: '/tmp/swaplab-test/userData' }))
+    expect(openLab).toHaveBeenCalledWith(expect.objectContaining({ nativeBinding: nativeBindingPath(APP, process.versions.electron ?? '') }))
     const [win] = electron.BrowserWindow.created
     expect(win.options.show).toBe(false)
     expect(win.options.webPreferences).toMatchObject({ contextIsolation: true, nodeIntegration: false, sandbox: true, webSecurity: true, webviewTag: false })

@@ -100,7 +100,7 @@ export async function start(): Promise<void> {
     return
   }
   try {
-    lab = await openLabForApp({ dataDir: app.getPath('userData'), nativeBinding: binding, appVersion: app.getVersion() })
+    lab = await openLabForApp({ nativeBinding: binding, appVersion: app.getVersion() })
   } catch (e) {
     dialog.showErrorBox('Swap Lab cannot open its database', e instanceof Error ? e.message : String(e))
     app.exit(1)

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { fmtDuration, fmtNumber, fmtPercent, fmtTimes } from './format'
-import { fmtMetric, humanize } from './metrics'
+import { fmtMetric, humanize, metricInfo } from './metrics'
 
 describe('formatting', () => {
   it('shows deltas in % and as "x times"', () => {
@@ -20,9 +20,15 @@ describe('formatting', () => {
   })
 
   it('formats metrics by their unit', () => {
-    expect(fmtMetric('metadataPeakBytes', 3 * 2 ** 20)).toBe('3 MiB')
-    expect(fmtMetric('simTimeNs', 2e9)).toBe('2 s')
-    expect(fmtMetric('throughputMBps', 512.3)).toBe('512 MB/s')
-    expect(humanize('swapoutP99Ns')).toBe('Swapout p99 ns')
+    expect(fmtMetric('metadata_peak_bytes', 3 * 2 ** 20)).toBe('3 MiB')
+    expect(fmtMetric('sim_time_s', 2)).toBe('2 s')
+    expect(fmtMetric('swapout_latency_s_p99', 0.000042)).toBe('42 µs')
+    expect(fmtMetric('throughput_bytes_per_s', 512 * 2 ** 20)).toBe('512 MiB/s')
+    expect(fmtMetric('mthp_fallback_percent', 12.5)).toBe('12.5 %')
+    expect(fmtMetric('metadata_bytes_per_slot', 1.5)).toBe('1.5 B')
+    expect(fmtMetric('throughputMBps', 830)).toBe('830 MB/s')
+    expect(metricInfo('sim_time_s').higherIsBetter).toBe(false)
+    expect(metricInfo('throughput_bytes_per_s').higherIsBetter).toBe(true)
+    expect(humanize('swapout_latency_s_p99')).toBe('Swapout latency s p99')
   })
 })

@@ -52,10 +52,12 @@ export function fmtTimes(relative: number | null | undefined): string {
   return `${ratio >= 10 ? Math.round(ratio) : ratio.toFixed(2)}x`
 }
 
-export function fmtDate(iso: string | null | undefined): string {
+/** "2026-11-26 09:11"; short drops the year when it is this year ("11-26 09:11"). */
+export function fmtDate(iso: string | null | undefined, short = false, now = new Date()): string {
   if (!iso) return '-'
   const d = new Date(iso)
   if (Number.isNaN(d.getTime())) return iso
   const pad = (n: number): string => String(n).padStart(2, '0')
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`
+  const day = `${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`
+  return short && d.getFullYear() === now.getFullYear() ? day : `${d.getFullYear()}-${day}`
 }

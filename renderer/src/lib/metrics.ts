@@ -4,7 +4,7 @@ import { fmtBytes, fmtNumber } from './format'
 
 export interface MetricInfo {
   label: string
-  unit: 'bytes' | 'count' | 'MB/s' | 'pages/s' | 'ns' | 'ms' | '%' | ''
+  unit: 'bytes' | 'bytes/s' | 'count' | 'MB/s' | 'pages/s' | '/s' | 'ns' | 'ms' | 's' | '%' | ''
   /** True when a larger value is better (for colouring deltas). */
   higherIsBetter?: boolean
 }
@@ -40,48 +40,69 @@ export const CHART_PANELS: { id: string; title: string; fields: SampleField[] }[
 
 export const ALL_SAMPLE_FIELDS: readonly SampleField[] = SAMPLE_FIELDS
 
-/** Summary metrics by key as the lab service names them; unknown keys fall back to their key. */
-const SUMMARY_INFO: Record<string, MetricInfo> = {
-  simTimeNs: { label: 'Simulated time', unit: 'ns', higherIsBetter: false },
-  simTimeMs: { label: 'Simulated time', unit: 'ms', higherIsBetter: false },
-  wallTimeMs: { label: 'Wall time', unit: 'ms', higherIsBetter: false },
-  systemTimeNs: { label: 'System time', unit: 'ns', higherIsBetter: false },
-  systemTimeMs: { label: 'System time', unit: 'ms', higherIsBetter: false },
-  throughputMBps: { label: 'Throughput', unit: 'MB/s', higherIsBetter: true },
-  metadataPeakBytes: { label: 'Peak metadata', unit: 'bytes', higherIsBetter: false },
-  metadataBytes: { label: 'Metadata', unit: 'bytes', higherIsBetter: false },
-  bytesPerSlot: { label: 'Metadata per slot', unit: 'bytes', higherIsBetter: false },
-  swpout: { label: 'Swapouts', unit: 'count' },
-  swpin: { label: 'Swapins', unit: 'count' },
-  swpoutFallback: { label: 'Swapout fallbacks', unit: 'count', higherIsBetter: false },
-  fallbackPercentMean: { label: 'mTHP fallback', unit: '%', higherIsBetter: false },
-  hasCacheRetries: { label: 'HAS_CACHE retries', unit: 'count', higherIsBetter: false },
-  swapoutP99Ns: { label: 'Swapout p99', unit: 'ns', higherIsBetter: false },
-  swapinP99Ns: { label: 'Swapin p99', unit: 'ns', higherIsBetter: false },
-  operations: { label: 'Operations', unit: 'count' },
-  requestsPerSec: { label: 'Requests/s', unit: 'count', higherIsBetter: true }
+/**
+ * Summary metrics as the lab names them (experiments/metrics.ts): snake_case in base units
+ * with the unit in the name (sim_time_s, metadata_peak_bytes, throughput_bytes_per_s).
+ */
+const SUMMARY_LABELS: Record<string, string> = {
+  sim_time_s: 'Simulated time',
+  engine_wall_time_s: 'Engine wall time',
+  system_time_s: 'System time',
+  operations: 'Operations',
+  metadata_bytes: 'Metadata',
+  metadata_peak_bytes: 'Peak metadata',
+  metadata_bytes_per_slot: 'Metadata per slot',
+  metadata_dynamic_bytes_per_used_slot: 'Dynamic metadata per used slot',
+  swpout: 'Swapouts',
+  swpin: 'Swapins',
+  swpout_fallback: 'Swapout fallbacks',
+  mthp_fallback_percent: 'mTHP fallback',
+  has_cache_retries: 'HAS_CACHE retries',
+  throughput_bytes_per_s: 'Throughput',
+  throughput_bytes_per_s_per_task: 'Throughput per task',
+  requests_per_s: 'Requests/s',
+  swapout_latency_s_p99: 'Swapout p99',
+  swapin_latency_s_p99: 'Swapin p99',
+  free_latency_s_mean: 'Free latency (mean)'
 }
 
+const LOWER_IS_BETTER = /(_time_s|latency|_wait|metadata|fallback|retries|failures|contended|scanned)/
+const HIGHER_IS_BETTER = /(throughput|per_s$|hits|requests)/
+
 export function metricInfo(key: string): MetricInfo {
-  if (key in SUMMARY_INFO) return SUMMARY_INFO[key]
   if (key in SAMPLE_FIELD_INFO) return SAMPLE_FIELD_INFO[key as SampleField]
-  return { label: humanize(key), unit: /Bytes$/.test(key) ? 'bytes' : /Ns$/.test(key) ? 'ns' : /Ms$/.test(key) ? 'ms' : /Percent/.test(key) ? '%' : '' }
+  const unit: MetricInfo['unit'] = /_bytes_per_s($|_)/.test(key) ? 'bytes/s' : /_bytes(_|$)/.test(key) ? 'bytes' : /_s(_(mean|p\d+|max|min))?$/.test(key) ? 's' : /_percent$/.test(key) ? '%' : /_per_s$/.test(key) ? '/s' : 'count'
+  const higherIsBetter = HIGHER_IS_BETTER.test(key) ? true : LOWER_IS_BETTER.test(key) ? false : undefined
+  return { label: SUMMARY_LABELS[key] ?? humanize(key), unit, higherIsBetter }
+}
+
+/** Metrics worth showing first, in this order, when present. */
+export const PREFERRED_METRICS = ['throughput_bytes_per_s', 'requests_per_s', 'sim_time_s', 'system_time_s', 'metadata_peak_bytes', 'metadata_bytes_per_slot', 'mthp_fallback_percent', 'swpout_fallback', 'has_cache_retries', 'swapout_latency_s_p99', 'swapin_latency_s_p99', 'swpout', 'swpin']
+
+export function preferredOrder(keys: string[]): string[] {
+  const first = PREFERRED_METRICS.filter((k) => keys.includes(k))
+  return [...first, ...keys.filter((k) => !first.includes(k))]
 }
 
 export function fmtMetric(key: string, value: number | null | undefined): string {
   if (value === null || value === undefined || !Number.isFinite(value)) return '-'
-  const { unit } = metricInfo(key)
-  switch (unit) {
+  switch (metricInfo(key).unit) {
     case 'bytes':
       return fmtBytes(value)
-    case 'ns':
-      return value >= 1e9 ? `${fmtNumber(value / 1e9)} s` : value >= 1e6 ? `${fmtNumber(value / 1e6)} ms` : value >= 1e3 ? `${fmtNumber(value / 1e3)} µs` : `${fmtNumber(value)} ns`
-    case 'ms':
-      return value >= 1e4 ? `${fmtNumber(value / 1e3)} s` : `${fmtNumber(value)} ms`
-    case '%':
-      return `${fmtNumber(value)} %`
+    case 'bytes/s':
+      // The workloads' MB are binary (usemem): bytes/s shown in MiB/s.
+      return `${fmtNumber(value / 2 ** 20)} MiB/s`
     case 'MB/s':
       return `${fmtNumber(value)} MB/s`
+    case 's':
+      return fmtSeconds(value)
+    case 'ns':
+      return fmtSeconds(value / 1e9)
+    case 'ms':
+      return fmtSeconds(value / 1e3)
+    case '%':
+      return `${fmtNumber(value)} %`
+    case '/s':
     case 'pages/s':
       return `${fmtNumber(value)}/s`
     default:
@@ -89,7 +110,16 @@ export function fmtMetric(key: string, value: number | null | undefined): string
   }
 }
 
-/** "swapoutP99Ns" -> "Swapout p99 ns". */
+function fmtSeconds(s: number): string {
+  const a = Math.abs(s)
+  if (a === 0) return '0 s'
+  if (a < 1e-6) return `${fmtNumber(s * 1e9)} ns`
+  if (a < 1e-3) return `${fmtNumber(s * 1e6)} µs`
+  if (a < 1) return `${fmtNumber(s * 1e3)} ms`
+  return `${fmtNumber(s)} s`
+}
+
+/** "swapout_latency_s_p99" -> "Swapout latency s p99"; "swapoutP99Ns" -> "Swapout p99 ns". */
 export function humanize(key: string): string {
   const words = key
     .replace(/\./g, ' ')

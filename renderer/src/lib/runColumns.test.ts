@@ -6,22 +6,22 @@ const run = (id: number, over: Partial<RunRecord>): RunRecord =>
   ({ id, experimentId: 1, experimentName: 'e1', design: 'cluster', variantLabel: 'cluster', workload: 'usemem', point: {}, trial: 0, seed: 1, status: 'done', storage: 'file', createdAt: '2026-01-01T00:00:00Z', startedAt: null, finishedAt: null, wallTimeMs: 10, error: null, engineVersion: '1', appVersion: '1', platform: 'p', note: '', tags: [], headline: null, ...over }) as RunRecord
 
 const runs = [
-  run(1, { headline: { throughputMBps: 300 } }),
-  run(2, { variantLabel: 'swap-table P4', design: 'swap-table', headline: { throughputMBps: 500 }, experimentId: 2, experimentName: 'e2' }),
+  run(1, { headline: { throughput_bytes_per_s: 300 * 2 ** 20 } }),
+  run(2, { variantLabel: 'swap-table P4', design: 'swap-table', headline: { throughput_bytes_per_s: 500 * 2 ** 20 }, experimentId: 2, experimentName: 'e2' }),
   run(3, { status: 'failed', headline: null }),
-  run(4, { variantLabel: 'vswap', design: 'vswap', headline: { throughputMBps: 100 }, experimentId: 2, experimentName: 'e2' })
+  run(4, { variantLabel: 'vswap', design: 'vswap', headline: { throughput_bytes_per_s: 100 * 2 ** 20 }, experimentId: 2, experimentName: 'e2' })
 ]
 
 describe('runs table', () => {
   it('sorts by a metric either way, runs without it last', () => {
-    expect(filterAndSort([...runs], {}, { column: 'throughputMBps', dir: 'asc' }).map((r) => r.id)).toEqual([4, 1, 2, 3])
-    expect(filterAndSort([...runs], {}, { column: 'throughputMBps', dir: 'desc' }).map((r) => r.id)).toEqual([2, 1, 4, 3])
+    expect(filterAndSort([...runs], {}, { column: 'throughput', dir: 'asc' }).map((r) => r.id)).toEqual([4, 1, 2, 3])
+    expect(filterAndSort([...runs], {}, { column: 'throughput', dir: 'desc' }).map((r) => r.id)).toEqual([2, 1, 4, 3])
   })
 
   it('filters by any column on the shown text, case-insensitively', () => {
     expect(filterAndSort([...runs], { design: 'TABLE' }, { column: 'id', dir: 'asc' }).map((r) => r.id)).toEqual([2])
     expect(filterAndSort([...runs], { status: 'fail' }, { column: 'id', dir: 'asc' }).map((r) => r.id)).toEqual([3])
-    expect(filterAndSort([...runs], { throughputMBps: '500' }, { column: 'id', dir: 'asc' }).map((r) => r.id)).toEqual([2])
+    expect(filterAndSort([...runs], { throughput: '500' }, { column: 'id', dir: 'asc' }).map((r) => r.id)).toEqual([2])
     expect(filterAndSort([...runs], { experiment: 'e2', design: 'vswap' }, { column: 'id', dir: 'asc' }).map((r) => r.id)).toEqual([4])
   })
 

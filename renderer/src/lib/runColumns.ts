@@ -13,9 +13,9 @@ export interface ColumnDef {
   numeric?: boolean
 }
 
-const headline = (key: string): ColumnDef => ({
-  id: key as RunColumn,
-  label: metricInfo(key).label,
+const headline = (id: RunColumn, key: string, label = metricInfo(key).label): ColumnDef => ({
+  id,
+  label,
   value: (r) => r.headline?.[key] ?? null,
   text: (r) => fmtMetric(key, r.headline?.[key]),
   numeric: true
@@ -28,11 +28,12 @@ export const COLUMN_DEFS: Record<RunColumn, ColumnDef> = {
   design: { id: 'design', label: 'Design', value: (r) => r.variantLabel || r.design, text: (r) => r.variantLabel || r.design },
   workload: { id: 'workload', label: 'Workload', value: (r) => r.workload, text: (r) => r.workload + pointText(r) },
   trial: { id: 'trial', label: 'Trial', value: (r) => r.trial, text: (r) => String(r.trial + 1), numeric: true },
-  throughputMBps: headline('throughputMBps'),
-  metadataPeakBytes: headline('metadataPeakBytes'),
-  simTimeNs: headline('simTimeNs'),
-  wallTimeMs: { id: 'wallTimeMs', label: 'Wall time', value: (r) => r.wallTimeMs, text: (r) => fmtMetric('wallTimeMs', r.wallTimeMs), numeric: true },
-  createdAt: { id: 'createdAt', label: 'Date', value: (r) => r.createdAt, text: (r) => fmtDate(r.createdAt) }
+  throughput: headline('throughput', 'throughput_bytes_per_s'),
+  simTime: headline('simTime', 'sim_time_s', 'Sim time'),
+  metadataPeak: headline('metadataPeak', 'metadata_peak_bytes', 'Metadata peak'),
+  fallback: headline('fallback', 'mthp_fallback_percent'),
+  wallTime: { id: 'wallTime', label: 'Wall time', value: (r) => r.wallTimeMs, text: (r) => (r.wallTimeMs === null ? '-' : fmtMetric('engine_wall_time_s', r.wallTimeMs / 1e3)), numeric: true },
+  createdAt: { id: 'createdAt', label: 'Date', value: (r) => r.createdAt, text: (r) => fmtDate(r.createdAt, true) }
 }
 
 function pointText(r: RunRecord): string {

@@ -1,34 +1,19 @@
 // What Run detail shows of a RunSummary and a config: pure, so tests check it directly.
 import type { RunSummary } from '../../../engine/pure'
+import { runMetrics } from '../../../experiments/metrics'
+import { metricInfo, preferredOrder } from './metrics'
 
 export interface SummaryItem {
   key: string
   label: string
   value: number
-  /** Metric key for formatting (see lib/metrics). */
-  format: string
 }
 
-const sum = (xs: number[] | undefined): number => (xs ?? []).reduce((a, b) => a + b, 0)
-
-export function summaryItems(s: RunSummary): SummaryItem[] {
-  const c = s.counters
-  const items: SummaryItem[] = [
-    { key: 'simTimeNs', label: 'Simulated time', value: s.simTimeNs, format: 'simTimeNs' },
-    { key: 'wallTimeMs', label: 'Wall time', value: s.wallTimeMs, format: 'wallTimeMs' },
-    { key: 'systemTimeNs', label: 'System time', value: s.systemTimeNs, format: 'systemTimeNs' },
-    { key: 'operations', label: 'Operations', value: s.operations, format: 'operations' },
-    { key: 'metadataPeakBytes', label: 'Peak metadata', value: s.metadataPeakBytes, format: 'metadataPeakBytes' },
-    { key: 'bytesPerSlot', label: 'Metadata per slot', value: s.metadata?.bytesPerSlot, format: 'bytesPerSlot' },
-    { key: 'swpout', label: 'Swapouts', value: sum(c?.swpout), format: 'swpout' },
-    { key: 'swpin', label: 'Swapins', value: sum(c?.swpin), format: 'swpin' },
-    { key: 'swpoutFallback', label: 'Swapout fallbacks', value: sum(c?.swpoutFallback), format: 'swpoutFallback' },
-    { key: 'hasCacheRetries', label: 'HAS_CACHE retries', value: c?.hasCacheRetries, format: 'hasCacheRetries' },
-    { key: 'swapoutP99', label: 'Swapout p99 (sim)', value: s.latency?.swapoutSimNs?.p99, format: 'swapoutP99Ns' },
-    { key: 'swapinP99', label: 'Swapin p99 (sim)', value: s.latency?.swapinSimNs?.p99, format: 'swapinP99Ns' }
-  ]
-  for (const [k, v] of Object.entries(s.workloadMetrics ?? {})) if (typeof v === 'number') items.push({ key: `workload.${k}`, label: k, value: v, format: k })
-  return items.filter((i) => typeof i.value === 'number' && Number.isFinite(i.value))
+/** Metrics of a run as the lab names them (the same as compare and CSV), the telling ones first. */
+export function summaryItems(s: RunSummary, limit = 18): SummaryItem[] {
+  const all = runMetrics(s)
+  const keys = preferredOrder(Object.keys(all).filter((k) => Number.isFinite(all[k])))
+  return keys.slice(0, limit).map((key) => ({ key, label: metricInfo(key).label, value: all[key] }))
 }
 
 /** Nested config -> dotted key/value rows, arrays of scalars joined ("thpOrders: 0, 4"). */

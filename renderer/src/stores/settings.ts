@@ -7,7 +7,7 @@ import type { SampleField } from '../../../engine/pure'
 
 export const SETTINGS_KEY = 'swaplab.settings.v1'
 
-export const RUN_COLUMNS = ['id', 'status', 'experiment', 'design', 'workload', 'trial', 'throughputMBps', 'metadataPeakBytes', 'simTimeNs', 'wallTimeMs', 'createdAt'] as const
+export const RUN_COLUMNS = ['id', 'status', 'experiment', 'design', 'workload', 'trial', 'throughput', 'simTime', 'metadataPeak', 'fallback', 'wallTime', 'createdAt'] as const
 export type RunColumn = (typeof RUN_COLUMNS)[number]
 
 export interface Settings {
@@ -22,7 +22,7 @@ export interface Settings {
 
 export function defaultSettings(): Settings {
   return {
-    runColumns: ['id', 'status', 'experiment', 'design', 'workload', 'throughputMBps', 'metadataPeakBytes', 'simTimeNs', 'createdAt'],
+    runColumns: ['id', 'status', 'experiment', 'design', 'workload', 'throughput', 'simTime', 'metadataPeak', 'createdAt'],
     xAxis: 'sim',
     baselineRunId: null,
     compareFields: ['throughputMBps', 'metadataBytes', 'swapUsedSlots'],

@@ -104,7 +104,7 @@ export function createFakeLab(seed: Partial<RunRecord>[] = []): FakeLab {
     platform: 'linux-x64',
     note: '',
     tags: [],
-    headline: { throughputMBps: 500, metadataPeakBytes: 3 * MiB, simTimeNs: 2e9 },
+    headline: { throughput_bytes_per_s: 500 * MiB, metadata_peak_bytes: 3 * MiB, sim_time_s: 2 },
     ...over
   })
 
@@ -136,7 +136,7 @@ export function createFakeLab(seed: Partial<RunRecord>[] = []): FakeLab {
       r.status = status
       r.finishedAt = new Date().toISOString()
       r.error = error ?? null
-      r.headline = status === 'done' ? { throughputMBps: 400 + runId, metadataPeakBytes: 2 * MiB, simTimeNs: 1e9 } : null
+      r.headline = status === 'done' ? { throughput_bytes_per_s: (400 + runId) * MiB, metadata_peak_bytes: 2 * MiB, sim_time_s: 1 } : null
       fake.emit({ type: 'run-finished', run: { ...r } })
       if (!fake.runs.some((x) => x.status === 'queued' || x.status === 'running')) fake.emit({ type: 'queue-empty' })
     },

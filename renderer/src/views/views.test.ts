@@ -134,7 +134,7 @@ describe('Run detail view', () => {
 
 describe('Compare view', () => {
   it('shows overlays, error-bar charts, deltas in % and x, and a config table with differences only', async () => {
-    const t = freshLab([{ variantLabel: 'cluster', headline: { throughputMBps: 100 } }, { variantLabel: 'swap-table P4', design: 'swap-table', headline: { throughputMBps: 150 } }])
+    const t = freshLab([{ variantLabel: 'cluster', headline: { throughput_bytes_per_s: 100 } }, { variantLabel: 'swap-table P4', design: 'swap-table', headline: { throughput_bytes_per_s: 150 } }])
     const runs = useRuns()
     await runs.init()
     runs.setSelection([1, 2])

@@ -1,0 +1,106 @@
+// Starts `swaplab serve` on a fresh database and the system Chromium, for the e2e tests.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { chromium, type BrowserContext, type Page } from 'playwright-core'
+
+export const ROOT = resolve(__dirname, '..')
+export const SCREENSHOTS = join(ROOT, 'artifacts', 'screenshots')
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+
+export interface Served {
+  url: string
+  origin: string
+  token: string
+  dir: string
+  stop(): Promise<void>
+  output(): string
+}
+
+/** Runs the real CLI (bin/swaplab.cjs serve) and waits for the URL it prints. */
+export async function serve(): Promise<Served> {
+  if (!existsSync(join(ROOT, 'out', 'renderer', 'index.html'))) throw new Error('run `npm run build` first: the e2e tests use the built app')
+  const dir = mkdtempSync(join(tmpdir(), 'swaplab-e2e-'))
+  mkdirSync(join(dir, 'devices'))
+  // SWAPLAB_E2E_SERVE_SCRIPT: a TypeScript entry taking the same arguments, run with tsx instead
+  // of the built CLI (for working on the UI against a stand-in lab); unset in CI.
+  const script = process.env.SWAPLAB_E2E_SERVE_SCRIPT
+  const entry = script ? [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), script] : [join(ROOT, 'bin', 'swaplab.cjs'), 'serve']
+  const child: ChildProcess = spawn(process.execPath, [...entry, '--db', join(dir, 'e2e.db'), '--port', '0'], {
+    cwd: ROOT,
+    env: { ...process.env, SWAPLAB_DEVICE_DIR: join(dir, 'devices'), SWAPLAB_DB: join(dir, 'unused.db') },
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  let out = ''
+  child.stdout!.on('data', (c) => (out += c))
+  child.stderr!.on('data', (c) => (out += c))
+  const url = await new Promise<string>((ok, fail) => {
+    const timer = setTimeout(() => fail(new Error(`swaplab serve printed no URL in 30 s:\n${out}`)), 30_000)
+    const check = (): void => {
+      const m = /(http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+)/.exec(out)
+      if (m) {
+        clearTimeout(timer)
+        ok(m[1])
+      }
+    }
+    child.stdout!.on('data', check)
+    child.on('exit', (code) => fail(new Error(`swaplab serve exited with ${code}:\n${out}`)))
+  })
+  const u = new URL(url)
+  return {
+    url,
+    origin: u.origin,
+    token: u.searchParams.get('token')!,
+    dir,
+    output: () => out,
+    stop: async () => {
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once('exit', r))
+        child.kill('SIGTERM')
+        await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))])
+        if (child.exitCode === null) child.kill('SIGKILL')
+      }
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }
+}
+
+export interface Browser {
+  context: BrowserContext
+  page: Page
+  /** Console errors and page errors seen so far (CSP violations show up here). */
+  problems: string[]
+  close(): Promise<void>
+}
+
+export async function openBrowser(): Promise<Browser> {
+  const profile = mkdtempSync(join(tmpdir(), 'swaplab-chromium-'))
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width: 1280, height: 800 },
+    acceptDownloads: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
+  })
+  const page = context.pages()[0] ?? (await context.newPage())
+  const problems: string[] = []
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(m.text())
+  })
+  page.on('pageerror', (e) => problems.push(e.message))
+  return {
+    context,
+    page,
+    problems,
+    close: async () => {
+      await context.close()
+      rmSync(profile, { recursive: true, force: true })
+    }
+  }
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(SCREENSHOTS, { recursive: true })
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) })
+}

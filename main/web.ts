@@ -17,7 +17,7 @@ export const MAX_BODY_BYTES = 64 * 2 ** 20
 const KEEPALIVE_MS = 15_000
 
 /** The same policy as the renderer's meta tag, also sent as a header. */
-export const CONTENT_SECURITY_POLICY = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+export const CONTENT_SECURITY_POLICY = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; font-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',

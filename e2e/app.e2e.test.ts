@@ -14,9 +14,9 @@ let browser: Browser
 let page: Page
 
 /** The lab's own view of the runs, straight from the bridge (what the UI should agree with). */
-async function apiRuns(): Promise<{ id: number; status: string; variantLabel: string }[]> {
+async function apiRuns(): Promise<{ id: number; status: string; variantLabel: string; error: string | null }[]> {
   const res = await fetch(`${served.origin}/api/listRuns`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-swaplab-token': served.token }, body: '{"args":[]}' })
-  return ((await res.json()) as { value: { id: number; status: string; variantLabel: string }[] }).value
+  return ((await res.json()) as { value: { id: number; status: string; variantLabel: string; error: string | null }[] }).value
 }
 
 beforeAll(async () => {
@@ -67,6 +67,7 @@ describe('Swap Lab in the browser', () => {
     // Cancel the last run while it still waits in the queue.
     const runs = await apiRuns()
     expect(runs).toHaveLength(4)
+    expect(runs.filter((r) => r.status === 'failed').map((r) => r.error)).toEqual([])
     const last = Math.max(...runs.map((r) => r.id))
     await page.click(`[data-test=cancel-${last}]`)
     await page.waitForSelector(`[data-run="${last}"] .status-cancelled`)
@@ -78,6 +79,7 @@ describe('Swap Lab in the browser', () => {
 
     await page.waitForSelector('[data-test=overall]:has-text("Queue empty")', { timeout: 180_000 })
     const final = await apiRuns()
+    expect(final.filter((r) => r.status === 'failed').map((r) => r.error)).toEqual([])
     expect(final.find((r) => r.id === last)!.status).toBe('cancelled')
     expect(final.filter((r) => r.id !== last).map((r) => r.status)).toEqual(['done', 'done', 'done'])
     await screenshot(page, '04-running-finished')
@@ -126,15 +128,15 @@ describe('Swap Lab in the browser', () => {
     })
     await page.click('[data-test=compare-export]')
     await saved
-    expect(downloads.map((d) => d.name).sort()).toEqual(['swaplab-samples.csv', 'swaplab-summary.csv'])
+    expect(downloads.map((d) => d.name).sort()).toEqual(['swaplab-runs-samples.csv', 'swaplab-runs.csv'])
     // Summary: one row per design variant (hyperfine style), its trials' run ids in run_ids.
-    const summary = parse(readFileSync(downloads.find((d) => d.name === 'swaplab-summary.csv')!.path, 'utf8'), { columns: true }) as Record<string, string>[]
+    const summary = parse(readFileSync(downloads.find((d) => d.name === 'swaplab-runs.csv')!.path, 'utf8'), { columns: true }) as Record<string, string>[]
     expect(summary.map((r) => r.variant).sort()).toEqual(['legacy', 'swap-table P4'])
     const exportedIds = summary.flatMap((r) => r.run_ids.split(' ').map(Number)).sort((a, b) => a - b)
     expect(exportedIds).toEqual(done.map((r) => r.id))
     expect(Object.keys(summary[0])).toEqual(expect.arrayContaining(['sim_time_s_mean', 'metadata_peak_bytes_mean']))
     // Samples: long format, every exported run present.
-    const samples = parse(readFileSync(downloads.find((d) => d.name === 'swaplab-samples.csv')!.path, 'utf8'), { columns: true }) as Record<string, string>[]
+    const samples = parse(readFileSync(downloads.find((d) => d.name === 'swaplab-runs-samples.csv')!.path, 'utf8'), { columns: true }) as Record<string, string>[]
     expect(Object.keys(samples[0])).toEqual(['run_id', 't_sim_ns', 't_wall_ms', 'ops', 'metric', 'value'])
     expect([...new Set(samples.map((r) => Number(r.run_id)))].sort((a, b) => a - b)).toEqual(done.map((r) => r.id))
   })

@@ -78,7 +78,7 @@ describe('IPC bridge', () => {
     const r = await call(SAVE_CSV_CHANNEL, fromApp, [1, 2])
     expect(r.ok).toBe(true)
     expect(readFileSync(join(dir, 'mine.csv'), 'utf8')).toBe('run_id\n1\n')
-    expect(readFileSync(join(dir, 'mine.samples.csv'), 'utf8')).toBe('run_id,metric\n')
+    expect(readFileSync(join(dir, 'mine-samples.csv'), 'utf8')).toBe('run_id,metric\n')
     electron.dialog.showSaveDialog.mockResolvedValueOnce({ canceled: true, filePath: undefined })
     expect(await call(SAVE_CSV_CHANNEL, fromApp, [1])).toEqual({ ok: true, value: { saved: false, message: 'Export cancelled' } })
   })

@@ -49,14 +49,14 @@ export function registerIpc(api: LabApi, options: IpcOptions): () => void {
         const win = options.window()
         const choice = await dialog.showSaveDialog(win!, {
           title: 'Export runs as CSV',
-          defaultPath: join(options.defaultDir(), 'swaplab-summary.csv'),
+          defaultPath: join(options.defaultDir(), 'swaplab-runs.csv'),
           buttonLabel: 'Export',
           filters: [{ name: 'CSV', extensions: ['csv'] }]
         })
         if (choice.canceled || !choice.filePath) return { ok: true, value: { saved: false, message: 'Export cancelled' } }
         const summaryPath = choice.filePath.toLowerCase().endsWith('.csv') ? choice.filePath : `${choice.filePath}.csv`
-        // The samples file sits beside the summary: summary.csv -> summary.samples.csv.
-        const samplesPath = summaryPath.replace(/\.csv$/i, '.samples.csv')
+        // The same pair of files as `swaplab export csv --out FILE`: FILE and FILE-samples.csv.
+        const samplesPath = summaryPath.replace(/\.csv$/i, '-samples.csv')
         await writeFile(summaryPath, files.summaryCsv, 'utf8')
         await writeFile(samplesPath, files.samplesCsv, 'utf8')
         return { ok: true, value: { saved: true, message: `Saved ${summaryPath} and ${samplesPath}` } }

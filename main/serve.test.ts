@@ -23,6 +23,7 @@ describe('swaplab serve', () => {
     mkdirSync(join(root, 'out', 'renderer', 'assets'), { recursive: true })
     writeFileSync(join(root, 'out', 'renderer', 'index.html'), '')
     expect(findRendererDir(join(root, 'out', 'main'))).toBe(join(root, 'out', 'renderer'))
+    expect(findRendererDir(join(root, 'out', 'main', 'chunks'))).toBe(join(root, 'out', 'renderer'))
     expect(findRendererDir(join(root, 'main'))).toBe(join(root, 'out', 'renderer'))
   })
 })

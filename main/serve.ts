@@ -42,9 +42,9 @@ export function parseServeArgs(argv: string[]): ServeArgs {
   return out
 }
 
-/** The built renderer: out/renderer beside out/main (bundled CLI) or under out/ (from source). */
+/** The built renderer: out/renderer beside out/main (this module may be bundled into out/main/chunks/) or under out/ (from source). */
 export function findRendererDir(from = __dirname): string | null {
-  for (const dir of [join(from, '..', 'renderer'), join(from, '..', 'out', 'renderer')]) if (existsSync(join(dir, 'index.html')) && existsSync(join(dir, 'assets'))) return dir
+  for (const dir of [join(from, '..', 'renderer'), join(from, '..', '..', 'renderer'), join(from, '..', 'out', 'renderer')]) if (existsSync(join(dir, 'index.html')) && existsSync(join(dir, 'assets'))) return dir
   return null
 }
 

@@ -79,9 +79,10 @@ export function createHttpClient(deps: HttpDeps): LabClient {
     },
     async saveCsv(runIds) {
       const files = await client.exportCsv(runIds)
-      downloadText('swaplab-summary.csv', files.summaryCsv)
-      downloadText('swaplab-samples.csv', files.samplesCsv)
-      return { saved: true, message: `Downloaded swaplab-summary.csv and swaplab-samples.csv (${runIds.length} runs)` }
+      // The same pair of files as `swaplab export csv --out swaplab-runs.csv`.
+      downloadText('swaplab-runs.csv', files.summaryCsv)
+      downloadText('swaplab-runs-samples.csv', files.samplesCsv)
+      return { saved: true, message: `Downloaded swaplab-runs.csv and swaplab-runs-samples.csv (${runIds.length} runs)` }
     },
     async savePng(name, dataUrl) {
       downloadBlob(name, dataUrlToBlob(dataUrl))

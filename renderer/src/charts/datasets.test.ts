@@ -58,6 +58,16 @@ describe('chart dataset builders', () => {
     expect(d.data[499].x).toBe(99_999 * 10)
   })
 
+  it('builds overlays of 10 runs x 100 000 samples within an interactive budget', () => {
+    const series = Array.from({ length: 10 }, (_, i) => ({ runId: i + 1, label: `#${i + 1}`, samples: samples(100_000, i + 1) }))
+    const t0 = performance.now()
+    const ds = overlayDatasets(series, 'metadataBytes', 'sim')
+    const ms = performance.now() - t0
+    expect(ds).toHaveLength(10)
+    expect(ds.every((d) => d.data.length === 800)).toBe(true)
+    expect(ms).toBeLessThan(2000)
+  })
+
   it('draws one line per field in a single-run panel, labelled by field', () => {
     const ds = panelDatasets(samples(5), ['clustersFree', 'clustersFull'], 'sim')
     expect(ds.map((d) => d.label)).toEqual(['Free clusters', 'Full clusters'])

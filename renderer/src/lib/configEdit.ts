@@ -59,7 +59,7 @@ export function errorsAt(errors: FieldError[], path: string, prefix = false): st
 }
 
 /** Fields the form shows a message beside; other errors are listed above the start button. */
-const PLACED = [/^name$/, /^designs(\.\d+\.(design|label|options\.\w+))?$/, /^workload\.(name|params\.\w+)$/, /^devices(\.\d+\.(sizeBytes|preset|priority|discard))?$/, /^(storage|memoryLimitBytes|cpus|seed|trials|thpOrders|pageCluster|sampleIntervalNs|tickNs|fsyncPerBatch|checkInvariants)$/, /^sweep(\.mode|\.axes(\.\d+(\.(path|values))?)?)?$/]
+const PLACED = [/^name$/, /^designs(\.\d+\.(design|label|options\.\w+))?$/, /^workload\.(name|params\.\w+)$/, /^devices(\.\d+\.(sizeBytes|preset|priority|discard))?$/, /^(storage|memoryLimitBytes|cpus|seed|trials|thpOrders|pageCluster|sampleIntervalNs|tickNs|fsyncPerBatch|checkInvariants)$/, /^sweep(\.mode|\.axes(\.\d+(\.(path|values)(\.\d+)?)?)?)?$/]
 
 export function unplacedErrors(errors: FieldError[]): FieldError[] {
   return errors.filter((e) => !PLACED.some((re) => re.test(e.field)))

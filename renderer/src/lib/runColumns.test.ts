@@ -33,3 +33,11 @@ describe('runs table', () => {
     ])
   })
 })
+
+describe('form error placement', () => {
+  it('places every field the form shows, including sweep values, and lists the rest', async () => {
+    const { unplacedErrors } = await import('./configEdit')
+    const e = (field: string) => ({ field, message: 'm' })
+    expect(unplacedErrors([e('cpus'), e('sweep.axes.0.values.2'), e('designs.1.options.phase'), e('workload.params.tasks'), e('deviceDir'), e('(config)')]).map((x) => x.field)).toEqual(['deviceDir', '(config)'])
+  })
+})

@@ -30,8 +30,20 @@ export const useNav = defineStore('nav', () => {
     runId.value = next === 'detail' ? id : null
     if (typeof history !== 'undefined' && typeof location !== 'undefined') {
       const hash = placeHash({ view: next, runId: runId.value })
-      if (location.hash !== hash) history.replaceState(null, '', hash)
+      // A history entry per place, so the browser's back button goes back a view.
+      if (location.hash !== hash) history.pushState(null, '', hash)
     }
+  }
+
+  // Back/forward and typed addresses.
+  if (typeof window !== 'undefined') {
+    const follow = (): void => {
+      const p = parseHash(location.hash)
+      view.value = p.view
+      runId.value = p.runId
+    }
+    window.addEventListener('popstate', follow)
+    window.addEventListener('hashchange', follow)
   }
   return { view, runId, go }
 })

@@ -75,5 +75,6 @@ describe('Electron main', () => {
   it('trusts only its own page', () => {
     expect(isAppUrl('https://example.com/')).toBe(false)
     expect(isAppUrl('file:///etc/passwd')).toBe(false)
+    expect(isAppUrl('not a url')).toBe(false)
   })
 })

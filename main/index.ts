@@ -23,7 +23,11 @@ export function nativeBindingPath(appPath: string, electronVersion: string): str
 export function isAppUrl(url: string): boolean {
   const file = pathToFileURL(rendererIndex).href
   if (url === file || url.startsWith(`${file}#`) || url.startsWith(`${file}?`)) return true
-  return !!devUrl && new URL(url).origin === new URL(devUrl).origin
+  try {
+    return !!devUrl && new URL(url).origin === new URL(devUrl).origin
+  } catch {
+    return false
+  }
 }
 
 /** Options of the one window: the hardening style.md and architecture.md ask for. */

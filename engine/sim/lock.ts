@@ -17,6 +17,17 @@ export class SimLock {
     private readonly counters: Counters
   ) {}
 
+  /**
+   * For work already charged since t0 without the lock: rewinds the CPU to t0 and replays
+   * that work as the hold time, so the lock is held exactly as long as the work took.
+   */
+  holdAfter(cpu: Cpu, t0: number): number {
+    const work = cpu.now - t0
+    cpu.now = t0
+    cpu.sysNs -= work
+    return this.hold(cpu, work)
+  }
+
   /** Acquire, hold for `holdNs` of work, release; charges wait + hold to the CPU. Returns the wait. */
   hold(cpu: Cpu, holdNs: number): number {
     const hold = holdNs + COST.lockBase

@@ -1,0 +1,131 @@
+// All swap devices together: priorities and round-robin (swap_avail_heads), the global
+// free-page count behind vm_swap_full(), the per-CPU fast-path state, and the slot range
+// bookkeeping every allocator shares (swap_range_alloc / swap_range_free).
+
+import { SWAPFILE_CLUSTER, SWAP_NR_ORDERS, type Counters } from '../types'
+import type { Cpu } from '../sim/scheduler'
+import { COST } from '../sim/cost'
+import { invariant } from '../errors'
+import { SwapInfo, type CacheReclaimer } from './swapInfo'
+import { LIST_DISCARD, LIST_FREE, CLUSTER_FLAG_FREE } from './clusterInfo'
+
+export class SwapSpace {
+  readonly devices: SwapInfo[]
+  totalPages = 0 /** total_swap_pages */
+  nrSwapPages = 0 /** free slots over all devices: nr_swap_pages */
+  /** Global per-CPU fast path (percpu_swap_cluster): device and next offset per order. */
+  readonly pcpSi: Int16Array
+  readonly pcpOff: Float64Array
+  reclaimCacheOnly: CacheReclaimer = () => 0
+  private rr = 0
+
+  constructor(
+    devices: SwapInfo[],
+    readonly ncpus: number,
+    readonly counters: Counters
+  ) {
+    // Highest priority first; equal priorities keep their order and are rotated.
+    this.devices = [...devices].sort((a, b) => b.config.priority - a.config.priority)
+    for (const si of devices) {
+      this.totalPages += si.pages
+      this.nrSwapPages += si.pages
+    }
+    this.pcpSi = new Int16Array(ncpus * SWAP_NR_ORDERS).fill(-1)
+    this.pcpOff = new Float64Array(ncpus * SWAP_NR_ORDERS)
+  }
+
+  /** More than half of swap is used (vm_swap_full). */
+  vmSwapFull(): boolean {
+    return this.nrSwapPages * 2 < this.totalPages
+  }
+
+  /**
+   * Devices in the order an allocation tries them: by priority, and within one priority
+   * starting after the device used last (plist_requeue round-robin).
+   */
+  availOrder(): SwapInfo[] {
+    const d = this.devices
+    if (d.length === 1) return d
+    const out: SwapInfo[] = []
+    let i = 0
+    while (i < d.length) {
+      let j = i
+      while (j < d.length && d[j].config.priority === d[i].config.priority) j++
+      const n = j - i
+      const start = n > 1 ? this.rr % n : 0
+      for (let k = 0; k < n; k++) out.push(d[i + ((start + k) % n)])
+      i = j
+    }
+    this.rr++
+    return out
+  }
+
+  /** swap_range_alloc: nr slots at off on si were allocated. */
+  rangeAlloc(si: SwapInfo, off: number, nr: number): void {
+    if (off === si.lowestBit) si.lowestBit += nr
+    if (off + nr - 1 === si.highestBit) si.highestBit -= nr
+    si.inusePages += nr
+    this.nrSwapPages -= nr
+    if (si.inusePages === si.pages) {
+      si.lowestBit = si.nslots
+      si.highestBit = 0
+    }
+  }
+
+  /** swap_range_free: nr slots at off on si are free again. */
+  rangeFree(si: SwapInfo, off: number, nr: number): void {
+    for (let i = 0; i < nr; i++) si.store.release(off + i)
+    if (off < si.lowestBit) si.lowestBit = off
+    if (off + nr - 1 > si.highestBit) si.highestBit = off + nr - 1
+    si.inusePages -= nr
+    this.nrSwapPages += nr
+  }
+
+  /** A cluster's count dropped to zero: it goes to the discard list or the free list. */
+  freeCluster(cpu: Cpu, si: SwapInfo, c: number): void {
+    si.ci.del(c)
+    if (si.discard) {
+      si.ci.addTail(c, LIST_DISCARD, 5 /* CLUSTER_FLAG_DISCARD */)
+    } else {
+      si.ci.addTail(c, LIST_FREE, CLUSTER_FLAG_FREE)
+      si.store.clusterFreed(c)
+    }
+    cpu.charge(COST.listMove)
+  }
+
+  /** swap_do_scheduled_discard: discards every cluster waiting on the list; returns how many. */
+  doScheduledDiscard(cpu: Cpu, si: SwapInfo): number {
+    let n = 0
+    for (let c = si.ci.isolateHead(LIST_DISCARD); c >= 0; c = si.ci.isolateHead(LIST_DISCARD)) {
+      si.occupy(cpu.now, si.model.discardClusterNs)
+      si.ci.addTail(c, LIST_FREE, CLUSTER_FLAG_FREE)
+      si.store.clusterFreed(c)
+      this.counters.discards++
+      cpu.charge(COST.listMove)
+      n++
+    }
+    return n
+  }
+
+  /** Structural checks over every device (tests and debug runs). */
+  check(): void {
+    let free = 0
+    for (const si of this.devices) {
+      si.ci.checkLists()
+      let inuse = 0
+      for (let c = 0; c < si.ci.nr; c++) {
+        const missing = si.missingInCluster(c)
+        const isFree = si.ci.flags[c] === CLUSTER_FLAG_FREE
+        invariant(!isFree || si.ci.count[c] === 0, () => `device ${si.type} cluster ${c} is on the free list with count ${si.ci.count[c]}`)
+        si.store.check(c, si.ci.count[c] - missing, isFree)
+        inuse += si.ci.count[c] - missing
+      }
+      // The header slot is counted in cluster 0 but not in inuse_pages.
+      invariant(inuse - 1 === si.inusePages, () => `device ${si.type}: clusters count ${inuse - 1} slots in use, inuse_pages ${si.inusePages}`)
+      free += si.pages - si.inusePages
+    }
+    invariant(free === this.nrSwapPages, () => `nr_swap_pages ${this.nrSwapPages} but devices have ${free} free`)
+  }
+}
+
+export const clusterOf = (off: number): number => Math.floor(off / SWAPFILE_CLUSTER)

@@ -123,6 +123,7 @@ function inspect(file: string, options: StoreOptions): void {
 }
 
 function migrate(db: Database.Database): void {
+  if ((db.pragma('user_version', { simple: true }) as number) === LATEST_VERSION) return
   db.transaction(() => {
     // Inside the write transaction, so two processes opening a fresh file cannot both migrate.
     const from = db.pragma('user_version', { simple: true }) as number

@@ -1,8 +1,198 @@
-// Runs one configured workload through one design on fresh swap devices and reports.
-// (Being written: the signature is final.)
-import type { EngineConfig, EngineHooks, RunSummary } from './types'
+// Runs one configured workload through one design on fresh swap devices and reports what
+// a kernel developer would look at: counters, latency distributions, metadata memory and
+// a time series. Device files live in a private temp folder removed however the run ends.
+
+import * as path from 'node:path'
+import { PAGE_SIZE, type EngineConfig, type EngineHooks, type MetadataReport, type RunSummary, type Sample, type SampleField } from './types'
+import { assertEngineConfig } from './config'
+import { RunCancelled } from './errors'
+import { Scheduler, type Program } from './sim/scheduler'
+import { Rng } from './sim/rng'
+import { FileDevice } from './device/fileDevice'
+import { MetadataOnlyStore, newIoStats, type PageStore } from './device/pageStore'
+import { makeDeviceDir, removeDeviceDir } from './device/tempDir'
+import { createDesign } from './designs/factory'
+import { emptyCounters } from './designs/classic'
+import type { SwapDesign } from './designs/design'
+import { Vm, type Task } from './mm/vm'
+import { createWorkload } from './workloads/factory'
+import type { WorkloadContext } from './workloads/workload'
+
 export { resolveEngineConfig, checkEngineConfig, type ConfigProblem } from './config'
 export const ENGINE_VERSION = '0.1.0'
-export function runEngine(_config: EngineConfig, _hooks: EngineHooks = {}): RunSummary {
-  throw new Error('runEngine: not implemented yet')
+
+/** Wall time between progress reports. */
+const PROGRESS_EVERY_MS = 100
+/** Scheduler polls between full invariant checks (when enabled). */
+const CHECK_EVERY_POLLS = 400
+/** Samples handed to the hook per batch. */
+const SAMPLE_BATCH = 64
+
+export function metadataReport(design: SwapDesign): MetadataReport {
+  const m = design.memory()
+  const breakdown: Record<string, number> = {}
+  let st = 0
+  let dy = 0
+  for (const [k, v] of Object.entries(m.static)) {
+    breakdown[k] = (breakdown[k] ?? 0) + v
+    st += v
+  }
+  for (const [k, v] of Object.entries(m.dynamic)) {
+    breakdown[k] = (breakdown[k] ?? 0) + v
+    dy += v
+  }
+  const total = design.totalSlots()
+  const used = design.usedSlots()
+  return {
+    staticBytes: st,
+    dynamicBytes: dy,
+    breakdown,
+    totalSlots: total,
+    usedSlots: used,
+    bytesPerSlot: total ? (st + dy) / total : 0,
+    dynamicBytesPerUsedSlot: used ? dy / used : 0
+  }
+}
+
+export function runEngine(config: EngineConfig, hooks: EngineHooks = {}): RunSummary {
+  assertEngineConfig(config)
+  const wallStart = performance.now()
+  const counters = emptyCounters()
+  const stores: PageStore[] = []
+  let dir: string | null = null
+  try {
+    if (config.storage === 'file') {
+      dir = makeDeviceDir(config.deviceDir)
+      config.devices.forEach((d, i) => stores.push(new FileDevice(path.join(dir!, `swap${i}.img`), i, Math.floor(d.sizeBytes / PAGE_SIZE), config.fsyncPerBatch)))
+    } else config.devices.forEach(() => stores.push(new MetadataOnlyStore()))
+
+    const sched = new Scheduler(config.cpus)
+    const design = createDesign(config, stores, counters, sched.clock)
+    const vm = new Vm(config, sched, design, counters)
+    const rng = new Rng(config.seed)
+    const workload = createWorkload(config)
+    const ctx: WorkloadContext = {
+      vm,
+      sched,
+      rng,
+      cfg: config,
+      spawn(task: Task, program: Program, at?: number) {
+        task.program = program
+        sched.addTask(task, at)
+      }
+    }
+
+    // Time series: sampled on the simulated clock.
+    const pending: Sample[] = []
+    let peakUsed = -1
+    let peakReport: MetadataReport = metadataReport(design)
+    let metadataPeak = 0
+    let last = { t: 0, pages: 0, bytes: 0 }
+    const takeSample = (t: number): void => {
+      const report = metadataReport(design)
+      const bytes = report.staticBytes + report.dynamicBytes
+      if (bytes > metadataPeak) metadataPeak = bytes
+      if (report.usedSlots > peakUsed) {
+        peakUsed = report.usedSlots
+        peakReport = report
+      }
+      const lists = design.clusterLists()
+      const pages = counters.pswpout + counters.pswpin
+      const dt = (t - last.t) / 1e9
+      const values = {} as Record<SampleField, number>
+      values.residentPages = vm.usedPages
+      values.swapUsedSlots = report.usedSlots
+      values.swapCachePages = counters.swapCacheAdd - counters.swapCacheDelete
+      values.metadataBytes = bytes
+      values.swpout = counters.swpout.reduce((a, b) => a + b, 0)
+      values.swpin = counters.swpin.reduce((a, b) => a + b, 0)
+      values.swpoutFallback = counters.swpoutFallback.reduce((a, b) => a + b, 0)
+      values.pageRate = dt > 0 ? (pages - last.pages) / dt : 0
+      values.throughputMBps = dt > 0 ? (vm.bytesTouched - last.bytes) / 1e6 / dt : 0
+      values.clustersFree = lists.free
+      values.clustersNonfull = lists.nonfull
+      values.clustersFrag = lists.frag
+      values.clustersFull = lists.full
+      values.clustersDiscard = lists.discard
+      values.hasCacheRetries = counters.hasCacheRetries
+      values.folioLockWaits = counters.folioLockWaits
+      values.majorFaults = counters.majorFaults
+      last = { t, pages, bytes: vm.bytesTouched }
+      pending.push({ tSimNs: t, tWallMs: performance.now() - wallStart, ops: vm.ops, values })
+      if (pending.length >= SAMPLE_BATCH) hooks.onSamples?.(pending.splice(0))
+    }
+    const interval = config.sampleIntervalNs
+    const arm = (t: number): void => {
+      sched.at(t, () => {
+        takeSample(t)
+        if (sched.tasksAlive > 0) arm(t + interval)
+      })
+    }
+    arm(0)
+
+    workload.start(ctx)
+    let polls = 0
+    let lastProgress = 0
+    const finished = sched.run(() => {
+      polls++
+      if (config.checkInvariants && polls % CHECK_EVERY_POLLS === 0) {
+        design.check()
+        vm.check()
+      }
+      const now = performance.now()
+      if (hooks.onProgress && now - lastProgress >= PROGRESS_EVERY_MS) {
+        lastProgress = now
+        hooks.onProgress(workload.progress(), { simTimeNs: sched.maxClock(), ops: vm.ops })
+      }
+      return hooks.shouldAbort?.() ?? false
+    })
+    if (!finished) {
+      if (pending.length) hooks.onSamples?.(pending.splice(0))
+      throw new RunCancelled()
+    }
+    const simTime = sched.maxClock()
+    takeSample(simTime)
+    if (pending.length) hooks.onSamples?.(pending.splice(0))
+    design.drain(sched.cpus[0])
+    if (config.checkInvariants) {
+      design.check()
+      vm.check()
+    }
+    hooks.onProgress?.(1, { simTimeNs: simTime, ops: vm.ops })
+
+    const io = newIoStats()
+    for (const s of stores) for (const k of Object.keys(io) as (keyof typeof io)[]) io[k] += s.stats[k]
+    const L = vm.latency
+    return {
+      engineVersion: ENGINE_VERSION,
+      design: config.design,
+      designOptions: config.designOptions,
+      workload: config.workload.name,
+      storage: config.storage,
+      metadataOnly: config.storage === 'metadata-only',
+      seed: config.seed,
+      cpus: config.cpus,
+      simTimeNs: simTime,
+      wallTimeMs: performance.now() - wallStart,
+      systemTimeNs: sched.cpus.reduce((a, c) => a + c.sysNs, 0),
+      operations: vm.ops,
+      counters,
+      latency: {
+        swapoutSimNs: L.swapoutSim.summary(),
+        swapinSimNs: L.swapinSim.summary(),
+        freeSimNs: L.freeSim.summary(),
+        swapoutWallNs: L.swapoutWall.summary(),
+        swapinWallNs: L.swapinWall.summary(),
+        freeWallNs: L.freeWall.summary()
+      },
+      metadata: peakReport,
+      metadataPeakBytes: metadataPeak,
+      clusters: design.clusterLists(),
+      device: io,
+      workloadMetrics: workload.results()
+    }
+  } finally {
+    for (const s of stores) s.close()
+    if (dir) removeDeviceDir(dir)
+  }
 }

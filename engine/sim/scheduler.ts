@@ -64,7 +64,7 @@ export class Scheduler {
 
   /** Latest clock of any CPU: the simulated duration of the run so far. */
   maxClock(): number {
-    let m = this.clock.low
+    let m = 0
     for (const c of this.cpus) if (c.now > m) m = c.now
     return m
   }

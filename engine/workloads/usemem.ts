@@ -1,0 +1,70 @@
+// usemem (vm-scalability): N tasks each map and touch S bytes, sequentially or at random
+// (-R), for several passes inside a memory limit smaller than N x S; then each unmaps its
+// memory. Reports throughput per task and summed (MB/s of simulated time) and the free
+// latency (time to unmap the partly swapped memory).
+
+import { CHECKPOINT, type Program } from '../sim/scheduler'
+import type { Task } from '../mm/vm'
+import { MB, pagesOf, type Workload, type WorkloadContext } from './workload'
+
+export class Usemem implements Workload {
+  private done = 0
+  private total = 0
+  private readonly perTask: number[] = []
+  private readonly freeNs: number[] = []
+
+  constructor(private readonly p: Record<string, number | string | boolean>) {}
+
+  start(ctx: WorkloadContext): void {
+    const tasks = Number(this.p.tasks)
+    const pages = pagesOf(Number(this.p.sizeBytes))
+    const passes = Number(this.p.passes)
+    this.total = tasks * pages * passes
+    for (let i = 0; i < tasks; i++) {
+      const mm = ctx.vm.newMm(pages)
+      const task = ctx.vm.newTask(mm, i % ctx.cfg.cpus)
+      ctx.spawn(task, this.run(ctx, task, i, pages, passes, ctx.rng.fork(i)))
+    }
+  }
+
+  private *run(ctx: WorkloadContext, task: Task, idx: number, pages: number, passes: number, rng: ReturnType<WorkloadContext['rng']['fork']>): Program {
+    const { vm } = ctx
+    const cpu = vm.cpuOf(task)
+    const random = Boolean(this.p.random)
+    const writeRatio = Number(this.p.writeRatio)
+    const compute = Number(this.p.computeNsPerPage)
+    const start = cpu.now
+    for (let pass = 0; pass < passes; pass++) {
+      for (let i = 0; i < pages; i++) {
+        const vpn = random ? rng.int(pages) : i
+        const write = writeRatio >= 1 || rng.next() < writeRatio
+        const f = vm.touch(task, vpn, write)
+        if (f) yield* f
+        vm.cpuOf(task).now += compute
+        this.done++
+        yield CHECKPOINT
+      }
+    }
+    const c = vm.cpuOf(task)
+    const elapsed = c.now - start
+    this.perTask[idx] = (pages * passes * 4096) / MB / (elapsed / 1e9)
+    const t0 = c.now
+    vm.unmap(task, 0, pages)
+    this.freeNs[idx] = vm.cpuOf(task).now - t0
+    vm.exit(task)
+  }
+
+  progress(): number {
+    return this.total ? this.done / this.total : 1
+  }
+
+  results(): Record<string, number | number[]> {
+    const sum = this.perTask.reduce((a, b) => a + b, 0)
+    return {
+      throughputMBps: sum,
+      throughputMBpsPerTask: this.perTask.length ? sum / this.perTask.length : 0,
+      freeLatencyMsMean: this.freeNs.length ? this.freeNs.reduce((a, b) => a + b, 0) / this.freeNs.length / 1e6 : 0,
+      freeLatencyMsMax: this.freeNs.length ? Math.max(...this.freeNs) / 1e6 : 0
+    }
+  }
+}

@@ -26,6 +26,8 @@ export class Mm {
   raHits = 0
   residentPages = 0
   swapPtes = 0
+  /** Per-range folio orders (sorted, descending), like MADV_HUGEPAGE / MADV_NOHUGEPAGE on a VMA; elsewhere the run's thpOrders. */
+  thpRanges: { start: number; end: number; orders: number[] }[] = []
 
   constructor(
     readonly id: number,
@@ -215,7 +217,7 @@ export class Vm {
   private *anonFault(task: Task, vpn: number): Program {
     const mm = task.mm
     let order = 0
-    for (const o of this.thpOrders) {
+    for (const o of this.ordersAt(mm, vpn)) {
       const nr = 1 << o
       const base = vpn - (vpn % nr)
       if (base + nr > mm.npages) continue
@@ -252,6 +254,12 @@ export class Vm {
     mm.residentPages += nr
     F.addMapper(f, mm.id)
     this.counters.minorFaults++
+  }
+
+  /** Orders allowed at vpn: a range of mm.thpRanges holding it, else the run's thpOrders. */
+  private ordersAt(mm: Mm, vpn: number): number[] {
+    for (const r of mm.thpRanges) if (vpn >= r.start && vpn < r.end) return r.orders
+    return this.thpOrders
   }
 
   // ---- memory and reclaim -------------------------------------------------------------------
@@ -636,7 +644,7 @@ export class Vm {
   /** readahead-based mTHP swapin (swap-table option): a whole aligned run found together. */
   private mthpSwapinOrder(mm: Mm, vpn: number, entry: number): number {
     if (!this.design.traits.mthpSwapin) return 0
-    for (const o of this.thpOrders) {
+    for (const o of this.ordersAt(mm, vpn)) {
       const nr = 1 << o
       const base = vpn - (vpn % nr)
       if (base + nr > mm.npages) continue
@@ -780,12 +788,14 @@ export class Vm {
     const t0 = cpu.now
     const w0 = wallNs()
     const end = Math.min(start + n, mm.npages)
+    let zapped = 0
     for (let v = start; v < end; ) {
       const p = mm.pte[v]
       if (p === 0) {
         v++
         continue
       }
+      zapped++
       cpu.charge(COST.zapPerPage)
       if (p < 0) {
         const e = pteEntry(p)
@@ -825,6 +835,7 @@ export class Vm {
       this.maybeFreeUnmapped(cpu, f)
       v++
     }
+    if (!zapped) return
     this.latency.freeSim.record(cpu.now - t0)
     this.latency.freeWall.record(wallNs() - w0)
   }
@@ -865,6 +876,7 @@ export class Vm {
     cm.pte.set(pm.pte)
     cm.origin.set(pm.origin)
     cm.gen.set(pm.gen)
+    cm.thpRanges = pm.thpRanges
     const F = this.folios
     for (let v = 0; v < pm.npages; ) {
       const p = pm.pte[v]

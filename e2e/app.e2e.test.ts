@@ -74,7 +74,8 @@ describe('Swap Lab in the browser', () => {
 
     // Progress: some run reports a fraction above zero, or has already finished.
     await page.waitForFunction(() => [...(globalThis as any).document.querySelectorAll('.queue-list [role=progressbar]')].some((p: any) => Number(p.getAttribute('aria-valuenow')) > 0), null, { timeout: 60_000 })
-    await page.waitForTimeout(600) // let the live charts draw a few samples
+    // Live charts: samples arrive in batches; wait until the watched run's charts have some.
+    await page.waitForFunction(() => (globalThis as any).document.querySelectorAll('.live .chart-empty').length === 0, null, { timeout: 60_000 })
     await screenshot(page, '03-running')
 
     await page.waitForSelector('[data-test=overall]:has-text("Queue empty")', { timeout: 180_000 })

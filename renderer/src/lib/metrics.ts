@@ -18,6 +18,7 @@ export const SAMPLE_FIELD_INFO: Record<SampleField, MetricInfo> = {
   swpin: { label: 'Pages swapped in', unit: 'count' },
   swpoutFallback: { label: 'mTHP swapout fallbacks', unit: 'count', higherIsBetter: false },
   pageRate: { label: 'Page rate', unit: 'pages/s', higherIsBetter: true },
+  // The engine's samples count decimal MB (1e6 bytes); summaries are in bytes per second.
   throughputMBps: { label: 'Throughput', unit: 'MB/s', higherIsBetter: true },
   clustersFree: { label: 'Free clusters', unit: 'count' },
   clustersNonfull: { label: 'Nonfull clusters', unit: 'count' },
@@ -77,7 +78,7 @@ export function metricInfo(key: string): MetricInfo {
 }
 
 /** Metrics worth showing first, in this order, when present. */
-export const PREFERRED_METRICS = ['throughput_bytes_per_s', 'requests_per_s', 'sim_time_s', 'system_time_s', 'metadata_peak_bytes', 'metadata_bytes_per_slot', 'mthp_fallback_percent', 'swpout_fallback', 'has_cache_retries', 'swapout_latency_s_p99', 'swapin_latency_s_p99', 'swpout', 'swpin']
+export const PREFERRED_METRICS = ['throughput_bytes_per_s', 'requests_per_s', 'sim_time_s', 'metadata_peak_bytes', 'mthp_fallback_percent', 'system_time_s', 'metadata_bytes_per_slot', 'swpout_fallback', 'has_cache_retries', 'swapout_latency_s_p99', 'swapin_latency_s_p99', 'swpout', 'swpin']
 
 export function preferredOrder(keys: string[]): string[] {
   const first = PREFERRED_METRICS.filter((k) => keys.includes(k))

@@ -63,6 +63,21 @@ describe('Electron main', () => {
     expect(cb.mock.calls[0][0].responseHeaders['Content-Security-Policy'][0]).toMatch(/default-src 'none'; script-src 'self'/)
   })
 
+  it('closes the lab before quitting', async () => {
+    withBinding(true)
+    const close = vi.fn(async () => {})
+    openLab.mockResolvedValue({ api: recordingApi(), dbPath: '/tmp/x.db', close })
+    await start()
+    const [beforeQuit] = electron.app.listeners.get('before-quit') ?? []
+    const event = { preventDefault: vi.fn() }
+    beforeQuit(event)
+    expect(event.preventDefault).toHaveBeenCalled()
+    expect(close).toHaveBeenCalledTimes(1)
+    await new Promise((r) => setTimeout(r, 0))
+    expect(electron.app.quit).toHaveBeenCalled()
+    expect(electron.ipcHandlers.size).toBe(0)
+  })
+
   it('explains a missing Electron build of better-sqlite3 and quits without opening the lab', async () => {
     withBinding(false)
     await start()

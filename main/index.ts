@@ -90,9 +90,18 @@ export async function start(): Promise<void> {
   app.enableSandbox()
   hardenApp()
   app.on('window-all-closed', () => app.quit())
-  app.on('before-quit', () => {
+  // Quit only after the lab has cancelled its runs, removed their device files and closed
+  // the database: quitting first would leave runs marked running until the next start.
+  let closing = false
+  app.on('before-quit', (event) => {
+    if (!lab || closing) return
+    event.preventDefault()
+    closing = true
     unbind?.()
-    void lab?.close()
+    void lab.close().finally(() => {
+      lab = null
+      app.quit()
+    })
   })
   await app.whenReady()
   hardenSession()

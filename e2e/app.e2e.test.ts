@@ -142,6 +142,16 @@ describe('Swap Lab in the browser', () => {
     expect([...new Set(samples.map((r) => Number(r.run_id)))].sort((a, b) => a - b)).toEqual(done.map((r) => r.id))
   })
 
+  it('saves any chart as a PNG', async () => {
+    const [download] = await Promise.all([page.waitForEvent('download'), page.locator('[data-chart^="compare-"] button:has-text("PNG")').first().click()])
+    expect(download.suggestedFilename()).toMatch(/^compare-.+\.png$/)
+    const path = join(served.dir, download.suggestedFilename())
+    await download.saveAs(path)
+    const png = readFileSync(path)
+    expect(png.subarray(1, 4).toString()).toBe('PNG')
+    expect(png.length).toBeGreaterThan(5_000)
+  })
+
   it('loaded without console errors or CSP violations', () => {
     expect(browser.problems).toEqual([])
   })

@@ -4,8 +4,8 @@
 
 import type { LatencySummary, RunSummary } from '../engine/pure'
 
-/** Bytes in the "MB" of the workloads' MB/s figures (usemem reports binary megabytes). */
-export const WORKLOAD_MB = 2 ** 20
+/** Bytes in the "MB" of the workloads' MB/s figures (decimal, as usemem reports them: engine/workloads/workload.ts). */
+export const WORKLOAD_MB = 1e6
 
 const sum = (xs: number[]): number => xs.reduce((s, x) => s + x, 0)
 const ns = (v: number): number => v / 1e9

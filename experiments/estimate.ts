@@ -3,9 +3,13 @@
 
 import { PAGE_SIZE, type EngineConfig } from '../engine/pure'
 
-/** Engine wall time per simulated page access, and per run; measured on a 2-core box (see docs/cli.md). */
-export const SECONDS_PER_PAGE_TOUCH = 1e-6
-export const SECONDS_PER_RUN = 0.1
+/**
+ * Engine wall time per page access by storage, and per run (worker start, device setup).
+ * Fitted to the shipped presets on a 2-core box (engine 0.1.0): 10-30 us per access with a
+ * device file, 1.5-4 us metadata-only; so this is a rough figure, not a promise.
+ */
+export const SECONDS_PER_PAGE_TOUCH = { file: 15e-6, 'metadata-only': 3e-6 } as const
+export const SECONDS_PER_RUN = 0.3
 
 /** Page accesses a run makes, roughly. */
 export function estimatePageTouches(c: EngineConfig): number {
@@ -28,5 +32,5 @@ export function estimatePageTouches(c: EngineConfig): number {
 }
 
 export function estimateRunSeconds(c: EngineConfig): number {
-  return SECONDS_PER_RUN + estimatePageTouches(c) * SECONDS_PER_PAGE_TOUCH
+  return SECONDS_PER_RUN + estimatePageTouches(c) * SECONDS_PER_PAGE_TOUCH[c.storage]
 }

@@ -42,7 +42,7 @@ export const WORKLOAD_CATALOGUE: WorkloadInfo[] = [
     name: 'thp-swap-allocator-test',
     title: 'thp_swap_allocator_test (selftest)',
     summary: 'A region of mTHP folios; each iteration drops part of it at random aligned offsets, re-dirties it, and pages the whole region out; reports mTHP fallback % per iteration.',
-    reports: ['fallbackPercentPerIteration', 'smallFallbackPercentPerIteration', 'fallbackPercentMean'],
+    reports: ['fallbackPercentPerIteration', 'smallFallbackPercentPerIteration', 'fallbackPercentMean', 'freeClustersPerIteration'],
     params: [
       { key: 'regionBytes', label: 'Region', kind: 'int', min: 2 * MiB, max: 4 * GiB, default: 60 * MiB, unit: 'bytes', help: 'Size of the mTHP region.' },
       { key: 'mthpOrder', label: 'mTHP order', kind: 'int', min: 1, max: 9, default: 4, help: 'Folio order of the region (4 = 64 KiB).' },
@@ -69,7 +69,7 @@ export const WORKLOAD_CATALOGUE: WorkloadInfo[] = [
     name: 'redis-bgsave',
     title: 'Redis / Valkey with background save',
     summary: 'One large task reads a keyspace with a Zipf distribution and periodically forks a child that reads all memory and exits; swap counts exceed 1.',
-    reports: ['requestsPerSec', 'requestLatencyUsP50', 'requestLatencyUsP99', 'bgsaves'],
+    reports: ['requestsPerSec', 'requestLatencyUsP50', 'requestLatencyUsP99', 'bgsaves', 'bgsavePagesRead'],
     params: [
       { key: 'keyspaceBytes', label: 'Keyspace', kind: 'int', min: 1 * MiB, max: 64 * GiB, default: 256 * MiB, unit: 'bytes', help: 'Memory holding the keyspace.' },
       { key: 'requests', label: 'Requests', kind: 'int', min: 1, max: 100_000_000, default: 200_000, unit: 'count', help: 'Requests served in the run.' },

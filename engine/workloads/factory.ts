@@ -2,6 +2,9 @@ import type { EngineConfig } from '../types'
 import type { Workload } from './workload'
 import { Usemem } from './usemem'
 import { Fill } from './fill'
+import { ThpSwapAllocatorTest } from './thpSwapAllocatorTest'
+import { Kbuild } from './kbuild'
+import { RedisBgsave } from './redisBgsave'
 
 export function createWorkload(cfg: EngineConfig): Workload {
   const p = cfg.workload.params
@@ -10,6 +13,12 @@ export function createWorkload(cfg: EngineConfig): Workload {
       return new Usemem(p)
     case 'fill':
       return new Fill(p)
+    case 'thp-swap-allocator-test':
+      return new ThpSwapAllocatorTest(p)
+    case 'kbuild':
+      return new Kbuild(p)
+    case 'redis-bgsave':
+      return new RedisBgsave(p)
     default:
       throw new Error(`workload ${cfg.workload.name} is not available yet`)
   }

@@ -138,10 +138,11 @@ export class ClassicDesign implements SwapDesign {
 
   private allocSlow(cpu: Cpu, order: number, folio: number): number {
     const nr = 1 << order
-    for (const si of this.space.availOrder()) {
-      if (si.freePages < nr) continue
-      const off = this.allocator.alloc(cpu, si, order, folio)
+    // 6.15+: the device of this CPU's cluster first (swap_alloc_fast), no rotation per slot.
+    for (const si of this.space.availOrder(this.legacyAlloc ? undefined : cpu, order)) {
+      const off = si.freePages >= nr ? this.allocator.alloc(cpu, si, order, folio) : -1
       if (off >= 0) return swpEntry(si.type, off)
+      if (order) break // get_swap_pages / swap_alloc_slow: a large folio tries one device only
     }
     return NO_ENTRY
   }
@@ -197,7 +198,7 @@ export class ClassicDesign implements SwapDesign {
         const offs: number[] = []
         this.legacyAlloc!.allocMany(cpu, si, 0, SWAP_SLOTS_CACHE_SIZE - got.length, offs, NO_FOLIO)
         for (const o of offs) got.push(swpEntry(si.type, o))
-        if (got.length >= SWAP_SLOTS_CACHE_SIZE) break
+        if (got.length) break // get_swap_pages returns what the first device that has slots gave
       }
       // Hand out in address order, like the kernel's cache->slots[cur++].
       for (let i = got.length - 1; i >= 0; i--) cache.push(got[i])

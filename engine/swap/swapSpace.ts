@@ -17,7 +17,8 @@ export class SwapSpace {
   readonly pcpSi: Int16Array
   readonly pcpOff: Float64Array
   reclaimCacheOnly: CacheReclaimer = () => 0
-  private rr = 0
+  /** swap_avail_head: highest priority first; equal priorities in turn order (requeued on use). */
+  private readonly availList: SwapInfo[]
 
   constructor(
     devices: SwapInfo[],
@@ -26,6 +27,7 @@ export class SwapSpace {
   ) {
     // Highest priority first; equal priorities keep their order and are rotated.
     this.devices = [...devices].sort((a, b) => b.config.priority - a.config.priority)
+    this.availList = [...this.devices]
     for (const si of devices) {
       this.totalPages += si.pages
       this.nrSwapPages += si.pages
@@ -40,24 +42,35 @@ export class SwapSpace {
   }
 
   /**
-   * Devices in the order an allocation tries them: by priority, and within one priority
-   * starting after the device used last (plist_requeue round-robin).
+   * Devices in the order an allocation tries them (get_swap_pages / swap_alloc_slow): the
+   * avail list by priority, devices with no free slot left off (del_from_avail_list), and
+   * the first device tried requeued behind the others of its priority (plist_requeue), so
+   * equal priorities take turns and lower ones are used only when the higher are full.
+   * With a CPU (6.15+ allocators), the device of that CPU's per-order cluster comes first
+   * and nothing rotates (swap_alloc_fast): devices then alternate per cluster, not per slot.
    */
-  availOrder(): SwapInfo[] {
-    const d = this.devices
+  availOrder(cpu?: Cpu, order = 0): SwapInfo[] {
+    const d = this.availList
     if (d.length === 1) return d
-    const out: SwapInfo[] = []
-    let i = 0
-    while (i < d.length) {
-      let j = i
-      while (j < d.length && d[j].config.priority === d[i].config.priority) j++
-      const n = j - i
-      const start = n > 1 ? this.rr % n : 0
-      for (let k = 0; k < n; k++) out.push(d[i + ((start + k) % n)])
-      i = j
+    const out = d.filter((si) => si.freePages > 0)
+    if (cpu) {
+      const fast = this.pcpSi[cpu.id * SWAP_NR_ORDERS + order]
+      const i = out.findIndex((si) => si.type === fast)
+      if (i >= 0) return [out[i], ...out.slice(0, i), ...out.slice(i + 1)]
     }
-    this.rr++
+    if (out.length) this.requeue(out[0])
     return out
+  }
+
+  /** plist_requeue: si moves behind the last device of its priority on the avail list. */
+  private requeue(si: SwapInfo): void {
+    const d = this.availList
+    const i = d.indexOf(si)
+    let j = i
+    while (j + 1 < d.length && d[j + 1].config.priority === si.config.priority) j++
+    if (j === i) return
+    d.splice(i, 1)
+    d.splice(j, 0, si)
   }
 
   /** swap_range_alloc: nr slots at off on si were allocated. */

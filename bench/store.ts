@@ -1,6 +1,7 @@
 // Run-store ingest throughput: samples/s written through RunStore.appendSamples in the
 // batch size the runner uses, into a fresh WAL database in the OS temp folder.
-// Usage: npx tsx bench/store.ts [samples] [batch]
+// Usage: npx tsx bench/store.ts [samples] [batch]. The figure depends on load: other
+// processes on a 2-core box can halve it.
 
 import * as fs from 'node:fs'
 import * as os from 'node:os'
@@ -17,11 +18,13 @@ const [runId] = store.createRuns(exp, [
   { design: 'legacy', variantLabel: 'legacy', workload: 'usemem', point: {}, trial: 0, seed: 1, storage: 'metadata-only', config: {}, engineVersion: 'bench', appVersion: 'bench', platform: 'bench' }
 ])
 
+// Shaped like the engine's samples: counters are whole numbers, rates are not.
+const RATES = new Set<string>(['pageRate', 'throughputMBps'])
 const samples: Sample[] = Array.from({ length: batch }, (_, i) => ({
   tSimNs: i * 1e7,
-  tWallMs: i * 0.5,
+  tWallMs: i * 0.37 + 0.123456789,
   ops: i * 100,
-  values: Object.fromEntries(SAMPLE_FIELDS.map((f, j) => [f, i * (j + 1) + 0.25])) as Sample['values']
+  values: Object.fromEntries(SAMPLE_FIELDS.map((f, j) => [f, RATES.has(f) ? i * 1.2345678 + j : i * (j + 1) * 37])) as Sample['values']
 }))
 
 const t0 = process.hrtime.bigint()

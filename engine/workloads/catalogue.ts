@@ -83,10 +83,10 @@ export const WORKLOAD_CATALOGUE: WorkloadInfo[] = [
     name: 'trace',
     title: 'Trace replay',
     summary: 'Replays a recorded page-access trace (valgrind lackey output or CSV), streamed from disk.',
-    reports: ['accesses', 'distinctPages'],
+    reports: ['accesses', 'pageAccesses', 'distinctPages', 'traceTasks'],
     params: [
-      { key: 'source', label: 'Trace', kind: 'string', default: 'fixture:ls', help: 'A shipped fixture (fixture:NAME) or, from the CLI only, a file path.' },
-      { key: 'format', label: 'Format', kind: 'enum', values: ['auto', 'lackey', 'csv'], default: 'auto', help: 'lackey: valgrind --tool=lackey --trace-mem=yes; csv: see the engine README.' },
+      { key: 'source', label: 'Trace', kind: 'string', default: 'fixture:ls', help: 'A shipped fixture (fixture:ls, fixture:hello) or, from the CLI only, a file path (.gz is read compressed).' },
+      { key: 'format', label: 'Format', kind: 'enum', values: ['auto', 'lackey', 'csv'], default: 'auto', help: 'lackey: valgrind --tool=lackey --trace-mem=yes; csv: task,page,write (see engine/workloads/README.md); auto tells them apart.' },
       { key: 'repeat', label: 'Repeat', kind: 'int', min: 1, max: 1000, default: 1, unit: 'count', help: 'Replays of the trace.' }
     ]
   }

@@ -5,6 +5,7 @@ import { Fill } from './fill'
 import { ThpSwapAllocatorTest } from './thpSwapAllocatorTest'
 import { Kbuild } from './kbuild'
 import { RedisBgsave } from './redisBgsave'
+import { TraceReplay } from './trace'
 
 export function createWorkload(cfg: EngineConfig): Workload {
   const p = cfg.workload.params
@@ -19,6 +20,8 @@ export function createWorkload(cfg: EngineConfig): Workload {
       return new Kbuild(p)
     case 'redis-bgsave':
       return new RedisBgsave(p)
+    case 'trace':
+      return new TraceReplay(p)
     default:
       throw new Error(`workload ${cfg.workload.name} is not available yet`)
   }

@@ -209,7 +209,8 @@ export function compareTable(c: CompareData, metrics: string[]): string {
       ...c.groups.map((g) => {
         const s = g.metrics[m]
         if (!s) return '-'
-        const spread = s.n > 1 ? ` ± ${fmtNum(s.stddev)}` : ''
+        // Rounding noise (1e-18 on equal trials) is no spread.
+        const spread = s.n > 1 ? ` ± ${s.stddev > Math.abs(s.mean) * 1e-12 ? fmtNum(s.stddev) : '0'}` : ''
         const delta = g.key === c.baselineKey ? '' : fmtPercent(c.deltas[m]?.[g.key])
         return `${fmtNum(s.mean)}${spread}${delta ? `  ${delta}` : ''}`
       })
@@ -301,7 +302,8 @@ async function show(args: ParsedArgs, io: CliIo): Promise<number> {
     if (d.tags.length) lines.push(['tags', d.tags.join(', ')])
     for (const [k, v] of Object.entries(d.headline ?? {})) lines.push([k, fmtNum(v)])
     const w = Math.max(...lines.map(([k]) => k.length))
-    io.stdout(`${lines.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join('\n')}\nconfig    ${JSON.stringify(d.config)}\n`)
+    lines.push(['config', JSON.stringify(d.config)])
+    io.stdout(`${lines.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join('\n')}\n`)
     return EXIT_OK
   })
 }

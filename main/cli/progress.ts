@@ -25,7 +25,7 @@ export function progressReporter(o: ProgressOptions): { onEvent(e: LabEvent): vo
     lastLine = ''
   }
   const draw = (line: string): void => {
-    const width = Math.max(20, (o.columns ?? 100) - 1)
+    const width = Math.max(20, (o.columns || 100) - 1)
     const text = line.length > width ? line.slice(0, width) : line
     o.write(`\r\x1b[2K${text}`)
     lastLine = text

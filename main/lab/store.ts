@@ -70,7 +70,7 @@ const ALL_SAMPLE_FIELDS = new Set<string>(SAMPLE_COLUMNS_V1.map(([field]) => fie
 const now = (): string => new Date().toISOString()
 const SAMPLE_INSERT_COLUMNS = ['run_id', 'seq', 't_sim_ns', 't_wall_ms', 'ops', ...SAMPLE_COLUMNS_V1.map(([, c]) => c), 'extra']
 const SAMPLE_ARITY = SAMPLE_INSERT_COLUMNS.length
-const ROWS_PER_INSERT = 32
+const ROWS_PER_INSERT = 64
 
 function fillSampleRow(args: unknown[], at: number, runId: number, seq: number, s: Sample): void {
   args[at] = runId

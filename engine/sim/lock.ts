@@ -8,8 +8,9 @@ import type { SimClock, Cpu } from './scheduler'
 import type { Counters } from '../types'
 
 export class SimLock {
-  private starts: number[] = []
+  private starts: number[] = [] /** start times of holds, sorted; [head, length) are live */
   private ends: number[] = []
+  private head = 0
 
   constructor(
     readonly domain: LockDomain,
@@ -33,23 +34,32 @@ export class SimLock {
     const hold = holdNs + COST.lockBase
     const starts = this.starts
     const ends = this.ends
-    // Prune intervals that ended before any CPU can still ask for the lock.
-    let drop = 0
+    // Drop intervals that ended before any CPU can still ask for the lock.
     const low = this.clock.low
-    while (drop < ends.length && ends[drop] <= low) drop++
-    if (drop) {
-      starts.splice(0, drop)
-      ends.splice(0, drop)
+    let head = this.head
+    while (head < ends.length && ends[head] <= low) head++
+    if (head > 64 && head * 2 > ends.length) {
+      starts.splice(0, head)
+      ends.splice(0, head)
+      head = 0
     }
+    this.head = head
     let t = cpu.now
-    let i = 0
-    for (; i < starts.length; i++) {
-      if (ends[i] <= t) continue
-      if (starts[i] >= t + hold) break
-      t = ends[i]
+    const n = ends.length
+    if (n === head || ends[n - 1] <= t) {
+      // Common case: nobody holds or will hold the lock after t.
+      starts.push(t)
+      ends.push(t + hold)
+    } else {
+      let i = head
+      for (; i < n; i++) {
+        if (ends[i] <= t) continue
+        if (starts[i] >= t + hold) break
+        t = ends[i]
+      }
+      starts.splice(i, 0, t)
+      ends.splice(i, 0, t + hold)
     }
-    starts.splice(i, 0, t)
-    ends.splice(i, 0, t + hold)
     const wait = t - cpu.now
     const c = this.counters
     c.lockAcquisitions[this.domain]++

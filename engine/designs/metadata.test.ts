@@ -1,0 +1,157 @@
+// Metadata accounting checked from first principles: structure sizes times what is really
+// allocated, at 0, 25, 50, 75 and 100 % of a 32 GiB device (metadata-only). The device is
+// filled through the design API (2 MiB folios, one pte each, then out of the swap cache
+// with a shadow), so every used slot looks like a swapped-out page. The expected figures
+// are computed here independently of the structures (see engine/README.md, "Metadata").
+
+import { describe, expect, it } from 'vitest'
+import { resolveEngineConfig } from '../config'
+import { Cpu } from '../sim/scheduler'
+import { MetadataOnlyStore } from '../device/pageStore'
+import { metadataReport } from '../engine'
+import { createDesign } from './factory'
+import { emptyCounters } from './classic'
+import { NO_ENTRY } from './design'
+import { SWAPFILE_CLUSTER, type DesignName } from '../types'
+
+const GiB = 2 ** 30
+const NSLOTS = (32 * GiB) / 4096
+const NCLUSTERS = NSLOTS / SWAPFILE_CLUSTER
+const NCPUS = 4
+const SPACE = 1 << 14 /** slots per swap address space (64 MiB) */
+
+/** Nodes of one XArray holding indices [0, n) (n > 0), by the XArray's geometry. */
+function xarrayNodesForPrefix(n: number): number {
+  if (n <= 1) return 0 // a lone entry at index 0 lives in the head
+  const max = n - 1
+  const leaves = Math.floor(max / 64) + 1
+  if (max < 64) return 1
+  if (max < 4096) return leaves + 1
+  return leaves + (Math.floor(max / 4096) + 1) + 1
+}
+
+/** XArray nodes of every 64 MiB space, for the set of slots holding an entry (folio or shadow). */
+function expectedXarrayNodes(used: Uint8Array): number {
+  let nodes = 0
+  for (let s = 0; s * SPACE < NSLOTS; s++) {
+    let max = -1
+    let count = 0
+    let leaves = 0
+    let mids = 0
+    let lastLeaf = -1
+    let lastMid = -1
+    for (let i = 0; i < SPACE; i++)
+      if (used[s * SPACE + i]) {
+        max = i
+        count++
+        if (i >> 6 !== lastLeaf) {
+          leaves++
+          lastLeaf = i >> 6
+        }
+        if (i >> 12 !== lastMid) {
+          mids++
+          lastMid = i >> 12
+        }
+      }
+    if (count === 0 || (count === 1 && max === 0)) continue // empty, or a lone entry in the head
+    if (max < 64) nodes += 1
+    else if (max < 4096) nodes += leaves + 1
+    else nodes += leaves + mids + 1
+  }
+  return nodes
+}
+
+interface V {
+  design: DesignName
+  phase?: 1 | 2 | 3 | 4
+}
+
+const CLUSTER_INFO: Record<string, number> = { legacy: 8, 'mthp-6.10': 8, cluster: 24, 'swap-table-1': 32, 'swap-table-2': 32, 'swap-table-3': 40, 'swap-table-4': 48 }
+
+function expected(v: V, used: Uint8Array): Record<string, number> {
+  const key = v.design === 'swap-table' ? `swap-table-${v.phase}` : v.design
+  const e: Record<string, number> = { swap_cluster_info: NCLUSTERS * CLUSTER_INFO[key] }
+  const table = v.design === 'swap-table'
+  if (!table || v.phase! <= 2) e.swap_map = NSLOTS
+  if (!(table && v.phase === 4)) e.swap_cgroup = 2 * NSLOTS
+  if (v.design === 'cluster' || (table && v.phase! < 4)) e.zeromap = NSLOTS / 8
+  if (v.design === 'legacy') e.percpu_cluster = NCPUS * 16
+  if (v.design === 'mthp-6.10') e.percpu_cluster = NCPUS * 4 * 10
+  if (v.design === 'legacy' || v.design === 'mthp-6.10') e.swap_slots_cache = NCPUS * (2 * 64 * 8 + 64)
+  else e.percpu_swap_cluster = NCPUS * 16 * 10
+  if (!table) {
+    e.address_space = (NSLOTS / SPACE) * 192
+    e.xarray_nodes = 576 * expectedXarrayNodes(used)
+    e.swap_map_continuation = 0
+  } else {
+    // A table per cluster with a slot in use; cluster 0 (header) always holds one.
+    let clustersInUse = 0
+    for (let c = 0; c < NCLUSTERS; c++) {
+      let any = c === 0
+      for (let i = 0; i < SWAPFILE_CLUSTER && !any; i++) any = used[c * SWAPFILE_CLUSTER + i] === 1
+      if (any) clustersInUse++
+    }
+    e.swap_tables = clustersInUse * 4096
+    if (v.phase! <= 2) e.swap_map_continuation = 0
+    if (v.phase! >= 3) e.count_extension_tables = 0
+    if (v.phase === 4) e.memcg_tables = clustersInUse * 1024
+  }
+  return e
+}
+
+const VARIANTS: V[] = [{ design: 'legacy' }, { design: 'mthp-6.10' }, { design: 'cluster' }, { design: 'swap-table', phase: 1 }, { design: 'swap-table', phase: 2 }, { design: 'swap-table', phase: 3 }, { design: 'swap-table', phase: 4 }]
+
+describe('metadata accounting from first principles (32 GiB device, metadata-only)', () => {
+  for (const v of VARIANTS) {
+    it(`${v.design}${v.phase ? ` P${v.phase}` : ''} at 0, 25, 50, 75 and 100 %`, () => {
+      const cfg = resolveEngineConfig({ design: v.design, designOptions: v.phase ? { phase: v.phase } : {}, devices: [{ sizeBytes: 32 * GiB }], cpus: NCPUS, storage: 'metadata-only' })
+      const design = createDesign(cfg, [new MetadataOnlyStore()], emptyCounters(), { low: 0 })
+      const cpu = new Cpu(0)
+      const pages = NSLOTS - 1
+      const usedSet = new Uint8Array(NSLOTS) /** slots our allocations received */
+      let used = 0
+      let folio = 1
+      for (const pct of [0, 25, 50, 75, 100]) {
+        const target = Math.floor((pages * pct) / 100)
+        while (used < target) {
+          // Whole 2 MiB folios while a free cluster is left, single pages otherwise.
+          let order = target - used >= SWAPFILE_CLUSTER ? 9 : 0
+          let e = design.allocSwap(cpu, order, folio, [])
+          if (e === NO_ENTRY && order) e = design.allocSwap(cpu, (order = 0), folio, [])
+          if (e === NO_ENTRY) throw new Error(`allocation failed at ${used} slots`)
+          const nr = 1 << order
+          for (let i = 0; i < nr; i++) {
+            if (usedSet[e + i]) throw new Error(`slot ${e + i} handed out twice`)
+            usedSet[e + i] = 1
+            design.dup(cpu, e + i)
+          }
+          design.cacheDelete(cpu, e, nr, folio)
+          folio++
+          used += nr
+        }
+        // Slots reserved in per-CPU slot caches hold nothing: return them before measuring.
+        design.drain(cpu)
+        const r = metadataReport(design)
+        expect(r.usedSlots, `${pct} %`).toBe(used)
+        const want = expected(v, usedSet)
+        expect(r.breakdown, `${pct} %: breakdown`).toEqual(want)
+        const total = Object.values(want).reduce((a, b) => a + b, 0)
+        expect(r.staticBytes + r.dynamicBytes).toBe(total)
+        expect(r.bytesPerSlot).toBeCloseTo(total / pages, 9)
+      }
+      design.check()
+    }, 120_000)
+  }
+
+  it('the XArray node formula agrees with a real XArray', async () => {
+    const { XArray } = await import('../swap/xarray')
+    for (const n of [2, 3, 64, 65, 4096, 4097, 16384]) {
+      const xa = new XArray()
+      for (let i = 0; i < n; i++) xa.store(i, i)
+      expect(xa.nodes, `n=${n}`).toBe(xarrayNodesForPrefix(n))
+      expect(xa.countNodes()).toBe(xa.nodes)
+      for (let i = 0; i < n; i++) xa.erase(i)
+      expect(xa.nodes).toBe(0)
+    }
+  })
+})

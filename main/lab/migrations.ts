@@ -87,6 +87,11 @@ export const MIGRATIONS: string[] = [
     tag TEXT NOT NULL,
     PRIMARY KEY (run_id, tag)
   ) WITHOUT ROWID;
+  `,
+  // v1 -> v2: when the owning process started, so a pid reused by another process after a
+  // crash is not taken for the owner (the run would stay 'running' forever).
+  `
+  ALTER TABLE runs ADD COLUMN owner_started_ms INTEGER;
   `
 ]
 

@@ -5,7 +5,8 @@ import { spawn } from 'node:child_process'
 import Database from 'better-sqlite3'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { RunStore, StoreError } from './store'
-import { APPLICATION_ID, LATEST_VERSION, MIGRATIONS } from './migrations'
+import { APPLICATION_ID, LATEST_VERSION } from './migrations'
+import { processStartMs } from './processes'
 import { deadPid, fakeSummary, newRun, samples, tempDir } from './testing/fixtures'
 
 let dir: string
@@ -29,17 +30,15 @@ function refusal(f: string): StoreError {
   throw new Error('expected the store to refuse the file')
 }
 
-/** A database at an older schema version, made by the frozen migrations up to that version. */
+/** Frozen fixtures of every earlier schema version, as SQL (version 0 is an SQLite file with nothing in it). */
+const FIXTURES: Record<number, string> = {
+  0: '',
+  1: fs.readFileSync(path.join(__dirname, 'fixtures', 'store-v1.sql'), 'utf8')
+}
+
 function databaseAtVersion(f: string, version: number): void {
   const db = new Database(f)
-  for (let v = 0; v < version; v++) db.exec(MIGRATIONS[v])
-  db.pragma(`user_version = ${version}`)
-  if (version >= 1) {
-    db.prepare("INSERT INTO experiments (id, name, config, created_at) VALUES (1, 'old', '{}', '2025-01-01T00:00:00Z')").run()
-    db.prepare(
-      "INSERT INTO runs (id, experiment_id, design, variant_label, workload, point, trial, seed, storage, status, config, created_at, engine_version, app_version, platform) VALUES (1, 1, 'legacy', 'legacy', 'usemem', '{}', 0, 1, 'file', 'done', '{}', '2025-01-01T00:00:00Z', '0.0.1', '0.0.1', 'old')"
-    ).run()
-  }
+  db.exec(FIXTURES[version])
   db.close()
 }
 
@@ -62,15 +61,33 @@ describe('run store: opening and migrations', () => {
     store.close()
   })
 
+  it('has a fixture for every earlier version', () => {
+    expect(Object.keys(FIXTURES).map(Number)).toEqual(Array.from({ length: LATEST_VERSION }, (_, v) => v))
+  })
+
   for (let v = 0; v < LATEST_VERSION; v++) {
     it(`migrates a version ${v} database to ${LATEST_VERSION}, keeping its runs`, () => {
       databaseAtVersion(file, v)
       const store = RunStore.open(file)
       expect(store.schemaVersion).toBe(LATEST_VERSION)
-      if (v >= 1) expect(store.listRuns().map((r) => [r.id, r.status, r.platform])).toEqual([[1, 'done', 'old']])
+      if (v >= 1) {
+        const runs = store.listRuns()
+        expect(runs.map((r) => [r.id, r.status, r.platform])).toEqual([
+          [1, 'done', 'linux fixture'],
+          // Owned by another host: not ours to call interrupted.
+          [2, 'running', 'linux fixture']
+        ])
+        expect(store.getRun(1)).toMatchObject({ note: 'kept across migrations', tags: ['fixture'], headline: { sim_time_s: 1e-9 }, wallTimeMs: 1000.5 })
+        expect(store.getSamples(1).samples.map((x) => x.values.residentPages)).toEqual([10, 2048])
+      }
       const e = store.createExperiment({ name: 'new', config: {} })
-      expect(store.createRuns(e, [newRun()])).toHaveLength(1)
+      const [id] = store.createRuns(e, [newRun()])
+      store.markRunning(id)
+      store.appendSamples(id, samples(3))
       store.close()
+      const again = RunStore.open(file)
+      expect(again.getRun(id)?.status).toBe('running')
+      again.close()
     })
   }
 
@@ -214,6 +231,29 @@ describe('run store: crashes and concurrent readers', () => {
     expect(reopened.getRun(mine)?.status).toBe('running')
     expect(reopened.getSamples(running).totalSamples).toBe(250)
     reopened.close()
+  })
+
+  it('treats a live process with the owner pid but another start time as a reused pid', async () => {
+    const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 20000)'], { stdio: 'ignore' })
+    try {
+      await new Promise((r) => setTimeout(r, 100))
+      const store = RunStore.open(file)
+      const [same, reused] = store.createRuns(store.createExperiment({ name: 'x', config: {} }), [newRun(), newRun()])
+      store.close()
+      const started = processStartMs(child.pid!)
+      expect(started).not.toBeNull()
+      const db = new Database(file)
+      const own = db.prepare("UPDATE runs SET status = 'running', owner_pid = ?, owner_started_ms = ? WHERE id = ?")
+      own.run(child.pid, started, same)
+      own.run(child.pid, started! - 3_600_000, reused)
+      db.close()
+      const reopened = RunStore.open(file)
+      expect(reopened.recoveredRunIds).toEqual([reused])
+      expect(reopened.getRun(same)?.status).toBe('running')
+      reopened.close()
+    } finally {
+      child.kill()
+    }
   })
 
   it('lets a second process read while this one writes samples', async () => {

@@ -10,6 +10,7 @@ import Database from 'better-sqlite3'
 import type { RunSummary, Sample } from '../../engine/pure'
 import type { RunDetail, RunFilter, RunRecord, RunStatus, SampleSeries } from '../../experiments/api'
 import { APPLICATION_ID, LATEST_VERSION, MIGRATIONS, SAMPLE_COLUMNS_V1 } from './migrations'
+import { OWN_START_MS, ownerAlive } from './processes'
 
 export type StoreProblem = 'corrupt' | 'newer' | 'foreign'
 
@@ -83,15 +84,6 @@ function fillSampleRow(args: unknown[], at: number, runId: number, seq: number, 
   let extra: Record<string, number> | null = null
   for (const k in v) if (!ALL_SAMPLE_FIELDS.has(k)) (extra ??= {})[k] = v[k]
   args[at + SAMPLE_ARITY - 1] = extra ? JSON.stringify(extra) : null
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM'
-  }
 }
 
 /** Read-only look at an existing file; throws StoreError when it must not be opened for writing. */
@@ -245,14 +237,17 @@ export class RunStore {
 
   private markInterrupted(): number[] {
     const host = os.hostname()
-    const candidates = this.db.prepare("SELECT id, status, owner_pid, owner_host FROM runs WHERE status IN ('queued', 'running') ORDER BY id").all() as {
+    const candidates = this.db.prepare("SELECT id, status, owner_pid, owner_host, owner_started_ms FROM runs WHERE status IN ('queued', 'running') ORDER BY id").all() as {
       id: number
       status: RunStatus
       owner_pid: number | null
       owner_host: string | null
+      owner_started_ms: number | null
     }[]
     // Runs owned by a live process (or one on another machine sharing the file) are left alone.
-    const orphans = candidates.filter((r) => r.owner_pid === null || (r.owner_host === host && r.owner_pid !== process.pid && !alive(r.owner_pid)))
+    const orphans = candidates.filter(
+      (r) => r.owner_pid === null || (r.owner_host === host && r.owner_pid !== process.pid && !ownerAlive(r.owner_pid, r.owner_started_ms))
+    )
     const mark = this.db.prepare("UPDATE runs SET status = 'interrupted', finished_at = ?, error = ? WHERE id = ? AND status IN ('queued', 'running')")
     this.db.transaction(() => {
       for (const r of orphans) {
@@ -271,8 +266,8 @@ export class RunStore {
   /** Records runs of one experiment in one transaction; local runs are owned by this process. */
   createRuns(experimentId: number, runs: NewRun[]): number[] {
     const insert = this.db.prepare(`INSERT INTO runs (experiment_id, design, variant_label, workload, point, trial, seed, storage, status, config, created_at,
-      started_at, finished_at, wall_time_ms, error, engine_version, app_version, platform, owner_pid, owner_host)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+      started_at, finished_at, wall_time_ms, error, engine_version, app_version, platform, owner_pid, owner_host, owner_started_ms)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
     return this.db.transaction(() =>
       runs.map((r) => {
         const status = r.status ?? 'queued'
@@ -280,7 +275,7 @@ export class RunStore {
         const res = insert.run(
           experimentId, r.design, r.variantLabel, r.workload, JSON.stringify(r.point), r.trial, r.seed, r.storage, status, JSON.stringify(r.config), r.createdAt ?? now(),
           r.startedAt ?? null, r.finishedAt ?? null, r.wallTimeMs ?? null, r.error ?? null, r.engineVersion, r.appVersion, r.platform,
-          owned ? process.pid : null, owned ? os.hostname() : null
+          owned ? process.pid : null, owned ? os.hostname() : null, owned ? OWN_START_MS : null
         )
         return Number(res.lastInsertRowid)
       })
@@ -288,7 +283,7 @@ export class RunStore {
   }
 
   markRunning(runId: number): void {
-    this.db.prepare("UPDATE runs SET status = 'running', started_at = ?, owner_pid = ?, owner_host = ? WHERE id = ?").run(now(), process.pid, os.hostname(), runId)
+    this.db.prepare("UPDATE runs SET status = 'running', started_at = ?, owner_pid = ?, owner_host = ?, owner_started_ms = ? WHERE id = ?").run(now(), process.pid, os.hostname(), OWN_START_MS, runId)
   }
 
   /** Ends a run: status, timing, error and summary in one transaction. */

@@ -43,7 +43,10 @@ export function metadataReport(design: SwapDesign): MetadataReport {
   }
   const total = design.totalSlots()
   const used = design.usedSlots()
+  // Data a design keeps in memory (the zswap pool) is reported apart: it is not metadata.
+  const data = (m as { data?: Record<string, number> }).data
   return {
+    ...(data && Object.keys(data).length ? { data: { ...data } } : {}),
     staticBytes: st,
     dynamicBytes: dy,
     breakdown,

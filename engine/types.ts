@@ -150,6 +150,8 @@ export interface MetadataReport {
   bytesPerSlot: number
   /** dynamic / used slots (0 when none used). */
   dynamicBytesPerUsedSlot: number
+  /** Swapped data held in memory, e.g. zswap_pool (vswap): beside the metadata, never in its totals. */
+  data?: Record<string, number>
 }
 
 export interface ClusterListCounts {

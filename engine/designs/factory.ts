@@ -5,6 +5,7 @@ import type { SimClock } from '../sim/scheduler'
 import type { PageStore } from '../device/pageStore'
 import type { SwapDesign } from './design'
 import { ClassicDesign } from './classic'
+import { VswapDesign } from './vswap'
 
 export function createDesign(cfg: EngineConfig, pageStores: PageStore[], counters: Counters, clock: SimClock): SwapDesign {
   switch (cfg.design) {
@@ -14,6 +15,6 @@ export function createDesign(cfg: EngineConfig, pageStores: PageStore[], counter
     case 'swap-table':
       return new ClassicDesign(cfg.design, cfg, pageStores, counters, clock)
     case 'vswap':
-      throw new Error('design vswap is not available yet')
+      return new VswapDesign(cfg, pageStores, counters, clock)
   }
 }

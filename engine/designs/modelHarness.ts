@@ -33,7 +33,8 @@ export const VARIANTS: Variant[] = [
   { design: 'swap-table', phase: 2 },
   { design: 'swap-table', phase: 3 },
   { design: 'swap-table', phase: 4 },
-  { design: 'swap-table', phase: 4, discontig: true }
+  { design: 'swap-table', phase: 4, discontig: true },
+  { design: 'vswap', options: { descriptorBytes: 24, zswapPoolBytes: 0 } }
 ]
 
 export function setup(v: Variant, clusters: number, ncpus: number, discard = false) {

@@ -1,7 +1,8 @@
 // Several swap devices with priorities, as get_swap_pages / swap_alloc_slow use them: the
 // highest priority is filled first, equal priorities take turns (plist_requeue), a full
 // device drops off the avail list, negative priorities order the same way; and each
-// device's own page file receives and verifies its pages. For every slot-based design.
+// device's own page file receives and verifies its pages. For every design (vswap: its
+// physical backend).
 
 import * as path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -14,10 +15,11 @@ import { CorruptionError } from '../errors'
 import { createDesign } from './factory'
 import { emptyCounters, swpOffset, swpType } from './classic'
 import { NO_ENTRY, type IoBatch, type SwapDesign } from './design'
+import type { VswapDesign } from './vswap'
 import { SWAPFILE_CLUSTER, type DesignName } from '../types'
 
 const CLUSTER_BYTES = SWAPFILE_CLUSTER * 4096
-const DESIGNS: DesignName[] = ['legacy', 'cluster', 'swap-table']
+const DESIGNS: DesignName[] = ['legacy', 'cluster', 'swap-table', 'vswap']
 
 interface Dev {
   clusters: number
@@ -47,9 +49,10 @@ function swapOut(d: SwapDesign, cpu: Cpu, folio: number): number {
   return e
 }
 
-/** Device and slot an entry's data lives on. */
-function where(_d: SwapDesign, e: number): { dev: number; off: number } {
-  return { dev: swpType(e), off: swpOffset(e) }
+/** Device and slot an entry's data lives on: the entry itself, or vswap's physical slot. */
+function where(d: SwapDesign, e: number): { dev: number; off: number } {
+  const p = d.name === 'vswap' ? (d as VswapDesign).backendOf(e).phys : e
+  return { dev: swpType(p), off: swpOffset(p) }
 }
 
 function fill(d: SwapDesign, cpu: Cpu, n: number, first = 1): { devs: number[]; entries: number[] } {

@@ -5,7 +5,7 @@ import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { parse } from 'csv-parse/sync'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { RunStore } from '../lab/store'
 import { tempDir } from '../lab/testing/fixtures'
 
@@ -32,7 +32,26 @@ function start(args: string[]): { child: ChildProcess; done: Promise<{ code: num
   return { child, done: new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal, stdout, stderr }))) }
 }
 
+/** The newest TypeScript source the CLI bundle is built from. */
+function newestSource(): { file: string; mtimeMs: number } {
+  let newest = { file: '', mtimeMs: 0 }
+  for (const folder of ['main', 'engine', 'experiments']) {
+    for (const f of fs.readdirSync(path.join(ROOT, folder), { recursive: true }).map(String)) {
+      if (!f.endsWith('.ts') || f.endsWith('.test.ts') || f.includes('testing')) continue
+      const m = fs.statSync(path.join(ROOT, folder, f)).mtimeMs
+      if (m > newest.mtimeMs) newest = { file: path.join(folder, f), mtimeMs: m }
+    }
+  }
+  return newest
+}
+
 describe.skipIf(!fs.existsSync(BUILT))('built swaplab CLI with the real engine', () => {
+  beforeAll(() => {
+    // A stale bundle would test old code (and may refuse a database the sources migrated).
+    const src = newestSource()
+    if (src.mtimeMs > fs.statSync(BUILT).mtimeMs) throw new Error(`out/main/cli.js is older than ${src.file}; run npm run build first`)
+  })
+
   it('runs a preset sweep into a fresh database, compares it and exports CSV a spreadsheet opens', async () => {
     const run = await start(['run', '--preset', 'quick', '--db', db]).done
     expect(run.stderr).toMatch(/6 runs queued/)
@@ -65,16 +84,17 @@ describe.skipIf(!fs.existsSync(BUILT))('built swaplab CLI with the real engine',
     const deadline = Date.now() + 60_000
     for (;;) {
       try {
-        store ??= RunStore.open(db)
-        const r = store.listRuns()[0]
-        if (r?.status === 'running' && store.countSamples(r.id) > 0) break
+        // Let the CLI create the database: opening first would make it here.
+        if (fs.existsSync(db)) store ??= RunStore.open(db)
+        const r = store?.listRuns()[0]
+        if (store && r?.status === 'running' && store.countSamples(r.id) > 0) break
       } catch {
         // the CLI has not created the database yet
       }
       if (Date.now() > deadline) throw new Error('the run did not start')
       await new Promise((r) => setTimeout(r, 20))
     }
-    store.close()
+    store!.close()
     child.kill('SIGKILL')
     await done
     const reopened = RunStore.open(db)

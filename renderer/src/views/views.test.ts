@@ -1,7 +1,9 @@
 // @vitest-environment happy-dom
 import { describe, expect, it } from 'vitest'
 import { freshLab, mountView, settle } from '../testing/setup'
-import { PREVIEW_DELAY_MS } from '../stores/draft'
+import { PREVIEW_DELAY_MS, useDraft } from '../stores/draft'
+
+const useDraftConfig = () => useDraft().config!
 import { useNav } from '../stores/nav'
 import { useRuns } from '../stores/runs'
 import { useQueue } from '../stores/queue'
@@ -31,6 +33,17 @@ describe('New experiment view', () => {
     await w.get('#f-cpus').setValue('4')
     await settle(PREVIEW_DELAY_MS + 20)
     expect(w.find('p.field-error[data-field=cpus]').exists()).toBe(false)
+  })
+
+  it('checks the advanced fields too', async () => {
+    const t = freshLab()
+    const w = await mountView(NewExperiment, t)
+    await w.get('details.advanced summary').trigger('click')
+    await w.get('#f-pageCluster').setValue('9')
+    await settle()
+    expect(w.get('p.field-error[data-field=pageCluster]').text()).toMatch(/0 to 5/)
+    await w.get('#f-devices-0-discard').setValue(true)
+    expect(useDraftConfig().devices[0].discard).toBe(true)
   })
 
   it('loads a preset, shows design options, and starts the experiment', async () => {

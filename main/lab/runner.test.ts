@@ -142,6 +142,21 @@ describe('runner', () => {
     expect(fs.readdirSync(devices)).toEqual([])
   })
 
+  it('fails a run whose samples cannot be stored (database disk full) and carries on', async () => {
+    const { runner, start } = setup({ steps: 1000, stepMs: 2 })
+    const append = store.appendSamples.bind(store)
+    let full = -1
+    store.appendSamples = (runId, samples) => {
+      if (runId === full) throw new Error('database or disk is full')
+      append(runId, samples)
+    }
+    const [a, b] = start([1, 2])
+    full = a
+    await runner.idle()
+    expect(store.getRun(a)).toMatchObject({ status: 'failed', error: 'could not record samples: database or disk is full' })
+    expect(status(b)).toBe('done')
+  })
+
   it('records engine errors and a crashed worker as failed runs and carries on', async () => {
     const { runner, start } = setup({ steps: 10, stepMs: 2, failures: { 1: { atStep: 3, kind: 'corruption' }, 2: { atStep: 1, kind: 'exit' } } })
     const [corrupt, crashed, ok] = start([1, 2, 3])

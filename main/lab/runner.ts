@@ -127,7 +127,18 @@ export class Runner {
     try {
       while (this.queue.length > 0) {
         const job = this.queue.shift()!
-        await this.execute(job)
+        try {
+          await this.execute(job)
+        } catch (e) {
+          // The store itself failed (e.g. its disk is full): fail this run if it can still be recorded, and go on.
+          this.current = null
+          try {
+            this.o.store.finishRun(job.runId, { status: 'failed', error: `could not record the run: ${(e as Error).message}` })
+            this.finished(job.runId)
+          } catch {
+            // Nothing more can be written; the run stays 'running' and is marked interrupted at the next open.
+          }
+        }
         this.session.done++
       }
     } finally {
@@ -220,7 +231,13 @@ export class Runner {
     if (!cur || cur.job.runId !== m.runId) return
     switch (m.type) {
       case 'samples':
-        this.o.store.appendSamples(m.runId, m.samples)
+        try {
+          this.o.store.appendSamples(m.runId, m.samples)
+        } catch (e) {
+          // Stop the engine at once: a fresh worker takes the next run.
+          this.dropWorker()
+          return cur.settle({ status: 'failed', error: `could not record samples: ${(e as Error).message}` })
+        }
         for (const s of m.samples) this.liveSamples.push(s)
         if (this.liveSamples.length > 2 * MAX_LIVE_SAMPLES) this.liveSamples = this.liveSamples.slice(-MAX_LIVE_SAMPLES)
         return

@@ -201,7 +201,12 @@ function headlineKeys(runs: RunRecord[]): string[] {
 
 /** Metrics as rows, compared groups as columns: mean ± standard deviation, and the change against the baseline. */
 export function compareTable(c: CompareData, metrics: string[]): string {
-  const header = ['metric', ...c.groups.map((g) => `${groupTitle(g.variantLabel, g.point)} (n=${Object.values(g.metrics)[0]?.n ?? 0}${g.key === c.baselineKey ? ', baseline' : ''})`)]
+  // Group keys start with the experiment id; name it when runs of several experiments are compared.
+  const experimentOf = (key: string): string => key.slice(0, key.indexOf('/'))
+  const several = new Set(c.groups.map((g) => experimentOf(g.key))).size > 1
+  const title = (g: CompareData['groups'][number]): string =>
+    `${groupTitle(g.variantLabel, g.point)}${several ? ` [exp ${experimentOf(g.key)}]` : ''} (n=${Object.values(g.metrics)[0]?.n ?? 0}${g.key === c.baselineKey ? ', baseline' : ''})`
+  const header = ['metric', ...c.groups.map(title)]
   const rows = metrics
     .filter((m) => c.groups.some((g) => g.metrics[m]))
     .map((m) => [

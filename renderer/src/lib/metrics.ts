@@ -18,7 +18,7 @@ export const SAMPLE_FIELD_INFO: Record<SampleField, MetricInfo> = {
   swpin: { label: 'Pages swapped in', unit: 'count' },
   swpoutFallback: { label: 'mTHP swapout fallbacks', unit: 'count', higherIsBetter: false },
   pageRate: { label: 'Page rate', unit: 'pages/s', higherIsBetter: true },
-  // The engine's samples count decimal MB (1e6 bytes); summaries are in bytes per second.
+  // The engine's samples count decimal MB (1e6 bytes), as usemem does; summaries are in bytes per second.
   throughputMBps: { label: 'Throughput', unit: 'MB/s', higherIsBetter: true },
   clustersFree: { label: 'Free clusters', unit: 'count' },
   clustersNonfull: { label: 'Nonfull clusters', unit: 'count' },
@@ -91,8 +91,8 @@ export function fmtMetric(key: string, value: number | null | undefined): string
     case 'bytes':
       return fmtBytes(value)
     case 'bytes/s':
-      // The workloads' MB are binary (usemem): bytes/s shown in MiB/s.
-      return `${fmtNumber(value / 2 ** 20)} MiB/s`
+      // Decimal MB, as usemem and the engine's samples report throughput.
+      return `${fmtNumber(value / 1e6)} MB/s`
     case 'MB/s':
       return `${fmtNumber(value)} MB/s`
     case 's':

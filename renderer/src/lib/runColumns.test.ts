@@ -6,10 +6,10 @@ const run = (id: number, over: Partial<RunRecord>): RunRecord =>
   ({ id, experimentId: 1, experimentName: 'e1', design: 'cluster', variantLabel: 'cluster', workload: 'usemem', point: {}, trial: 0, seed: 1, status: 'done', storage: 'file', createdAt: '2026-01-01T00:00:00Z', startedAt: null, finishedAt: null, wallTimeMs: 10, error: null, engineVersion: '1', appVersion: '1', platform: 'p', note: '', tags: [], headline: null, ...over }) as RunRecord
 
 const runs = [
-  run(1, { headline: { throughput_bytes_per_s: 300 * 2 ** 20 } }),
-  run(2, { variantLabel: 'swap-table P4', design: 'swap-table', headline: { throughput_bytes_per_s: 500 * 2 ** 20 }, experimentId: 2, experimentName: 'e2' }),
+  run(1, { headline: { throughput_bytes_per_s: 300e6 } }),
+  run(2, { variantLabel: 'swap-table P4', design: 'swap-table', headline: { throughput_bytes_per_s: 500e6 }, experimentId: 2, experimentName: 'e2' }),
   run(3, { status: 'failed', headline: null }),
-  run(4, { variantLabel: 'vswap', design: 'vswap', headline: { throughput_bytes_per_s: 100 * 2 ** 20 }, experimentId: 2, experimentName: 'e2' })
+  run(4, { variantLabel: 'vswap', design: 'vswap', headline: { throughput_bytes_per_s: 100e6 }, experimentId: 2, experimentName: 'e2' })
 ]
 
 describe('runs table', () => {

@@ -416,6 +416,10 @@ export class ClassicDesign implements SwapDesign {
     return { static: stat, dynamic: dyn }
   }
 
+  peekFolio(entry: number): number {
+    return this.si(entry).store.peekFolio(swpOffset(entry))
+  }
+
   inspect(entry: number): { count: number; folio: number; state: 'free' | 'used' | 'slot-cache' } {
     const si = this.si(entry)
     const off = swpOffset(entry)

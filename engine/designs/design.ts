@@ -72,6 +72,8 @@ export interface SwapDesign {
   totalSlots(): number
   memory(): MemoryParts
   clusterLists(): ClusterListCounts
+  /** Folio in the swap cache at entry, or -1, without counting a lookup or charging a cost. */
+  peekFolio(entry: number): number
   /** State of one entry as a test or invariant check sees it (no costs charged). */
   inspect(entry: number): { count: number; folio: number; state: 'free' | 'used' | 'slot-cache' }
   /** Checks every structural invariant; throws InvariantError. */

@@ -1,22 +1,31 @@
 // A swap device backed by a real sparse file: page 0 holds a Linux swap header, page N
-// holds slot N. Pages go through the page cache (Node cannot do O_DIRECT); fsyncPerBatch
-// adds an fdatasync after every write for durability studies.
+// holds slot N. Pages go through the page cache (Node cannot do O_DIRECT). Writes to
+// adjacent slots are merged into one pwrite, as the block layer merges plugged bios; the
+// plug is flushed before any read and at close, so reads always see every write.
+// fsyncPerBatch adds an fdatasync after every flushed batch for durability studies.
 
 import * as fs from 'node:fs'
 import { randomBytes } from 'node:crypto'
 import { PAGE_SIZE } from '../types'
 import { CorruptionError } from '../errors'
 import { buildSwapHeader } from './swapHeader'
-import { encodePage, verifyPage } from './pageCodec'
+import { encodePage, pageViews, verifyPage, type PageView } from './pageCodec'
 import { newIoStats, type PageStore } from './pageStore'
 
 const MAX_BATCH = 512
+/** Pages merged into one write at most (1 MiB, a typical max_sectors_kb). */
+const PLUG_PAGES = 256
 
 export class FileDevice implements PageStore {
   readonly kind = 'file' as const
   readonly stats = newIoStats()
   private fd: number
-  private readonly buf = Buffer.allocUnsafe(MAX_BATCH * PAGE_SIZE)
+  private readonly buf = Buffer.allocUnsafe(MAX_BATCH * PAGE_SIZE) /** read buffer */
+  private readonly plug = Buffer.allocUnsafe(PLUG_PAGES * PAGE_SIZE) /** merged writes not yet issued */
+  private readonly bufPages: PageView[] = pageViews(this.buf)
+  private readonly plugPageViews: PageView[] = pageViews(this.plug)
+  private plugSlot = -1 /** first slot of the plug */
+  private plugPages = 0
   private readonly pattern = Buffer.alloc(8)
   private readonly origins = new Uint32Array(MAX_BATCH)
   private readonly vpns = new Uint32Array(MAX_BATCH)
@@ -49,17 +58,32 @@ export class FileDevice implements PageStore {
 
   write(slot: number, n: number): void {
     if (n > MAX_BATCH) throw new Error(`write batch of ${n} pages exceeds ${MAX_BATCH}`)
-    for (let i = 0; i < n; i++) encodePage(this.buf, i * PAGE_SIZE, this.index, slot + i, this.origins[i], this.vpns[i], this.gens[i], this.pattern)
-    this.pwrite(this.buf, n * PAGE_SIZE, slot * PAGE_SIZE)
-    if (this.fsyncPerBatch) fs.fdatasyncSync(this.fd)
+    let i = 0
+    while (i < n) {
+      if (this.plugPages === PLUG_PAGES || (this.plugPages > 0 && this.plugSlot + this.plugPages !== slot + i)) this.flush()
+      if (this.plugPages === 0) this.plugSlot = slot + i
+      const room = Math.min(n - i, PLUG_PAGES - this.plugPages)
+      for (let k = 0; k < room; k++, i++)
+        encodePage(this.plugPageViews[this.plugPages + k], this.index, slot + i, this.origins[i], this.vpns[i], this.gens[i], this.pattern)
+      this.plugPages += room
+    }
     const s = this.stats
     s.pagesWritten += n
     s.bytesWritten += n * PAGE_SIZE
-    s.writeCalls++
+  }
+
+  /** Issues the merged writes. */
+  flush(): void {
+    if (this.plugPages === 0) return
+    this.pwrite(this.plug, this.plugPages * PAGE_SIZE, this.plugSlot * PAGE_SIZE)
+    if (this.fsyncPerBatch) fs.fdatasyncSync(this.fd)
+    this.stats.writeCalls++
+    this.plugPages = 0
   }
 
   read(slot: number, n: number): void {
     if (n > MAX_BATCH) throw new Error(`read batch of ${n} pages exceeds ${MAX_BATCH}`)
+    this.flush()
     const len = n * PAGE_SIZE
     let got = 0
     while (got < len) {
@@ -68,7 +92,7 @@ export class FileDevice implements PageStore {
       got += r
     }
     for (let i = 0; i < n; i++) {
-      const bad = verifyPage(this.buf, i * PAGE_SIZE, this.index, slot + i, this.origins[i], this.vpns[i], this.gens[i])
+      const bad = verifyPage(this.bufPages[i], this.index, slot + i, this.origins[i], this.vpns[i], this.gens[i])
       if (bad) throw new CorruptionError(this.index, slot + i, bad)
     }
     const s = this.stats
@@ -80,6 +104,11 @@ export class FileDevice implements PageStore {
 
   close(): void {
     if (this.fd >= 0) {
+      try {
+        this.flush()
+      } catch {
+        // The run is ending anyway; the file is about to be removed.
+      }
       fs.closeSync(this.fd)
       this.fd = -1
     }

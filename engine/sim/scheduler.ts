@@ -52,6 +52,8 @@ export class Scheduler {
   readonly clock: SimClock = { low: 0 }
   private readonly events = new EventHeap<SchedEvent>()
   private liveTasks = 0
+  /** The running slice stops at a checkpoint past this time; lowered by work scheduled during it. */
+  private horizon = Infinity
   onTaskExit: ((task: SimTaskBase) => void) | null = null
 
   constructor(ncpus: number) {
@@ -74,15 +76,23 @@ export class Scheduler {
     this.liveTasks++
     if (at !== undefined && at > cpu.now) {
       this.events.push({ time: at, task })
+      this.lowerHorizon(at)
     } else {
       if (!cpu.current && cpu.runQueue.length === 0 && at !== undefined) cpu.now = Math.max(cpu.now, at)
       cpu.runQueue.push(task)
+      this.lowerHorizon(cpu.now)
     }
+  }
+
+  /** Work scheduled by the running task (a spawn, an I/O completion) may end its slice earlier. */
+  private lowerHorizon(t: number): void {
+    if (t < this.horizon) this.horizon = t
   }
 
   /** Run `fn` at simulated time `time` (I/O completion, timers). */
   at(time: number, fn: () => void): void {
     this.events.push({ time, fn })
+    this.lowerHorizon(time)
   }
 
   get tasksAlive(): number {
@@ -122,7 +132,7 @@ export class Scheduler {
         continue
       }
       if (best.now > this.clock.low) this.clock.low = best.now
-      const horizon = Math.min(evT, second)
+      this.horizon = Math.min(evT, second)
       let task = best.current
       if (!task) {
         task = best.runQueue.shift()!
@@ -150,7 +160,7 @@ export class Scheduler {
           }
           continue
         }
-        if (best.now > horizon) break
+        if (best.now > this.horizon) break
         if (best.now >= sliceEnd && best.runQueue.length) {
           best.runQueue.push(task)
           best.current = null

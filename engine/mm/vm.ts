@@ -151,8 +151,10 @@ export class Vm {
     // New content: bump the generation so a stale copy on the device never verifies.
     F.gen[f]++
     const nr = 1 << F.order[f]
-    for (const mmId of F.mappers(f)) {
-      const mm = this.mms.get(mmId)!
+    const extra = F.extraMappers.get(f)
+    for (let k = -1; k < (extra ? extra.length : 0); k++) {
+      const mm = this.mms.get(k < 0 ? F.owner[f] : extra![k])
+      if (!mm) continue
       for (let i = 0; i < nr; i++) mm.gen[F.vpn[f] + i] = F.gen[f]
     }
   }
@@ -171,7 +173,8 @@ export class Vm {
     const order = F.order[f]
     const nr = 1 << order
     const base = F.vpn[f]
-    const nf = yield* this.allocFolio(task, order)
+    let nf = this.tryAllocFolio(task, order)
+    if (nf < 0) nf = yield* this.allocFolio(task, order)
     // The source may have gone while we reclaimed.
     if (!F.isLive(f) || mm.pte[vpn] !== f + 1) {
       this.freeFolio(nf)
@@ -234,7 +237,8 @@ export class Vm {
     }
     const nr = 1 << order
     const base = vpn - (vpn % nr)
-    const f = yield* this.allocFolio(task, order)
+    let f = this.tryAllocFolio(task, order)
+    if (f < 0) f = yield* this.allocFolio(task, order)
     if (mm.pte[vpn] !== 0) {
       this.freeFolio(f)
       return
@@ -264,10 +268,21 @@ export class Vm {
 
   // ---- memory and reclaim -------------------------------------------------------------------
 
+  /** Allocates a folio when it fits under the limit without reclaim; -1 otherwise. */
+  tryAllocFolio(task: Task, order: number): number {
+    if (this.usedPages + (1 << order) > this.limitPages) return -1
+    return this.allocCharged(task, order)
+  }
+
   /** Allocates and charges a folio, reclaiming first when over the limit. Adds it to the LRU. */
   *allocFolio(task: Task, order: number): Generator<number, number, void> {
     const nr = 1 << order
     if (this.usedPages + nr > this.limitPages) yield* this.reclaim(task, nr)
+    return this.allocCharged(task, order)
+  }
+
+  private allocCharged(task: Task, order: number): number {
+    const nr = 1 << order
     const f = this.folios.alloc(order)
     this.usedPages += nr
     if (this.usedPages > this.peakUsedPages) this.peakUsedPages = this.usedPages
@@ -393,7 +408,8 @@ export class Vm {
     const F = this.folios
     const nr = 1 << F.order[f]
     const base = F.vpn[f]
-    for (const mmId of F.mappers(f)) {
+    while (F.mapcount[f] > 0) {
+      const mmId = F.owner[f]
       const mm = this.mms.get(mmId)!
       for (let i = 0; i < nr; i++) {
         const e = F.entryOf(f, i)
@@ -515,8 +531,8 @@ export class Vm {
   }
 
   private findCacheFolio(entry: number): number {
-    const s = this.design.inspect(entry)
-    return s.folio
+    const s = this.design.peekFolio(entry)
+    return s
   }
 
   // ---- swapin -------------------------------------------------------------------------------
@@ -550,7 +566,8 @@ export class Vm {
       const sync = d.isSyncEntry(entry)
       if (sync && d.traits.syncBypass && d.count(entry) === 1) {
         // SWP_SYNCHRONOUS_IO: skip the swap cache, pinning the slot with HAS_CACHE.
-        const nf = yield* this.allocFolio(task, 0)
+        let nf = this.tryAllocFolio(task, 0)
+    if (nf < 0) nf = yield* this.allocFolio(task, 0)
         const c2 = this.cpuOf(task)
         if (mm.pte[vpn] !== want) {
           this.freeFolio(nf)
@@ -597,7 +614,8 @@ export class Vm {
       const nr = 1 << order
       const base = vpn - (vpn % nr)
       const baseEntry = entry - (vpn - base)
-      const nf = yield* this.allocFolio(task, order)
+      let nf = this.tryAllocFolio(task, order)
+    if (nf < 0) nf = yield* this.allocFolio(task, order)
       const c2 = this.cpuOf(task)
       if (mm.pte[vpn] !== want) {
         this.freeFolio(nf)
@@ -661,7 +679,7 @@ export class Vm {
         const p = mm.pte[base + i]
         if (p >= 0 || pteEntry(p) !== e0 + i) ok = false
         else if (i > 0 && !this.design.contiguous(e0 + i - 1, e0 + i)) ok = false
-        else if (this.design.count(e0 + i) !== 1 || this.design.inspect(e0 + i).folio >= 0) ok = false
+        else if (this.design.count(e0 + i) !== 1 || this.design.peekFolio(e0 + i) >= 0) ok = false
       }
       if (ok) return o
     }
@@ -697,9 +715,10 @@ export class Vm {
       if (v === vpn) continue
       let p = mm.pte[v]
       if (p >= 0) continue
-      if (d.inspect(pteEntry(p)).folio >= 0) continue
+      if (d.peekFolio(pteEntry(p)) >= 0) continue
       // Readahead folios are charged like any other and may reclaim.
-      const nf = yield* this.allocFolio(task, 0)
+      let nf = this.tryAllocFolio(task, 0)
+    if (nf < 0) nf = yield* this.allocFolio(task, 0)
       const cpu = this.cpuOf(task)
       p = mm.pte[v]
       if (p >= 0 || d.swapinAdd(cpu, pteEntry(p), 1, nf) !== 'ok') {
@@ -752,7 +771,7 @@ export class Vm {
     cpu.charge(COST.mapPage * mapped)
     mm.residentPages += mapped
     mm.swapPtes -= mapped
-    if (!F.mappers(f).includes(mm.id)) F.addMapper(f, mm.id)
+    if (F.owner[f] !== mm.id && !F.extraMappers.get(f)?.includes(mm.id)) F.addMapper(f, mm.id)
     F.flags[f] |= PG_REFERENCED
     // should_try_to_free_swap: on a write fault, or when swap is more than half full.
     if (F.flags[f] & PG_SWAPCACHE && (write || this.swapFull()) && !this.swapReferenced(f) && !(F.flags[f] & PG_WRITEBACK)) {
@@ -863,7 +882,7 @@ export class Vm {
     const d = this.design
     d.put(cpu, e)
     if (d.count(e) === 0) {
-      const f = d.inspect(e).folio
+      const f = d.peekFolio(e)
       if (f >= 0) {
         const F = this.folios
         if (F.mapcount[f] === 0 && !(F.flags[f] & PG_WRITEBACK) && F.lockedUntil[f] <= cpu.now && !this.swapReferenced(f)) {

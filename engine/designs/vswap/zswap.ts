@@ -7,7 +7,7 @@
 import { deflateRawSync, inflateRawSync } from 'node:zlib'
 import { PAGE_SIZE } from '../../types'
 import { CorruptionError, invariant } from '../../errors'
-import { encodePage, verifyPage } from '../../device/pageCodec'
+import { encodePage, pageViews, verifyPage } from '../../device/pageCodec'
 import { zsObjectBytes } from './sizes'
 
 const ZLIB_FAST = { level: 1 }
@@ -30,6 +30,7 @@ export class ZswapPool {
   poolBytes = 0 /** sum of entry.bytes: the pool's size (zswap_pool_total_size) */
   private readonly page = Buffer.alloc(PAGE_SIZE)
   private readonly pattern = Buffer.alloc(8)
+  private readonly pageView = pageViews(this.page)[0]
 
   constructor(
     readonly limitBytes: number /** zswap max pool size */,
@@ -38,7 +39,7 @@ export class ZswapPool {
 
   /** zswap_compress: the page image of slot v with this identity, deflated. */
   compress(v: number, origin: number, vpn: number, gen: number): ZswapEntry {
-    encodePage(this.page, 0, ZSWAP_DEV, v, origin, vpn, gen, this.pattern)
+    encodePage(this.pageView, ZSWAP_DEV, v, origin, vpn, gen, this.pattern)
     // Fastest deflate level: zswap's compressors (lzo-rle, lz4, zstd at low levels) trade ratio for speed.
     const out = deflateRawSync(this.page, ZLIB_FAST)
     return { data: this.keepData ? out : null, len: out.length, bytes: zsObjectBytes(out.length), origin, vpn, gen }
@@ -65,7 +66,7 @@ export class ZswapPool {
     if (!e.data) return
     const page = inflateRawSync(e.data)
     if (page.length !== PAGE_SIZE) throw new CorruptionError(ZSWAP_DEV, v, `zswap copy decompressed to ${page.length} bytes`)
-    const bad = verifyPage(page, 0, ZSWAP_DEV, v, origin, vpn, gen)
+    const bad = verifyPage(pageViews(page)[0], ZSWAP_DEV, v, origin, vpn, gen)
     if (bad) throw new CorruptionError(ZSWAP_DEV, v, `zswap copy of virtual slot ${v}: ${bad}`)
   }
 

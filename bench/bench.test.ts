@@ -1,0 +1,21 @@
+// Smoke test: the bench still builds and runs end to end and writes its headline figures.
+// It asserts that figures exist and are positive, never how fast anything is.
+
+import { spawnSync } from 'node:child_process'
+import * as fs from 'node:fs'
+import * as os from 'node:os'
+import * as path from 'node:path'
+import { expect, it } from 'vitest'
+
+it('npm run bench -- --quick prints all four sections and writes the headline fields', () => {
+  const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'swaplab-bench-test-')), 'results.json')
+  const r = spawnSync(process.execPath, ['scripts/bench.mjs', '--quick', '--out', out], { encoding: 'utf8', cwd: path.resolve(__dirname, '..'), timeout: 240_000 })
+  expect(r.status, r.stderr).toBe(0)
+  for (const title of ['1. Device ceiling', '2. Metadata paths', '3. Scale', '4. Store']) expect(r.stdout).toContain(title)
+  const json = JSON.parse(fs.readFileSync(out, 'utf8'))
+  expect(json.deviceRatio).toBeGreaterThan(0)
+  expect(json.metadataOpsPerSec).toBeGreaterThan(0)
+  expect(Object.keys(json.device.designs)).toEqual(['legacy', 'mthp-6.10', 'cluster', 'swap-table P1', 'swap-table P4', 'vswap'])
+  expect(json.store.ingestSamplesPerSec).toBeGreaterThan(0)
+  fs.rmSync(path.dirname(out), { recursive: true, force: true })
+}, 300_000)

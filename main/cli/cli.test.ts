@@ -205,7 +205,14 @@ describe('swaplab run under another process and under signals', () => {
     let stderr = ''
     child.stderr!.on('data', (d) => (stderr += d))
     await until(() => /run \d+ started/.test(stderr))
-    await new Promise((r) => setTimeout(r, 200))
+    // Wait for recorded samples, not for a fixed time: a loaded machine starts the worker slowly.
+    let reader: RunStore | null = null
+    await until(() => {
+      reader ??= RunStore.open(db)
+      const first = reader.listRuns()[0]
+      return first !== undefined && reader.countSamples(first.id) > 0
+    })
+    reader!.close()
     child.kill('SIGINT')
     const r = await done
     expect(r.code).toBe(130)

@@ -98,8 +98,8 @@ describe('lab service', () => {
   it('cancels everything on request and keeps what was recorded', async () => {
     lab = open({ steps: 100_000, stepMs: 2 })
     const { runIds } = await lab.start(config)
-    while ((await lab.getRun(runIds[0])).status !== 'running') await new Promise((r) => setTimeout(r, 5))
-    await new Promise((r) => setTimeout(r, 150))
+    // Wait for recorded samples, not for a fixed time: a loaded machine starts the worker slowly.
+    while ((await lab.getSamples(runIds[0], 1)).totalSamples === 0) await new Promise((r) => setTimeout(r, 5))
     await lab.cancel('all')
     const runs = await lab.waitForRuns(runIds)
     expect(runs.map((r) => r.status)).toEqual(Array(6).fill('cancelled'))

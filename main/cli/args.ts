@@ -16,9 +16,9 @@ export interface ParsedArgs {
 
 /**
  * Parses argv. `booleans` are flags that take no value (`--json`); any other option takes the
- * next word unless written as --key=value.
+ * next word unless written as --key=value. Options outside `known` are refused by name.
  */
-export function parseArgs(argv: string[], booleans: ReadonlySet<string>): ParsedArgs {
+export function parseArgs(argv: string[], booleans: ReadonlySet<string>, known?: ReadonlySet<string>): ParsedArgs {
   const positional: string[] = []
   const options = new Map<string, string[]>()
   const add = (k: string, v: string): void => void options.set(k, [...(options.get(k) ?? []), v])
@@ -34,6 +34,7 @@ export function parseArgs(argv: string[], booleans: ReadonlySet<string>): Parsed
     }
     const eq = a.indexOf('=')
     const key = a.slice(2, eq < 0 ? undefined : eq)
+    if (known && !known.has(key) && !booleans.has(key)) throw new UsageError(`unknown option --${key}`)
     if (eq >= 0) add(key, a.slice(eq + 1))
     else if (booleans.has(key)) add(key, 'true')
     else {

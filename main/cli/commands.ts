@@ -15,7 +15,7 @@ import { defaultDbPath } from '../lab/paths'
 import { writeSamplesCsv } from '../lab/export'
 import type { EngineModuleRef } from '../lab/protocol'
 import { last, parseArgs, runIdsFrom, UsageError, type ParsedArgs } from './args'
-import { experimentFromArgs, RUN_BOOLEAN_FLAGS } from './experimentFlags'
+import { experimentFromArgs, RUN_BOOLEAN_FLAGS, RUN_OPTIONS } from './experimentFlags'
 import { fmtDuration, fmtNum, fmtPercent, table } from './format'
 import { progressReporter } from './progress'
 import { USAGE, RUN_USAGE } from './usage'
@@ -62,12 +62,11 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     if (command === 'run') return await run(rest, io)
     const spec = COMMANDS[command]
     if (!spec) throw new UsageError(`unknown command "${command}"; expected one of run, ${Object.keys(COMMANDS).join(', ')}, serve, help`)
-    const args = parseArgs(rest, new Set(['help', ...(spec.booleans ?? [])]))
+    const args = parseArgs(rest, new Set(['help', ...(spec.booleans ?? [])]), new Set(['db', ...spec.options]))
     if (args.options.has('help')) {
       io.stdout(USAGE)
       return EXIT_OK
     }
-    for (const key of args.options.keys()) if (key !== 'db' && !spec.options.includes(key)) throw new UsageError(`${command}: unknown option --${key}`)
     return await spec.run(args, io)
   } catch (e) {
     return fail(e, io)
@@ -125,7 +124,7 @@ async function withLab<T>(args: ParsedArgs, io: CliIo, fn: (lab: LabService) => 
 }
 
 async function run(argv: string[], io: CliIo): Promise<number> {
-  const args = parseArgs(argv, RUN_BOOLEAN_FLAGS)
+  const args = parseArgs(argv, RUN_BOOLEAN_FLAGS, RUN_OPTIONS)
   if (args.options.has('help')) {
     io.stdout(RUN_USAGE)
     return EXIT_OK

@@ -19,6 +19,9 @@ const TOP_FLAGS = new Map(Object.entries(TOP_FIELDS).map(([key, spec]) => [kebab
 export const RUN_OWN_OPTIONS = ['config', 'preset', 'db', 'json', 'quiet', 'help']
 const STRUCTURE_OPTIONS = ['name', 'design', 'workload', 'param', 'memory-limit', 'device-size', 'device-preset', 'discard', 'metadata-only', 'device-dir', 'thp-orders', 'sweep', 'sweep-mode', 'set']
 
+/** Every option `run` knows (the flags of every design option and workload parameter included). */
+export const RUN_OPTIONS = new Set<string>([...RUN_OWN_OPTIONS, ...STRUCTURE_OPTIONS, ...TOP_FLAGS.keys(), ...DESIGN_OPTION_FLAGS.keys(), ...WORKLOAD_PARAM_FLAGS.keys()])
+
 /** Flags that take no value. */
 export const RUN_BOOLEAN_FLAGS = new Set<string>([
   'json',

@@ -23,6 +23,7 @@ export class Cpu {
   sysNs = 0 /** time charged to kernel work */
   current: SimTaskBase | null = null /** task running on this CPU */
   readonly runQueue: SimTaskBase[] = [] /** runnable tasks waiting for this CPU */
+  sliceEnd = 0 /** the current task yields the CPU at a checkpoint past this time */
   constructor(readonly id: number) {}
 
   /** Charge kernel work. */
@@ -137,9 +138,9 @@ export class Scheduler {
       if (!task) {
         task = best.runQueue.shift()!
         best.current = task
+        best.sliceEnd = best.now + QUANTUM_NS
         best.charge(COST.contextSwitch)
       }
-      const sliceEnd = best.now + QUANTUM_NS
       const program = task.program!
       for (;;) {
         const r = program.next()
@@ -160,12 +161,12 @@ export class Scheduler {
           }
           continue
         }
-        if (best.now > this.horizon) break
-        if (best.now >= sliceEnd && best.runQueue.length) {
+        if (best.now >= best.sliceEnd && best.runQueue.length) {
           best.runQueue.push(task)
           best.current = null
           break
         }
+        if (best.now > this.horizon) break
       }
     }
   }

@@ -69,7 +69,7 @@ export const WORKLOAD_CATALOGUE: WorkloadInfo[] = [
     name: 'redis-bgsave',
     title: 'Redis / Valkey with background save',
     summary: 'One large task reads a keyspace with a Zipf distribution and periodically forks a child that reads all memory and exits; swap counts exceed 1.',
-    reports: ['requestsPerSec', 'requestLatencyUsP50', 'requestLatencyUsP99', 'bgsaves', 'bgsavePagesRead'],
+    reports: ['requestsPerSec', 'requestLatencyUsP50', 'requestLatencyUsP99', 'requestLatencyUsP999', 'requestLatencyUsMax', 'bgsaves', 'bgsavePagesRead'],
     params: [
       { key: 'keyspaceBytes', label: 'Keyspace', kind: 'int', min: 1 * MiB, max: 64 * GiB, default: 256 * MiB, unit: 'bytes', help: 'Memory holding the keyspace.' },
       { key: 'requests', label: 'Requests', kind: 'int', min: 1, max: 100_000_000, default: 200_000, unit: 'count', help: 'Requests served in the run.' },

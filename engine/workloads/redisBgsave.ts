@@ -134,6 +134,8 @@ export class RedisBgsave implements Workload {
       requestsPerSec: span > 0 ? this.served / span : 0,
       requestLatencyUsP50: l.p50 / 1e3,
       requestLatencyUsP99: l.p99 / 1e3,
+      requestLatencyUsP999: l.p999 / 1e3,
+      requestLatencyUsMax: l.max / 1e3,
       bgsaves: this.bgsaves,
       bgsavePagesRead: this.childPagesRead
     }

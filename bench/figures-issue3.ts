@@ -7,9 +7,6 @@
 // Usage: npx tsx bench/figures-issue3.ts [thp|redis] (both by default; about a minute).
 
 import { runEngine, resolveEngineConfig, type DesignName, type DesignOptions, type RunSummary } from '../engine'
-import { createDesign } from '../engine/designs/factory'
-import { emptyCounters } from '../engine/designs/classic'
-import { MetadataOnlyStore } from '../engine/device/pageStore'
 
 const MiB = 2 ** 20
 const GiB = 2 ** 30
@@ -19,16 +16,6 @@ interface Variant {
   label: string
   design: DesignName
   designOptions: DesignOptions
-}
-
-function available(design: DesignName): boolean {
-  try {
-    const cfg = resolveEngineConfig({ design, devices: [{ sizeBytes: 8 * MiB }], storage: 'metadata-only' })
-    createDesign(cfg, [new MetadataOnlyStore()], emptyCounters(), { low: 0 })
-    return true
-  } catch {
-    return false
-  }
 }
 
 function pad(cells: (string | number)[], widths: number[]): string {
@@ -48,9 +35,9 @@ function thpFigures(): void {
     { label: 'legacy (6.6)', design: 'legacy', designOptions: {} },
     { label: 'mthp-6.10', design: 'mthp-6.10', designOptions: {} },
     { label: 'cluster (6.12+)', design: 'cluster', designOptions: {} },
-    { label: 'swap-table P4', design: 'swap-table', designOptions: { phase: 4 } }
+    { label: 'swap-table P4', design: 'swap-table', designOptions: { phase: 4 } },
+    { label: 'vswap', design: 'vswap', designOptions: {} }
   ]
-  if (available('vswap')) variants.push({ label: 'vswap', design: 'vswap', designOptions: {} })
   const shown = [1, 2, 3, 4, 5, 10, 20, 50, 100]
   const devices = [
     { label: '64 MiB zram (the selftest setup)', sizeBytes: 64 * MiB, preset: 'zram' as const },

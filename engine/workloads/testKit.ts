@@ -4,9 +4,6 @@
 
 import { runEngine, resolveEngineConfig } from '../engine'
 import type { EngineConfigInput } from '../config'
-import { createDesign } from '../designs/factory'
-import { emptyCounters } from '../designs/classic'
-import { MetadataOnlyStore } from '../device/pageStore'
 import type { DesignName, DesignOptions, RunSummary } from '../types'
 
 export interface DesignVariant {
@@ -15,26 +12,15 @@ export interface DesignVariant {
   designOptions: DesignOptions
 }
 
-/** The four slot-based designs, swap-table phases 1-4, and vswap once the factory builds it. */
+/** Every design a run can select, swap-table in each of its phases. */
 export function designVariants(): DesignVariant[] {
-  const out: DesignVariant[] = [
+  return [
     { label: 'legacy', design: 'legacy', designOptions: {} },
     { label: 'mthp-6.10', design: 'mthp-6.10', designOptions: {} },
     { label: 'cluster', design: 'cluster', designOptions: {} },
-    ...([1, 2, 3, 4] as const).map((phase) => ({ label: `swap-table P${phase}`, design: 'swap-table' as const, designOptions: { phase } }))
+    ...([1, 2, 3, 4] as const).map((phase) => ({ label: `swap-table P${phase}`, design: 'swap-table' as const, designOptions: { phase } })),
+    { label: 'vswap', design: 'vswap', designOptions: {} }
   ]
-  if (designAvailable('vswap')) out.push({ label: 'vswap', design: 'vswap', designOptions: {} })
-  return out
-}
-
-function designAvailable(design: DesignName): boolean {
-  try {
-    const cfg = resolveEngineConfig({ design, devices: [{ sizeBytes: 8 * 2 ** 20 }], storage: 'metadata-only' })
-    createDesign(cfg, [new MetadataOnlyStore()], emptyCounters(), { low: 0 })
-    return true
-  } catch {
-    return false
-  }
 }
 
 /** Everything of a summary that depends on neither the wall clock nor the storage. */

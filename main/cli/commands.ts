@@ -198,28 +198,30 @@ function headlineKeys(runs: RunRecord[]): string[] {
   return keys
 }
 
-/** Metrics as rows, compared groups as columns: mean ± standard deviation, and the change against the baseline. */
+/** Up to this many groups go side by side as columns; more (sweeps) become rows. */
+const MAX_GROUP_COLUMNS = 6
+
+/**
+ * Compared groups with mean ± standard deviation and the change against the baseline: groups
+ * as columns and metrics as rows, or, for more than MAX_GROUP_COLUMNS groups, the other way round.
+ */
 export function compareTable(c: CompareData, metrics: string[]): string {
   // Group keys start with the experiment id; name it when runs of several experiments are compared.
   const experimentOf = (key: string): string => key.slice(0, key.indexOf('/'))
   const several = new Set(c.groups.map((g) => experimentOf(g.key))).size > 1
   const title = (g: CompareData['groups'][number]): string =>
     `${groupTitle(g.variantLabel, g.point)}${several ? ` [exp ${experimentOf(g.key)}]` : ''} (n=${Object.values(g.metrics)[0]?.n ?? 0}${g.key === c.baselineKey ? ', baseline' : ''})`
-  const header = ['metric', ...c.groups.map(title)]
-  const rows = metrics
-    .filter((m) => c.groups.some((g) => g.metrics[m]))
-    .map((m) => [
-      m,
-      ...c.groups.map((g) => {
-        const s = g.metrics[m]
-        if (!s) return '-'
-        // Rounding noise (1e-18 on equal trials) is no spread.
-        const spread = s.n > 1 ? ` ± ${s.stddev > Math.abs(s.mean) * 1e-12 ? fmtNum(s.stddev) : '0'}` : ''
-        const delta = g.key === c.baselineKey ? '' : fmtPercent(c.deltas[m]?.[g.key])
-        return `${fmtNum(s.mean)}${spread}${delta ? `  ${delta}` : ''}`
-      })
-    ])
-  return table(header, rows)
+  const cell = (g: CompareData['groups'][number], m: string): string => {
+    const s = g.metrics[m]
+    if (!s) return '-'
+    // Rounding noise (1e-18 on equal trials) is no spread.
+    const spread = s.n > 1 ? ` ± ${s.stddev > Math.abs(s.mean) * 1e-12 ? fmtNum(s.stddev) : '0'}` : ''
+    const delta = g.key === c.baselineKey ? '' : fmtPercent(c.deltas[m]?.[g.key])
+    return `${fmtNum(s.mean)}${spread}${delta ? `  ${delta}` : ''}`
+  }
+  const shown = metrics.filter((m) => c.groups.some((g) => g.metrics[m]))
+  if (c.groups.length > MAX_GROUP_COLUMNS) return table(['group', ...shown], c.groups.map((g) => [title(g), ...shown.map((m) => cell(g, m))]))
+  return table(['metric', ...c.groups.map(title)], shown.map((m) => [m, ...c.groups.map((g) => cell(g, m))]))
 }
 
 function groupTitle(label: string, point: Record<string, unknown>): string {

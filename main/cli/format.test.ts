@@ -23,4 +23,14 @@ describe('terminal formatting', () => {
       ].join('\n')
     )
   })
+
+  it('turns a sweep with many groups into one row per group', () => {
+    const runs = Array.from({ length: 8 }, (_, i) => ({ ...run(i + 1, 1, 'legacy'), point: { 'workload.params.targetPercent': i } }))
+    const c = buildCompare(runs, new Map(runs.map((r, i) => [r.id, { t: i + 1 }])), new Map())
+    const lines = compareTable(c, ['t']).split('\n')
+    expect(lines[0]).toMatch(/^group\s+t$/)
+    expect(lines).toHaveLength(2 + 8)
+    expect(lines[2]).toMatch(/^legacy targetPercent=0 \(n=1, baseline\)\s+1$/)
+    expect(lines[9]).toMatch(/^legacy targetPercent=7 \(n=1\)\s+8  \+700 %$/)
+  })
 })

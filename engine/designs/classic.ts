@@ -356,21 +356,22 @@ export class ClassicDesign implements SwapDesign {
   // ---- I/O ----------------------------------------------------------------------------
 
   writeFolio(cpu: Cpu, entry: number, nr: number, batch: IoBatch): number {
-    const si = this.si(entry)
-    const off = swpOffset(entry)
-    const ps = si.pageStore
-    for (let i = 0; i < nr; i++) ps.stage(i, batch.origin[i], batch.vpn[i], batch.gen[i])
-    ps.write(off, nr)
-    return si.submitIo(cpu.now, off, nr, true)
+    return this.io(cpu, entry, nr, batch, true)
   }
 
   readEntries(cpu: Cpu, entry: number, nr: number, batch: IoBatch): number {
+    return this.io(cpu, entry, nr, batch, false)
+  }
+
+  /** Page data to or from the device file, and the simulated device time it takes. */
+  private io(cpu: Cpu, entry: number, nr: number, batch: IoBatch, write: boolean): number {
     const si = this.si(entry)
     const off = swpOffset(entry)
     const ps = si.pageStore
     for (let i = 0; i < nr; i++) ps.stage(i, batch.origin[i], batch.vpn[i], batch.gen[i])
-    ps.read(off, nr)
-    return si.submitIo(cpu.now, off, nr, false)
+    if (write) ps.write(off, nr)
+    else ps.read(off, nr)
+    return si.submitIo(cpu.now, off, nr, write)
   }
 
   isSyncEntry(entry: number): boolean {

@@ -203,13 +203,9 @@ export class ClusterAllocator implements SwapAllocator {
 
   free(cpu: Cpu, si: SwapInfo, off: number, nr: number): void {
     const c = Math.floor(off / SWAPFILE_CLUSTER)
-    const t0 = cpu.now
-    this.space.rangeFree(si, off, nr)
-    si.ci.count[c] -= nr
-    cpu.charge(COST.slotUpdate * nr)
-    si.clusterLock(off).holdAfter(cpu, t0)
+    const count = this.space.releaseRange(cpu, si, off, nr)
     const t1 = cpu.now
-    if (si.ci.count[c] === 0) {
+    if (count === 0) {
       this.space.freeCluster(cpu, si, c)
     } else if (si.ci.flags[c] !== CLUSTER_FLAG_NONFULL) {
       // partial_free_cluster

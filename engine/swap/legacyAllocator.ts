@@ -148,33 +148,26 @@ export class LegacyAllocator implements SwapAllocator {
     for (;;) {
       if (linear) {
         // scan: the lock is dropped and swap_map is probed one slot at a time, wrapping.
-        let hit = -1
-        while (++off <= si.highestBit) {
+        const probe = (o: number): boolean => {
           scanned++
           if (--latency < 0) {
             latency = LATENCY_LIMIT
             scannedMany = true
           }
-          if (store.isFree(off) || (space.vmSwapFull() && store.isCacheOnly(off))) {
+          return store.isFree(o) || (space.vmSwapFull() && store.isCacheOnly(o))
+        }
+        let hit = -1
+        while (++off <= si.highestBit)
+          if (probe(off)) {
             hit = off
             break
           }
-        }
-        if (hit < 0) {
-          off = si.lowestBit
-          while (off < scanBase) {
-            scanned++
-            if (--latency < 0) {
-              latency = LATENCY_LIMIT
-              scannedMany = true
-            }
-            if (store.isFree(off) || (space.vmSwapFull() && store.isCacheOnly(off))) {
+        if (hit < 0)
+          for (off = si.lowestBit; off < scanBase; off++)
+            if (probe(off)) {
               hit = off
               break
             }
-            off++
-          }
-        }
         if (hit < 0) break
         off = hit
         linear = false
@@ -246,16 +239,8 @@ export class LegacyAllocator implements SwapAllocator {
   }
 
   free(cpu: Cpu, si: SwapInfo, off: number, nr: number): void {
-    // swap_entry_free -> dec_cluster_info_page -> free_cluster at count 0.
-    const c = Math.floor(off / SWAPFILE_CLUSTER)
-    const t0 = cpu.now
-    this.space.rangeFree(si, off, nr)
-    si.ci.count[c] -= nr
-    cpu.charge(COST.slotUpdate * nr)
-    si.clusterLock(off).holdAfter(cpu, t0)
-    if (si.ci.count[c] === 0) {
-      this.space.freeCluster(cpu, si, c)
-      // A CPU whose cluster was freed keeps scanning it until it is taken by someone else.
-    }
+    // swap_entry_free -> dec_cluster_info_page -> free_cluster at count 0. A CPU whose
+    // cluster was freed keeps scanning it until someone takes it off the free list.
+    if (this.space.releaseRange(cpu, si, off, nr) === 0) this.space.freeCluster(cpu, si, Math.floor(off / SWAPFILE_CLUSTER))
   }
 }

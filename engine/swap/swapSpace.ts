@@ -94,6 +94,20 @@ export class SwapSpace {
     this.nrSwapPages += nr
   }
 
+  /**
+   * swap_entries_free under the cluster lock: nr slots of one cluster are unused. Returns
+   * the cluster's new count; the allocator decides where the cluster goes.
+   */
+  releaseRange(cpu: Cpu, si: SwapInfo, off: number, nr: number): number {
+    const c = Math.floor(off / SWAPFILE_CLUSTER)
+    const t0 = cpu.now
+    this.rangeFree(si, off, nr)
+    si.ci.count[c] -= nr
+    cpu.charge(COST.slotUpdate * nr)
+    si.clusterLock(off).holdAfter(cpu, t0)
+    return si.ci.count[c]
+  }
+
   /** A cluster's count dropped to zero: it goes to the discard list or the free list. */
   freeCluster(cpu: Cpu, si: SwapInfo, c: number): void {
     si.ci.del(c)

@@ -189,6 +189,7 @@ export class RunStore {
   /** Runs found `queued` or `running` under a process that no longer exists, marked `interrupted` at open. */
   readonly recoveredRunIds: number[]
   private readonly insertSamples: Database.Statement
+  private readonly readSamples: Database.Statement
   private readonly insertByRows = new Map<number, Database.Statement>()
   private readonly nextSeq = new Map<number, number>()
 
@@ -197,6 +198,10 @@ export class RunStore {
     private readonly db: Database.Database
   ) {
     this.insertSamples = this.insertStatement(ROWS_PER_INSERT)
+    this.readSamples = db.prepare(
+      `SELECT t_sim_ns, t_wall_ms, ops, ${SAMPLE_COLUMNS_V1.map(([, c]) => c).join(', ')}, extra FROM samples
+       WHERE run_id = ? AND (seq % ? = 0 OR seq = (SELECT max(seq) FROM samples WHERE run_id = ?)) ORDER BY seq`
+    )
     this.recoveredRunIds = this.markInterrupted()
   }
 
@@ -362,15 +367,14 @@ export class RunStore {
   getSamples(runId: number, maxPoints = Infinity): SampleSeries {
     const total = (this.db.prepare('SELECT count(*) AS n FROM samples WHERE run_id = ?').get(runId) as { n: number }).n
     const stride = total > maxPoints ? Math.ceil(total / Math.max(1, maxPoints - 1)) : 1
-    const rows = this.db.prepare('SELECT * FROM samples WHERE run_id = ? AND (seq % ? = 0 OR seq = (SELECT max(seq) FROM samples WHERE run_id = ?)) ORDER BY seq').all(runId, stride, runId) as Record<
-      string,
-      number | string | null
-    >[]
+    // Rows as arrays (no per-row objects from the driver): this is the compare view's hot path.
+    const rows = this.readSamples.raw(true).all(runId, stride, runId) as (number | string | null)[][]
+    const n = SAMPLE_COLUMNS_V1.length
     const samples = rows.map((r): Sample => {
       const values: Record<string, number> = {}
-      for (const [field, col] of SAMPLE_COLUMNS_V1) if (r[col] !== null) values[field] = r[col] as number
-      if (r.extra) Object.assign(values, JSON.parse(r.extra as string))
-      return { tSimNs: r.t_sim_ns as number, tWallMs: r.t_wall_ms as number, ops: r.ops as number, values: values as Sample['values'] }
+      for (let i = 0; i < n; i++) if (r[3 + i] !== null) values[SAMPLE_COLUMNS_V1[i][0]] = r[3 + i] as number
+      if (r[3 + n] !== null) Object.assign(values, JSON.parse(r[3 + n] as string))
+      return { tSimNs: r[0] as number, tWallMs: r[1] as number, ops: r[2] as number, values: values as Sample['values'] }
     })
     return { runId, samples, totalSamples: total }
   }

@@ -19,7 +19,8 @@ export function removeDeviceDir(dir: string): void {
   fs.rmSync(dir, { recursive: true, force: true })
 }
 
-function alive(pid: number): boolean {
+/** Whether a process with this pid exists (signal 0; EPERM means it exists but is not ours). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0)
     return true
@@ -47,7 +48,7 @@ export function cleanStaleDeviceDirs(base = os.tmpdir()): string[] {
       const m = /^swaplab-(\d+)-/.exec(name)
       if (m) pid = Number(m[1])
     }
-    if (Number.isInteger(pid) && pid !== process.pid && !alive(pid)) {
+    if (Number.isInteger(pid) && pid !== process.pid && !processAlive(pid)) {
       removeDeviceDir(dir)
       removed.push(dir)
     }

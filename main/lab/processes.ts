@@ -2,6 +2,7 @@
 // after a crash the pid may be reused, so on Linux the process start time is compared too.
 
 import * as fs from 'node:fs'
+import { processAlive } from '../../engine/device/tempDir'
 
 /** Clock ticks per second of /proc times (USER_HZ, 100 on every mainstream Linux build). */
 const USER_HZ = 100
@@ -38,18 +39,9 @@ export function processStartMs(pid: number): number | null {
 /** When this process started, in ms since the epoch: from /proc like other processes' where it can. */
 export const OWN_START_MS = processStartMs(process.pid) ?? Math.round(Date.now() - process.uptime() * 1000)
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
-
 /** True while the process that started at `startedMs` with this pid is still running. */
 export function ownerAlive(pid: number, startedMs: number | null): boolean {
-  if (!alive(pid)) return false
+  if (!processAlive(pid)) return false
   if (startedMs === null) return true
   const actual = processStartMs(pid)
   return actual === null || Math.abs(actual - startedMs) < START_TOLERANCE_MS

@@ -15,7 +15,7 @@ it('npm run bench -- --quick prints all four sections and writes the headline fi
   const json = JSON.parse(fs.readFileSync(out, 'utf8'))
   expect(json.deviceRatio).toBeGreaterThan(0)
   expect(json.metadataOpsPerSec).toBeGreaterThan(0)
-  expect(Object.keys(json.device.designs)).toEqual(['legacy', 'mthp-6.10', 'cluster', 'swap-table P1', 'swap-table P4', 'vswap'])
+  expect(Object.keys(json.device.designs)).toEqual(['legacy', 'mthp-6.10', 'cluster', 'swap-table P1', 'swap-table P4', 'vswap 24 B'])
   expect(json.store.ingestSamplesPerSec).toBeGreaterThan(0)
   fs.rmSync(path.dirname(out), { recursive: true, force: true })
 }, 300_000)

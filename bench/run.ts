@@ -8,7 +8,8 @@
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
-import { runEngine, resolveEngineConfig, type DesignName, type DesignOptions, type RunSummary, type Sample, SAMPLE_FIELDS } from '../engine'
+import { runEngine, resolveEngineConfig, type RunSummary, type Sample, SAMPLE_FIELDS } from '../engine'
+import { pick } from './variants'
 import { createDesign } from '../engine/designs/factory'
 import { emptyCounters } from '../engine/designs/classic'
 import { NO_ENTRY } from '../engine/designs/design'
@@ -45,14 +46,7 @@ function timeIt(fn: () => void): number {
   return performance.now() - t
 }
 
-const variants: { label: string; design: DesignName; options: DesignOptions }[] = [
-  { label: 'legacy', design: 'legacy', options: {} },
-  { label: 'mthp-6.10', design: 'mthp-6.10', options: {} },
-  { label: 'cluster', design: 'cluster', options: {} },
-  { label: 'swap-table P1', design: 'swap-table', options: { phase: 1 } },
-  { label: 'swap-table P4', design: 'swap-table', options: { phase: 4 } },
-  { label: 'vswap', design: 'vswap', options: { descriptorBytes: 24 } }
-]
+const variants = pick('legacy', 'mthp-6.10', 'cluster', 'swap-table P1', 'swap-table P4', 'vswap 24 B')
 
 // ---- 1. device ceiling ------------------------------------------------------------------
 

@@ -14,7 +14,6 @@ import { SwapSpace } from '../swap/swapSpace'
 import { MapXArrayStore, TableStore, NO_FOLIO, SWAP_ADDRESS_SPACE_SHIFT, type MemoryParts, type SlotStore } from '../swap/slotStore'
 import { ClusterAllocator, type SwapAllocator } from '../swap/clusterAllocator'
 import { LegacyAllocator } from '../swap/legacyAllocator'
-import { LIST_DISCARD, LIST_FRAG, LIST_FREE, LIST_FULL, LIST_NONFULL, NO_LIST } from '../swap/clusterInfo'
 import { SWAP_NR_ORDERS } from '../types'
 import { NO_ENTRY, type AddResult, type DesignTraits, type IoBatch, type SwapDesign } from './design'
 
@@ -433,20 +432,9 @@ export class ClassicDesign implements SwapDesign {
   }
 
   clusterLists(): ClusterListCounts {
-    const out: ClusterListCounts = { free: 0, nonfull: 0, frag: 0, full: 0, discard: 0, isolated: 0 }
-    for (const si of this.devices) {
-      const ci = si.ci
-      out.free += ci.listLen(LIST_FREE)
-      out.nonfull += ci.sumLists(LIST_NONFULL, SWAP_NR_ORDERS)
-      out.frag += ci.sumLists(LIST_FRAG, SWAP_NR_ORDERS)
-      out.full += ci.listLen(LIST_FULL)
-      out.discard += ci.listLen(LIST_DISCARD)
-      let isolated = 0
-      for (let c = 0; c < ci.nr; c++) if (ci.list[c] === NO_LIST) isolated++
-      out.isolated += isolated
-    }
-    return out
+    return this.space.clusterLists()
   }
+
 
   check(): void {
     this.space.check()

@@ -10,7 +10,7 @@
 // A zswap copy or a not-yet-written folio holds no physical slot, but could need one
 // (writeback, or a rejected store). VSWAP.md explains this and the memory accounting.
 
-import { SWAP_NR_ORDERS, type ClusterListCounts, type Counters, type EngineConfig, type VswapDescriptorBytes } from '../types'
+import { type ClusterListCounts, type Counters, type EngineConfig, type VswapDescriptorBytes } from '../types'
 import type { Cpu, SimClock } from '../sim/scheduler'
 import { COST } from '../sim/cost'
 import { LockArray, SimLock } from '../sim/lock'
@@ -19,7 +19,6 @@ import type { PageStore } from '../device/pageStore'
 import { SwapInfo } from '../swap/swapInfo'
 import { SwapSpace } from '../swap/swapSpace'
 import { ClusterAllocator } from '../swap/clusterAllocator'
-import { LIST_DISCARD, LIST_FRAG, LIST_FREE, LIST_FULL, LIST_NONFULL, NO_LIST } from '../swap/clusterInfo'
 import type { MemoryParts } from '../swap/slotStore'
 import { NO_ENTRY, type AddResult, type DesignTraits, type IoBatch, type SwapDesign } from './design'
 import { swpEntry, swpOffset, swpType } from './classic'
@@ -498,18 +497,9 @@ export class VswapDesign implements SwapDesign {
   }
 
   clusterLists(): ClusterListCounts {
-    const out: ClusterListCounts = { free: 0, nonfull: 0, frag: 0, full: 0, discard: 0, isolated: 0 }
-    for (const si of this.devices) {
-      const ci = si.ci
-      out.free += ci.listLen(LIST_FREE)
-      out.nonfull += ci.sumLists(LIST_NONFULL, SWAP_NR_ORDERS)
-      out.frag += ci.sumLists(LIST_FRAG, SWAP_NR_ORDERS)
-      out.full += ci.listLen(LIST_FULL)
-      out.discard += ci.listLen(LIST_DISCARD)
-      for (let c = 0; c < ci.nr; c++) if (ci.list[c] === NO_LIST) out.isolated++
-    }
-    return out
+    return this.space.clusterLists()
   }
+
 
   /**
    * Descriptors against the virtual clusters, forward map (descriptor -> physical slot)

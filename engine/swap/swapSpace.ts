@@ -2,12 +2,12 @@
 // free-page count behind vm_swap_full(), the per-CPU fast-path state, and the slot range
 // bookkeeping every allocator shares (swap_range_alloc / swap_range_free).
 
-import { SWAPFILE_CLUSTER, SWAP_NR_ORDERS, type Counters } from '../types'
+import { SWAPFILE_CLUSTER, SWAP_NR_ORDERS, type ClusterListCounts, type Counters } from '../types'
 import type { Cpu } from '../sim/scheduler'
 import { COST } from '../sim/cost'
 import { invariant } from '../errors'
 import { SwapInfo, type CacheReclaimer } from './swapInfo'
-import { LIST_DISCARD, LIST_FREE, CLUSTER_FLAG_FREE } from './clusterInfo'
+import { LIST_DISCARD, LIST_FRAG, LIST_FREE, LIST_FULL, LIST_NONFULL, NO_LIST, CLUSTER_FLAG_FREE } from './clusterInfo'
 
 export class SwapSpace {
   readonly devices: SwapInfo[]
@@ -132,6 +132,21 @@ export class SwapSpace {
       n++
     }
     return n
+  }
+
+  /** Clusters on each list over every device (isolated: on none, e.g. a per-CPU cluster). */
+  clusterLists(): ClusterListCounts {
+    const out: ClusterListCounts = { free: 0, nonfull: 0, frag: 0, full: 0, discard: 0, isolated: 0 }
+    for (const si of this.devices) {
+      const ci = si.ci
+      out.free += ci.listLen(LIST_FREE)
+      out.nonfull += ci.sumLists(LIST_NONFULL, SWAP_NR_ORDERS)
+      out.frag += ci.sumLists(LIST_FRAG, SWAP_NR_ORDERS)
+      out.full += ci.listLen(LIST_FULL)
+      out.discard += ci.listLen(LIST_DISCARD)
+      for (let c = 0; c < ci.nr; c++) if (ci.list[c] === NO_LIST) out.isolated++
+    }
+    return out
   }
 
   /** Structural checks over every device (tests and debug runs). */

@@ -3,6 +3,7 @@
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
+import { execFileSync } from 'node:child_process'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { runEngine, resolveEngineConfig, checkEngineConfig, CorruptionError, ConfigError, RunCancelled, parseSwapHeader, type RunSummary, type Sample } from './index'
 import type { EngineConfigInput } from './config'
@@ -152,6 +153,14 @@ describe('the swap device file', () => {
     } finally {
       dev.close()
     }
+  })
+
+  it.skipIf(!fs.existsSync('/usr/sbin/blkid'))('is recognised as Linux swap by blkid (util-linux)', () => {
+    const file = path.join(tmp, 'probe.swap')
+    new FileDevice(file, 3, 16384, false).close()
+    const out = execFileSync('/usr/sbin/blkid', ['-p', '-o', 'export', file], { encoding: 'utf8' })
+    expect(out).toContain('TYPE=swap')
+    expect(out).toContain('LABEL=swaplab3')
   })
 
   it('removes device folders left by a process that no longer exists', () => {

@@ -5,7 +5,8 @@
 
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import * as zlib from 'node:zlib'
+import { crc32 } from 'node:zlib'
+import { Gunzip } from 'fflate'
 
 /** Bytes read from the file per chunk; gzip inflates 10-50x, so smaller reads for .gz. */
 const CHUNK_BYTES = 1 << 20
@@ -72,17 +73,25 @@ export function openTrace(file: string): TraceFile {
       const inflate = gz ? new SyncGunzip() : null
       const buf = Buffer.allocUnsafe(gz ? GZ_CHUNK_BYTES : CHUNK_BYTES)
       let rest = ''
+      let crc = 0 /** CRC32 and length of the inflated data, checked against the gzip trailer */
+      let size = 0
       try {
         for (;;) {
           const n = fs.readSync(fd, buf, 0, buf.length, null)
-          if (n === 0) break
+          if (n === 0 && !inflate) break
           t.bytesRead += n
-          const data = inflate ? inflate.push(buf.subarray(0, n)) : buf.subarray(0, n)
+          const data = inflate ? inflate.push(buf.subarray(0, n), n === 0) : buf.subarray(0, n)
+          if (inflate) {
+            crc = crc32(data, crc)
+            size = (size + data.length) >>> 0
+            if (n === 0) checkGzipTrailer(fd, st.size, crc, size)
+          }
           // Traces are ASCII; latin1 decodes any byte, so a chunk may end mid-line safely.
           const text = rest + data.toString('latin1')
           const lines = text.split('\n')
           rest = lines.pop()!
           for (const l of lines) yield l.endsWith('\r') ? l.slice(0, -1) : l
+          if (n === 0) break
         }
         if (rest) yield rest
       } finally {
@@ -94,51 +103,38 @@ export function openTrace(file: string): TraceFile {
   return t
 }
 
-interface ZlibHandle {
-  writeSync(flush: number, input: Buffer, inOff: number, inLen: number, out: Buffer, outOff: number, outLen: number): void
+/** The gzip trailer (CRC32 and length mod 2^32 of the data) must match what was inflated. */
+function checkGzipTrailer(fd: number, fileSize: number, crc: number, size: number): void {
+  const t = Buffer.alloc(8)
+  fs.readSync(fd, t, 0, 8, fileSize - 8)
+  if (t.readUInt32LE(0) !== crc >>> 0 || t.readUInt32LE(4) !== size)
+    throw new Error(`corrupt gzip trace: CRC32 0x${(crc >>> 0).toString(16)} and length ${size} of the data do not match the trailer (0x${t.readUInt32LE(0).toString(16)}, ${t.readUInt32LE(4)})`)
 }
 
 /**
- * Synchronous streaming gunzip. Node's zlib streams are asynchronous and its *Sync
- * functions take the whole input, so, like minizlib (node-tar's sync mode), this drives
- * the native zlib handle of a Gunzip directly: one inflate state across chunks.
+ * Synchronous streaming gunzip (fflate): one inflate state across chunks, so a .gz trace
+ * streams like a plain one. Node's own zlib offers only asynchronous streams or whole-input
+ * synchronous calls.
  */
 class SyncGunzip {
-  private readonly z = zlib.createGunzip()
-  private readonly handle: ZlibHandle
-  private readonly state: Uint32Array /** [avail_out, avail_in] after each write */
-  private readonly out = Buffer.allocUnsafe(256 * 1024)
-  private error: Error | null = null
+  private parts: Uint8Array[] = []
+  private readonly g = new Gunzip((chunk) => {
+    this.parts.push(chunk)
+  })
 
-  constructor() {
-    const z = this.z as unknown as { _handle?: ZlibHandle; _writeState?: Uint32Array }
-    if (typeof z._handle?.writeSync !== 'function' || !(z._writeState instanceof Uint32Array))
-      throw new Error('this Node.js version does not allow streaming a .gz trace synchronously; decompress it first (gunzip FILE)')
-    this.handle = z._handle
-    this.state = z._writeState
-    this.z.on('error', (e) => (this.error = e))
-  }
-
-  push(input: Buffer): Buffer {
-    const parts: Buffer[] = []
-    let inOff = 0
-    let inLen = input.length
-    for (;;) {
-      this.handle.writeSync(zlib.constants.Z_NO_FLUSH, input, inOff, inLen, this.out, 0, this.out.length)
-      if (this.error) throw new Error(`corrupt gzip trace: ${this.error.message}`)
-      const availOut = this.state[0]
-      const availIn = this.state[1]
-      const produced = this.out.length - availOut
-      if (produced) parts.push(Buffer.from(this.out.subarray(0, produced)))
-      inOff += inLen - availIn
-      inLen = availIn
-      // Output space left over means zlib took all it could from this input.
-      if (availOut !== 0 && (availIn === 0 || produced === 0)) break
+  /** Inflates the next chunk; `final` at the end of the file flushes what is left. */
+  push(input: Buffer, final = false): Buffer {
+    try {
+      this.g.push(input, final)
+    } catch (e) {
+      throw new Error(`corrupt gzip trace: ${(e as Error).message}`)
     }
-    return parts.length === 1 ? parts[0] : Buffer.concat(parts)
+    const parts = this.parts
+    this.parts = []
+    return parts.length === 1 ? Buffer.from(parts[0].buffer, parts[0].byteOffset, parts[0].byteLength) : Buffer.concat(parts)
   }
 
   end(): void {
-    this.z.close()
+    this.parts = []
   }
 }

@@ -115,7 +115,7 @@ export class ClassicDesign implements SwapDesign {
       for (let i = 0; i < nr; i++) {
         const e = this.allocSlow(cpu, 0, folio)
         if (e === NO_ENTRY) {
-          for (const x of out) this.releaseUnused(cpu, x, 1, folio)
+          for (const x of out) this.releaseUnused(cpu, x, 1)
           out.length = 0
           this.counters.allocFailures++
           return NO_ENTRY
@@ -158,7 +158,7 @@ export class ClassicDesign implements SwapDesign {
   }
 
   /** Undo an allocation whose folio never made it (discontiguous swapout failure). */
-  private releaseUnused(cpu: Cpu, entry: number, nr: number, _folio: number): void {
+  private releaseUnused(cpu: Cpu, entry: number, nr: number): void {
     this.cacheDelete(cpu, entry, nr, 0)
   }
 

@@ -604,7 +604,7 @@ export class Vm {
         this.counters.swpin[0]++
         this.counters.majorFaults++
         this.counters.syncBypassSwapins++
-        this.mapNewFolio(mm, nf, vpn, 0, write)
+        this.mapNewFolio(mm, nf, vpn, 0)
         d.put(c3, entry)
         d.unpinBypass(c3, entry)
         return
@@ -783,7 +783,7 @@ export class Vm {
     }
   }
 
-  private mapNewFolio(mm: Mm, f: number, vpn: number, order: number, write: boolean): void {
+  private mapNewFolio(mm: Mm, f: number, vpn: number, order: number): void {
     const F = this.folios
     F.vpn[f] = vpn
     F.origin[f] = mm.origin[vpn]
@@ -796,7 +796,6 @@ export class Vm {
     F.flags[f] |= PG_REFERENCED
     // Bypassed folios are not in the swap cache: they are dirty anonymous memory again.
     F.flags[f] |= PG_DIRTY
-    void write
   }
 
   private swapFull(): boolean {

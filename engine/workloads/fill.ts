@@ -19,10 +19,10 @@ export class Fill implements Workload {
     this.total = ctx.vm.limitPages + target
     const mm = ctx.vm.newMm(this.total)
     const task = ctx.vm.newTask(mm, 0)
-    ctx.spawn(task, this.run(ctx, task, target))
+    ctx.spawn(task, this.run(ctx, task))
   }
 
-  private *run(ctx: WorkloadContext, task: Task, target: number): Program {
+  private *run(ctx: WorkloadContext, task: Task): Program {
     const { vm } = ctx
     for (let v = 0; v < this.total; v++) {
       const f = vm.touch(task, v, true)
@@ -33,7 +33,6 @@ export class Fill implements Workload {
     // Let writeback finish so every swapped page is out of the cache.
     yield* vm.settle(task)
     this.swapped = vm.design.usedSlots()
-    void target
   }
 
   progress(): number {

@@ -4,7 +4,7 @@
 // bypass, as the design dictates. Fork shares folios and swap entries; exit frees them.
 // The VM is the same for every design: only the SwapDesign behind it changes.
 
-import { PAGE_SIZE, PMD_ORDER, type Counters, type EngineConfig } from '../types'
+import { PAGE_SIZE, type Counters, type EngineConfig } from '../types'
 import { COST } from '../sim/cost'
 import { CHECKPOINT, type Cpu, type Program, type Scheduler, type SimTaskBase } from '../sim/scheduler'
 import { invariant, OutOfSwapError } from '../errors'
@@ -341,17 +341,30 @@ export class Vm {
     }
   }
 
-  private earliestIo(now: number): number {
+  /** Remembers an I/O that completes after `now` (reclaim may have to wait for it). */
+  private trackIo(end: number, now: number): void {
+    if (end <= now) return // synchronous: already done on the issuing CPU
+    if (this.ioEnds.length >= 1024) this.forgetIoBefore(this.sched.clock.low)
+    this.ioEnds.push(end)
+  }
+
+  /** Drops completions at or before t; returns the earliest one left (Infinity if none). */
+  private forgetIoBefore(t: number): number {
     const a = this.ioEnds
     let best = Infinity
     let w = 0
     for (let i = 0; i < a.length; i++) {
-      if (a[i] > now) {
+      if (a[i] > t) {
         a[w++] = a[i]
         if (a[i] < best) best = a[i]
       }
     }
     a.length = w
+    return best
+  }
+
+  private earliestIo(now: number): number {
+    const best = this.forgetIoBefore(now)
     return best === Infinity ? now : best
   }
 
@@ -450,7 +463,7 @@ export class Vm {
     if (end > cpu.now) {
       F.flags[f] |= PG_WRITEBACK
       F.ioUntil[f] = end
-      this.ioEnds.push(end)
+      this.trackIo(end, cpu.now)
       this.sched.at(end, () => this.writebackDone(f, end))
     }
   }
@@ -518,7 +531,7 @@ export class Vm {
   /** __try_to_reclaim_swap for allocators: drop a cache-only slot's folio from the cache. */
   private reclaimCacheOnly(cpu: Cpu, entry: number): number {
     const F = this.folios
-    const f = this.findCacheFolio(entry)
+    const f = this.design.peekFolio(entry)
     if (f < 0) return 0
     if (F.flags[f] & PG_WRITEBACK || F.lockedUntil[f] > cpu.now) return 0
     if (this.swapReferenced(f)) return 0
@@ -528,11 +541,6 @@ export class Vm {
     if (F.mapcount[f] === 0) this.freeFolio(f)
     else this.dirty(f)
     return nr
-  }
-
-  private findCacheFolio(entry: number): number {
-    const s = this.design.peekFolio(entry)
-    return s
   }
 
   // ---- swapin -------------------------------------------------------------------------------
@@ -644,7 +652,7 @@ export class Vm {
       else c2.charge(COST.bioSubmit)
       if (order > 0) this.counters.mthpSwpinReadahead++
       F.lockedUntil[nf] = done
-      this.ioEnds.push(done)
+      this.trackIo(done, c2.now)
       if (!sync && order === 0) yield* this.readahead(task, vpn)
       // After a synchronous read, still let the other CPUs catch up: a racing fault then
       // finds the folio locked in the cache.
@@ -735,7 +743,7 @@ export class Vm {
       const done = d.readEntries(cpu, e, 1, this.batch)
       cpu.charge(COST.bioSubmit / 4)
       F.lockedUntil[nf] = done
-      this.ioEnds.push(done)
+      this.trackIo(done, cpu.now)
       this.counters.readaheadPages++
       this.counters.pswpin++
     }
@@ -961,7 +969,8 @@ export class Vm {
 
   /** Waits until every I/O in flight has completed (used at the end of explicit pageouts). */
   *settle(task: Task): Program {
-    const t = Math.max(0, ...this.ioEnds)
+    let t = 0
+    for (const end of this.ioEnds) if (end > t) t = end
     if (t > this.cpuOf(task).now) yield t
   }
 
@@ -1001,4 +1010,3 @@ export class Vm {
   }
 }
 
-export { PMD_ORDER }

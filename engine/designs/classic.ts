@@ -3,7 +3,7 @@
 // the cache (swap_map + XArray vs per-cluster tables), in HAS_CACHE and the bypass path,
 // and in the per-CPU slot cache (legacy and 6.10 only).
 
-import { PMD_ORDER, SWAPFILE_CLUSTER, type ClusterListCounts, type Counters, type DesignName, type EngineConfig } from '../types'
+import { PMD_ORDER, type ClusterListCounts, type Counters, type DesignName, type EngineConfig } from '../types'
 import type { Cpu, SimClock } from '../sim/scheduler'
 import { COST } from '../sim/cost'
 import { LockArray } from '../sim/lock'
@@ -447,9 +447,6 @@ export class ClassicDesign implements SwapDesign {
         invariant(this.isCacheOnly(e) && this.si(e).store.peekFolio(swpOffset(e)) === NO_FOLIO, () => `slot ${swpOffset(e)} in a slot cache is in use`)
       }
   }
-
-  /** Slots per cluster, for tests. */
-  static readonly clusterSlots = SWAPFILE_CLUSTER
 }
 
 export function emptyCounters(): Counters {

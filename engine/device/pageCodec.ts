@@ -12,12 +12,6 @@ export const PAGE_MAGIC = 0x504c5753 // "SWLP"
 const HDR = 32
 const CSUM_WORD = 6 /** word index of the checksum in the header */
 
-export interface PageIdentity {
-  origin: number
-  vpn: number
-  gen: number
-}
-
 /** A 4 KiB page inside a larger buffer, as bytes and as little-endian words. */
 export interface PageView {
   bytes: Buffer

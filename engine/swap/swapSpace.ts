@@ -7,7 +7,7 @@ import type { Cpu } from '../sim/scheduler'
 import { COST } from '../sim/cost'
 import { invariant } from '../errors'
 import { SwapInfo, type CacheReclaimer } from './swapInfo'
-import { LIST_DISCARD, LIST_FRAG, LIST_FREE, LIST_FULL, LIST_NONFULL, NO_LIST, CLUSTER_FLAG_FREE } from './clusterInfo'
+import { LIST_DISCARD, LIST_FRAG, LIST_FREE, LIST_FULL, LIST_NONFULL, NO_LIST, CLUSTER_FLAG_DISCARD, CLUSTER_FLAG_FREE } from './clusterInfo'
 
 export class SwapSpace {
   readonly devices: SwapInfo[]
@@ -112,7 +112,7 @@ export class SwapSpace {
   freeCluster(cpu: Cpu, si: SwapInfo, c: number): void {
     si.ci.del(c)
     if (si.discard) {
-      si.ci.addTail(c, LIST_DISCARD, 5 /* CLUSTER_FLAG_DISCARD */)
+      si.ci.addTail(c, LIST_DISCARD, CLUSTER_FLAG_DISCARD)
     } else {
       si.ci.addTail(c, LIST_FREE, CLUSTER_FLAG_FREE)
       si.store.clusterFreed(c)

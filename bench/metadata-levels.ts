@@ -6,7 +6,7 @@
 import { resolveEngineConfig } from '../engine'
 import { metadataReport } from '../engine/engine'
 import { createDesign } from '../engine/designs/factory'
-import { emptyCounters } from '../engine/designs/classic'
+import { emptyCounters } from '../engine/metrics/counters'
 import { NO_ENTRY } from '../engine/designs/design'
 import { MetadataOnlyStore } from '../engine/device/pageStore'
 import { Cpu } from '../engine/sim/scheduler'

@@ -3,7 +3,7 @@
 // the cache (swap_map + XArray vs per-cluster tables), in HAS_CACHE and the bypass path,
 // and in the per-CPU slot cache (legacy and 6.10 only).
 
-import { PMD_ORDER, type ClusterListCounts, type Counters, type DesignName, type EngineConfig } from '../types'
+import { PMD_ORDER, SWAP_NR_ORDERS, type ClusterListCounts, type Counters, type DesignName, type EngineConfig } from '../types'
 import type { Cpu, SimClock } from '../sim/scheduler'
 import { COST } from '../sim/cost'
 import { LockArray } from '../sim/lock'
@@ -14,7 +14,6 @@ import { SwapSpace } from '../swap/swapSpace'
 import { MapXArrayStore, TableStore, NO_FOLIO, SWAP_ADDRESS_SPACE_SHIFT, type MemoryParts, type SlotStore } from '../swap/slotStore'
 import { ClusterAllocator, type SwapAllocator } from '../swap/clusterAllocator'
 import { LegacyAllocator } from '../swap/legacyAllocator'
-import { SWAP_NR_ORDERS } from '../types'
 import { NO_ENTRY, type AddResult, type DesignTraits, type IoBatch, type SwapDesign } from './design'
 
 const TYPE_SHIFT = 2 ** 32
@@ -446,59 +445,5 @@ export class ClassicDesign implements SwapDesign {
         seen.add(e)
         invariant(this.isCacheOnly(e) && this.si(e).store.peekFolio(swpOffset(e)) === NO_FOLIO, () => `slot ${swpOffset(e)} in a slot cache is in use`)
       }
-  }
-}
-
-export function emptyCounters(): Counters {
-  const z = (): number[] => new Array(SWAP_NR_ORDERS).fill(0)
-  const lockZero = (): Record<string, number> => ({ device: 0, cluster: 0, swapCache: 0, slotCache: 0, vswap: 0, zswap: 0 })
-  return {
-    swpout: z(),
-    swpoutFallback: z(),
-    swpin: z(),
-    swpoutDiscontig: z(),
-    mthpSwpinReadahead: 0,
-    pswpout: 0,
-    pswpin: 0,
-    swapCacheAdd: 0,
-    swapCacheDelete: 0,
-    swapCacheLookup: 0,
-    swapCacheHit: 0,
-    readaheadPages: 0,
-    readaheadHits: 0,
-    syncBypassSwapins: 0,
-    hasCacheRetries: 0,
-    hasCacheRetryNs: 0,
-    folioLockWaits: 0,
-    folioLockWaitNs: 0,
-    slotsScanned: 0,
-    allocCalls: 0,
-    allocFailures: 0,
-    slotCacheRefills: 0,
-    slotCacheFlushes: 0,
-    continuationAllocs: 0,
-    extensionTableAllocs: 0,
-    extensionTableFrees: 0,
-    tableAllocs: 0,
-    tableFrees: 0,
-    discards: 0,
-    fullClusterReclaims: 0,
-    cacheReclaimedSlots: 0,
-    workingsetRefaults: 0,
-    majorFaults: 0,
-    minorFaults: 0,
-    cowCopies: 0,
-    forks: 0,
-    exits: 0,
-    reclaimScanned: 0,
-    reclaimEvicted: 0,
-    writebackWaitNs: 0,
-    zswapStores: 0,
-    zswapLoads: 0,
-    zswapWritebacks: 0,
-    zswapRejects: 0,
-    lockAcquisitions: lockZero(),
-    lockContended: lockZero(),
-    lockWaitNs: lockZero()
   }
 }

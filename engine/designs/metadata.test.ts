@@ -10,7 +10,7 @@ import { Cpu } from '../sim/scheduler'
 import { MetadataOnlyStore } from '../device/pageStore'
 import { metadataReport } from '../engine'
 import { createDesign } from './factory'
-import { emptyCounters } from './classic'
+import { emptyCounters } from '../metrics/counters'
 import { NO_ENTRY } from './design'
 import { SWAPFILE_CLUSTER, type DesignName } from '../types'
 

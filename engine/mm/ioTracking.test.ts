@@ -5,7 +5,7 @@
 import { expect, it } from 'vitest'
 import { resolveEngineConfig } from '../config'
 import { createDesign } from '../designs/factory'
-import { emptyCounters } from '../designs/classic'
+import { emptyCounters } from '../metrics/counters'
 import { MetadataOnlyStore } from '../device/pageStore'
 import { CHECKPOINT, Scheduler, type Program } from '../sim/scheduler'
 import { Vm } from './vm'

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest'
 import { resolveEngineConfig } from '../config'
 import { createDesign } from '../designs/factory'
-import { emptyCounters } from '../designs/classic'
+import { emptyCounters } from '../metrics/counters'
 import { MetadataOnlyStore } from '../device/pageStore'
 import { CHECKPOINT, Scheduler, type Program } from '../sim/scheduler'
 import type { DesignName, DesignOptions } from '../types'

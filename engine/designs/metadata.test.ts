@@ -20,44 +20,37 @@ const NCLUSTERS = NSLOTS / SWAPFILE_CLUSTER
 const NCPUS = 4
 const SPACE = 1 << 14 /** slots per swap address space (64 MiB) */
 
-/** Nodes of one XArray holding indices [0, n) (n > 0), by the XArray's geometry. */
-function xarrayNodesForPrefix(n: number): number {
-  if (n <= 1) return 0 // a lone entry at index 0 lives in the head
-  const max = n - 1
-  const leaves = Math.floor(max / 64) + 1
+/** Nodes of one XArray (64 MiB space) holding the indices for which `present` is true, by its geometry. */
+function spaceNodes(present: (i: number) => boolean): number {
+  let max = -1
+  let count = 0
+  let leaves = 0
+  let mids = 0
+  let lastLeaf = -1
+  let lastMid = -1
+  for (let i = 0; i < SPACE; i++)
+    if (present(i)) {
+      max = i
+      count++
+      if (i >> 6 !== lastLeaf) {
+        leaves++
+        lastLeaf = i >> 6
+      }
+      if (i >> 12 !== lastMid) {
+        mids++
+        lastMid = i >> 12
+      }
+    }
+  if (count === 0 || (count === 1 && max === 0)) return 0 // empty, or a lone entry in the head
   if (max < 64) return 1
   if (max < 4096) return leaves + 1
-  return leaves + (Math.floor(max / 4096) + 1) + 1
+  return leaves + mids + 1
 }
 
 /** XArray nodes of every 64 MiB space, for the set of slots holding an entry (folio or shadow). */
 function expectedXarrayNodes(used: Uint8Array): number {
   let nodes = 0
-  for (let s = 0; s * SPACE < NSLOTS; s++) {
-    let max = -1
-    let count = 0
-    let leaves = 0
-    let mids = 0
-    let lastLeaf = -1
-    let lastMid = -1
-    for (let i = 0; i < SPACE; i++)
-      if (used[s * SPACE + i]) {
-        max = i
-        count++
-        if (i >> 6 !== lastLeaf) {
-          leaves++
-          lastLeaf = i >> 6
-        }
-        if (i >> 12 !== lastMid) {
-          mids++
-          lastMid = i >> 12
-        }
-      }
-    if (count === 0 || (count === 1 && max === 0)) continue // empty, or a lone entry in the head
-    if (max < 64) nodes += 1
-    else if (max < 4096) nodes += leaves + 1
-    else nodes += leaves + mids + 1
-  }
+  for (let s = 0; s * SPACE < NSLOTS; s++) nodes += spaceNodes((i) => used[s * SPACE + i] === 1)
   return nodes
 }
 
@@ -145,12 +138,18 @@ describe('metadata accounting from first principles (32 GiB device, metadata-onl
 
   it('the XArray node formula agrees with a real XArray', async () => {
     const { XArray } = await import('../swap/xarray')
-    for (const n of [2, 3, 64, 65, 4096, 4097, 16384]) {
+    const { Rng } = await import('../sim/rng')
+    const rng = new Rng(7)
+    // Prefixes (as a sequential fill leaves them) and random sparse sets.
+    const sets: Set<number>[] = [2, 3, 64, 65, 4096, 4097, 16384].map((n) => new Set(Array.from({ length: n }, (_, i) => i)))
+    for (let k = 0; k < 20; k++) sets.push(new Set(Array.from({ length: 1 + rng.int(3000) }, () => rng.int(rng.next() < 0.5 ? 64 : SPACE))))
+    sets.push(new Set([0]), new Set([5]))
+    for (const set of sets) {
       const xa = new XArray()
-      for (let i = 0; i < n; i++) xa.store(i, i)
-      expect(xa.nodes, `n=${n}`).toBe(xarrayNodesForPrefix(n))
+      for (const i of set) xa.store(i, i)
+      expect(xa.nodes, `${set.size} indices`).toBe(spaceNodes((i) => set.has(i)))
       expect(xa.countNodes()).toBe(xa.nodes)
-      for (let i = 0; i < n; i++) xa.erase(i)
+      for (const i of set) xa.erase(i)
       expect(xa.nodes).toBe(0)
     }
   })

@@ -96,7 +96,8 @@ function repeat(n: number, fn: () => RunSummary): { wallMs: number; s: RunSummar
 /** Page-level swap operations per second through the design API (metadata-only). */
 function designOps(v: (typeof variants)[number], iterations: number): { opsPerSec: number; ops: number } {
   const cfg = resolveEngineConfig({ design: v.design, designOptions: v.options, devices: [{ sizeBytes: 4 * GiB }], cpus: 1, storage: 'metadata-only' })
-  const design = createDesign(cfg, [new MetadataOnlyStore()], emptyCounters(), { low: 0 })
+  const clock = { low: 0 }
+  const design = createDesign(cfg, [new MetadataOnlyStore()], emptyCounters(), clock)
   const cpu = new Cpu(0)
   const live: number[] = []
   let ops = 0
@@ -120,12 +121,11 @@ function designOps(v: (typeof variants)[number], iterations: number): { opsPerSe
         ops += 4
       }
       // keep the clock moving so lock history is pruned as in a run
-      ;(cfgClock as { low: number }).low = cpu.now
+      clock.low = cpu.now
     }
   })
   return { opsPerSec: ops / (ms / 1000), ops }
 }
-const cfgClock = { low: 0 }
 
 // ---- run -----------------------------------------------------------------------------------
 

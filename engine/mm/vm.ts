@@ -64,6 +64,7 @@ export class Vm {
   private evictions = 0 /** workingset eviction clock, stored in shadows */
   private readonly batch: IoBatch = { origin: new Uint32Array(512), vpn: new Uint32Array(512), gen: new Uint32Array(512) }
   private readonly ioEnds: number[] = [] /** completion times of I/O in flight */
+  private ioPruneAt = 1024 /** ioEnds length at which finished I/O is dropped next */
   private readonly discontigOut: number[] = []
   readonly thpOrders: number[]
   ops = 0 /** page touches performed */
@@ -344,7 +345,11 @@ export class Vm {
   /** Remembers an I/O that completes after `now` (reclaim may have to wait for it). */
   private trackIo(end: number, now: number): void {
     if (end <= now) return // synchronous: already done on the issuing CPU
-    if (this.ioEnds.length >= 1024) this.forgetIoBefore(this.sched.clock.low)
+    if (this.ioEnds.length >= this.ioPruneAt) {
+      // Amortised: prune again only once the list has doubled from what is still in flight.
+      this.forgetIoBefore(this.sched.clock.low)
+      this.ioPruneAt = Math.max(1024, 2 * this.ioEnds.length)
+    }
     this.ioEnds.push(end)
   }
 

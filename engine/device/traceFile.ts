@@ -127,7 +127,7 @@ class SyncGunzip {
     try {
       this.g.push(input, final)
     } catch (e) {
-      throw new Error(`corrupt gzip trace: ${(e as Error).message}`)
+      throw new Error(`corrupt gzip trace: ${(e as Error).message}`, { cause: e })
     }
     const parts = this.parts
     this.parts = []

@@ -652,7 +652,7 @@ export class Vm {
       F.origin[nf] = mm.origin[base]
       F.gen[nf] = mm.gen[base]
       for (let i = 0; i < nr; i++) this.stageAt(mm, base + i, i)
-      let done = d.readEntries(c2, baseEntry, nr, this.batch)
+      const done = d.readEntries(c2, baseEntry, nr, this.batch)
       if (sync) c2.charge(Math.max(0, done - c2.now))
       else c2.charge(COST.bioSubmit)
       if (order > 0) this.counters.mthpSwpinReadahead++

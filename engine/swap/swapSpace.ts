@@ -6,7 +6,7 @@ import { SWAPFILE_CLUSTER, SWAP_NR_ORDERS, type ClusterListCounts, type Counters
 import type { Cpu } from '../sim/scheduler'
 import { COST } from '../sim/cost'
 import { invariant } from '../errors'
-import { SwapInfo, type CacheReclaimer } from './swapInfo'
+import type { SwapInfo, CacheReclaimer } from './swapInfo'
 import { LIST_DISCARD, LIST_FRAG, LIST_FREE, LIST_FULL, LIST_NONFULL, NO_LIST, CLUSTER_FLAG_DISCARD, CLUSTER_FLAG_FREE } from './clusterInfo'
 
 export class SwapSpace {

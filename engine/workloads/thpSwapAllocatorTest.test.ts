@@ -29,7 +29,10 @@ describe('thp-swap-allocator-test', () => {
         expect(simulated(meta)).toEqual(simulated(file))
         const fb = series(file, 'fallbackPercentPerIteration')
         expect(fb).toHaveLength(12)
-        for (const x of fb) expect(x).toBeGreaterThanOrEqual(0), expect(x).toBeLessThanOrEqual(100)
+        for (const x of fb) {
+          expect(x).toBeGreaterThanOrEqual(0)
+          expect(x).toBeLessThanOrEqual(100)
+        }
         expect(file.workloadMetrics.fallbackPercentMean).toBeCloseTo(fb.reduce((a, b) => a + b, 0) / 12, 9)
         expect(series(file, 'smallFallbackPercentPerIteration')).toHaveLength(smallFolioArea ? 12 : 0)
         expect(series(file, 'freeClustersPerIteration')).toHaveLength(12)

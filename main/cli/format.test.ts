@@ -31,6 +31,6 @@ describe('terminal formatting', () => {
     expect(lines[0]).toMatch(/^group\s+t$/)
     expect(lines).toHaveLength(2 + 8)
     expect(lines[2]).toMatch(/^legacy targetPercent=0 \(n=1, baseline\)\s+1$/)
-    expect(lines[9]).toMatch(/^legacy targetPercent=7 \(n=1\)\s+8  \+700 %$/)
+    expect(lines[9]).toMatch(/^legacy targetPercent=7 \(n=1\)\s+8 {2}\+700 %$/)
   })
 })

@@ -18,6 +18,7 @@ const MAX_BATCH = 4096
 let engine: RunEngine | null = null
 function loadEngine(): RunEngine {
   // require, not import(): the build is CommonJS and tests load TS through tsx's require hook.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   engine ??= init.engine ? (require(init.engine.module).runEngine as RunEngine) : (realRunEngine as RunEngine)
   return engine
 }

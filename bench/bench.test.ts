@@ -9,7 +9,11 @@ import { expect, it } from 'vitest'
 
 it('npm run bench -- --quick prints all four sections and writes the headline fields', () => {
   const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'swaplab-bench-test-')), 'results.json')
-  const r = spawnSync(process.execPath, ['scripts/bench.mjs', '--quick', '--out', out], { encoding: 'utf8', cwd: path.resolve(__dirname, '..'), timeout: 240_000 })
+  const r = spawnSync(process.execPath, ['scripts/bench.mjs', '--quick', '--out', out], {
+    encoding: 'utf8',
+    cwd: path.resolve(__dirname, '..'),
+    timeout: 240_000
+  })
   expect(r.status, r.stderr).toBe(0)
   for (const title of ['1. Device ceiling', '2. Metadata paths', '3. Scale', '4. Store']) expect(r.stdout).toContain(title)
   const json = JSON.parse(fs.readFileSync(out, 'utf8'))

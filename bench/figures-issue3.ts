@@ -44,8 +44,12 @@ function thpFigures(): void {
     { label: '1 GiB nvme', sizeBytes: 1 * GiB, preset: 'nvme' as const }
   ]
   for (const dev of devices) {
-    console.log(`thp-swap-allocator-test, default params (60 MiB region of 64 KiB mTHP, 16 MiB dropped per iteration, 100 iterations), ${dev.label}, memory limit 256 MiB, thpOrders [0, 4], real device file`)
-    console.log('mTHP fallback % at iteration N (swpout_fallback / (swpout + swpout_fallback) of order 4), its mean over 100 iterations, and the first iteration that ended with no free cluster')
+    console.log(
+      `thp-swap-allocator-test, default params (60 MiB region of 64 KiB mTHP, 16 MiB dropped per iteration, 100 iterations), ${dev.label}, memory limit 256 MiB, thpOrders [0, 4], real device file`
+    )
+    console.log(
+      'mTHP fallback % at iteration N (swpout_fallback / (swpout + swpout_fallback) of order 4), its mean over 100 iterations, and the first iteration that ended with no free cluster'
+    )
     const rows: (string | number)[][] = []
     for (const smallFolioArea of [false, true]) {
       for (const v of variants) {
@@ -63,7 +67,12 @@ function thpFigures(): void {
         const fb = s.workloadMetrics.fallbackPercentPerIteration as number[]
         const free = s.workloadMetrics.freeClustersPerIteration as number[]
         const gone = free.indexOf(0)
-        rows.push([`${v.label}${smallFolioArea ? ' -s' : ''}`, ...shown.map((i) => fb[i - 1].toFixed(1)), (s.workloadMetrics.fallbackPercentMean as number).toFixed(1), gone < 0 ? 'never' : gone + 1])
+        rows.push([
+          `${v.label}${smallFolioArea ? ' -s' : ''}`,
+          ...shown.map((i) => fb[i - 1].toFixed(1)),
+          (s.workloadMetrics.fallbackPercentMean as number).toFixed(1),
+          gone < 0 ? 'never' : gone + 1
+        ])
       }
     }
     table(['design (-s: small-folio area)', ...shown.map((i) => `it${i}`), 'mean', 'no free'], rows)
@@ -78,11 +87,21 @@ function redisFigures(): void {
     { label: 'swap-table P2', design: 'swap-table', designOptions: { phase: 2 } }
   ]
   const setups: { label: string; limit: number; params: Record<string, number> }[] = [
-    { label: '256 MiB keyspace, 128 MiB limit, Zipf 0.99, 200k requests, bgsave every 100k (defaults)', limit: 128 * MiB, params: { ioThreads: 4 } },
-    { label: '64 MiB keyspace, 32 MiB limit, Zipf 0.6, 400k requests, bgsave every 100k', limit: 32 * MiB, params: { ioThreads: 4, keyspaceBytes: 64 * MiB, requests: 400_000, bgsaveEvery: 100_000, zipfS: 0.6 } }
+    {
+      label: '256 MiB keyspace, 128 MiB limit, Zipf 0.99, 200k requests, bgsave every 100k (defaults)',
+      limit: 128 * MiB,
+      params: { ioThreads: 4 }
+    },
+    {
+      label: '64 MiB keyspace, 32 MiB limit, Zipf 0.6, 400k requests, bgsave every 100k',
+      limit: 32 * MiB,
+      params: { ioThreads: 4, keyspaceBytes: 64 * MiB, requests: 400_000, bgsaveEvery: 100_000, zipfS: 0.6 }
+    }
   ]
   for (const setup of setups) {
-    console.log(`redis-bgsave, 4 I/O threads on 4 CPUs, 1 GiB zram, ${setup.label}, tick 4 ms, metadata-only (same simulated results as a device file)`)
+    console.log(
+      `redis-bgsave, 4 I/O threads on 4 CPUs, 1 GiB zram, ${setup.label}, tick 4 ms, metadata-only (same simulated results as a device file)`
+    )
     const rows: (string | number)[][] = []
     for (const v of variants) {
       const s: RunSummary = runEngine(
@@ -114,7 +133,24 @@ function redisFigures(): void {
         m.bgsaves
       ])
     }
-    table(['design', 'HAS_CACHE retries', 'retry ms', 'folio-lock waits', 'wait us', 'bypass swapins', 'cache hit/lookup', 'pswpin', 'req/s', 'p99 us', 'p99.9 us', 'max us', 'bgsaves'], rows)
+    table(
+      [
+        'design',
+        'HAS_CACHE retries',
+        'retry ms',
+        'folio-lock waits',
+        'wait us',
+        'bypass swapins',
+        'cache hit/lookup',
+        'pswpin',
+        'req/s',
+        'p99 us',
+        'p99.9 us',
+        'max us',
+        'bgsaves'
+      ],
+      rows
+    )
   }
 }
 

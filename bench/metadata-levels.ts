@@ -17,7 +17,13 @@ const levels = [0, 25, 50, 75, 100]
 console.log(`metadata bytes per slot (static + dynamic) / total slots, ${gib} GiB device, 4 CPUs`)
 console.log(['design'.padEnd(14), ...levels.map((l) => `${l} %`.padStart(8)), 'MiB at 100 %'.padStart(13)].join('  '))
 for (const { label, design, options } of VARIANTS) {
-  const cfg = resolveEngineConfig({ design, designOptions: options, devices: [{ sizeBytes: gib * 2 ** 30 }], cpus: 4, storage: 'metadata-only' })
+  const cfg = resolveEngineConfig({
+    design,
+    designOptions: options,
+    devices: [{ sizeBytes: gib * 2 ** 30 }],
+    cpus: 4,
+    storage: 'metadata-only'
+  })
   const d = createDesign(cfg, [new MetadataOnlyStore()], emptyCounters(), { low: 0 })
   const cpu = new Cpu(0)
   const pages = d.totalSlots()

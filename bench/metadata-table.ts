@@ -10,7 +10,15 @@ const gib = Number(process.argv[3] ?? 32)
 console.log(`metadata on a ${gib} GiB device filled to ${pct} % (fill workload, metadata-only)`)
 console.log('design          used slots  static MiB  dynamic MiB  B/slot  dyn B/used slot  wall s')
 for (const { label, design, options } of VARIANTS) {
-  const cfg = resolveEngineConfig({ design, designOptions: options, workload: { name: 'fill', params: { targetPercent: pct } }, memoryLimitBytes: 64 * 2 ** 20, devices: [{ sizeBytes: gib * 2 ** 30 }], storage: 'metadata-only', cpus: 1 })
+  const cfg = resolveEngineConfig({
+    design,
+    designOptions: options,
+    workload: { name: 'fill', params: { targetPercent: pct } },
+    memoryLimitBytes: 64 * 2 ** 20,
+    devices: [{ sizeBytes: gib * 2 ** 30 }],
+    storage: 'metadata-only',
+    cpus: 1
+  })
   const s = runEngine(cfg)
   const m = s.metadata
   console.log(

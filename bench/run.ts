@@ -63,10 +63,28 @@ function rawDevice(pages: number, ops: number): Raw {
   fs.ftruncateSync(fd, pages * 4096)
   const buf = Buffer.alloc(64 * 1024, 0x5a)
   let x = 12345
-  const rnd = (): number => ((x = (Math.imul(x, 1103515245) + 12345) >>> 0) % pages)
-  const w = median(Array.from({ length: REPS }, () => timeIt(() => { for (let i = 0; i < ops; i++) fs.writeSync(fd, buf, 0, 4096, rnd() * 4096) })))
-  const r = median(Array.from({ length: REPS }, () => timeIt(() => { for (let i = 0; i < ops; i++) fs.readSync(fd, buf, 0, 4096, rnd() * 4096) })))
-  const b = median(Array.from({ length: REPS }, () => timeIt(() => { for (let i = 0; i < ops / 16; i++) fs.writeSync(fd, buf, 0, 65536, (rnd() & ~15) * 4096) })))
+  const rnd = (): number => (x = (Math.imul(x, 1103515245) + 12345) >>> 0) % pages
+  const w = median(
+    Array.from({ length: REPS }, () =>
+      timeIt(() => {
+        for (let i = 0; i < ops; i++) fs.writeSync(fd, buf, 0, 4096, rnd() * 4096)
+      })
+    )
+  )
+  const r = median(
+    Array.from({ length: REPS }, () =>
+      timeIt(() => {
+        for (let i = 0; i < ops; i++) fs.readSync(fd, buf, 0, 4096, rnd() * 4096)
+      })
+    )
+  )
+  const b = median(
+    Array.from({ length: REPS }, () =>
+      timeIt(() => {
+        for (let i = 0; i < ops / 16; i++) fs.writeSync(fd, buf, 0, 65536, (rnd() & ~15) * 4096)
+      })
+    )
+  )
   fs.closeSync(fd)
   fs.rmSync(file)
   return { writePagesPerSec: ops / (w / 1000), readPagesPerSec: ops / (r / 1000), batchedWritePagesPerSec: ops / (b / 1000) }
@@ -95,7 +113,13 @@ function repeat(n: number, fn: () => RunSummary): { wallMs: number; s: RunSummar
 
 /** Page-level swap operations per second through the design API (metadata-only). */
 function designOps(v: (typeof variants)[number], iterations: number): { opsPerSec: number; ops: number } {
-  const cfg = resolveEngineConfig({ design: v.design, designOptions: v.options, devices: [{ sizeBytes: 4 * GiB }], cpus: 1, storage: 'metadata-only' })
+  const cfg = resolveEngineConfig({
+    design: v.design,
+    designOptions: v.options,
+    devices: [{ sizeBytes: 4 * GiB }],
+    cpus: 1,
+    storage: 'metadata-only'
+  })
   const clock = { low: 0 }
   const design = createDesign(cfg, [new MetadataOnlyStore()], emptyCounters(), clock)
   const cpu = new Cpu(0)
@@ -131,7 +155,9 @@ function designOps(v: (typeof variants)[number], iterations: number): { opsPerSe
 
 const results: Record<string, unknown> = {}
 const started = performance.now()
-console.log(`Swap Lab bench (${quick ? 'quick' : `median of ${REPS}`}), node ${process.version}, ${os.cpus().length} CPUs, load ${os.loadavg()[0].toFixed(2)}`)
+console.log(
+  `Swap Lab bench (${quick ? 'quick' : `median of ${REPS}`}), node ${process.version}, ${os.cpus().length} CPUs, load ${os.loadavg()[0].toFixed(2)}`
+)
 
 // 1. Device ceiling
 const raw = rawDevice(256 * 1024, quick ? 20_000 : 100_000)
@@ -147,11 +173,25 @@ for (const v of variants) {
   const rawMs = (w / raw.writePagesPerSec + r / raw.readPagesPerSec) * 1000
   const rate = (w + r) / (wallMs / 1000)
   const ratio = rawMs / wallMs
-  device[v.label] = { pagesWritten: w, pagesRead: r, wallMs, pagesPerSec: rate, writeCalls: s.device.writeCalls, readCalls: s.device.readCalls, ratio }
+  device[v.label] = {
+    pagesWritten: w,
+    pagesRead: r,
+    wallMs,
+    pagesPerSec: rate,
+    writeCalls: s.device.writeCalls,
+    readCalls: s.device.readCalls,
+    ratio
+  }
   deviceRows.push([v.label, fmt(w), fmt(r), fmt(s.device.writeCalls), fmt(wallMs), fmt(rate), fmt(ratio, 2)])
 }
-table(`1. Device ceiling: raw 4 KiB random write ${fmt(raw.writePagesPerSec)} pages/s, random read ${fmt(raw.readPagesPerSec)} pages/s, 64 KiB writes ${fmt(raw.batchedWritePagesPerSec)} pages/s`, ['usemem on a file device', 'written', 'read', 'write calls', 'wall ms', 'pages/s', 'engine/raw'], deviceRows)
-console.log('  engine/raw = time the same page writes and reads take as raw random 4 KiB I/O / engine wall time (1.0 = engine costs nothing beyond raw I/O)')
+table(
+  `1. Device ceiling: raw 4 KiB random write ${fmt(raw.writePagesPerSec)} pages/s, random read ${fmt(raw.readPagesPerSec)} pages/s, 64 KiB writes ${fmt(raw.batchedWritePagesPerSec)} pages/s`,
+  ['usemem on a file device', 'written', 'read', 'write calls', 'wall ms', 'pages/s', 'engine/raw'],
+  deviceRows
+)
+console.log(
+  '  engine/raw = time the same page writes and reads take as raw random 4 KiB I/O / engine wall time (1.0 = engine costs nothing beyond raw I/O)'
+)
 results.device = { raw, designs: device }
 
 // 2. Metadata paths
@@ -175,24 +215,59 @@ const scale: Record<string, unknown> = {}
 const fillPages = quick ? 32_768 : 131_072
 for (const gib of [1, 4, 16, 64]) {
   const total = (gib * GiB) / 4096
-  const cfg = resolveEngineConfig({ design: 'swap-table', designOptions: { phase: 4 }, workload: { name: 'fill', params: { targetPercent: (100 * fillPages) / total } }, memoryLimitBytes: 16 * MiB, devices: [{ sizeBytes: gib * GiB }], storage: 'metadata-only', cpus: 1 })
+  const cfg = resolveEngineConfig({
+    design: 'swap-table',
+    designOptions: { phase: 4 },
+    workload: { name: 'fill', params: { targetPercent: (100 * fillPages) / total } },
+    memoryLimitBytes: 16 * MiB,
+    devices: [{ sizeBytes: gib * GiB }],
+    storage: 'metadata-only',
+    cpus: 1
+  })
   global.gc?.()
   const heap0 = process.memoryUsage().heapUsed
   const { wallMs, s } = repeat(REPS, () => runEngine(cfg))
   const mem = process.memoryUsage()
   const perOp = (wallMs * 1e6) / Math.max(1, s.counters.pswpout)
-  scale[`${gib}GiB`] = { wallMs, pagesSwapped: s.counters.pswpout, nsPerPage: perOp, rssBytes: mem.rss, heapBytes: mem.heapUsed, heapDeltaPerSlot: (mem.heapUsed - heap0) / total }
-  scaleRows.push([`${gib} GiB, 1 CPU`, fmt(s.counters.pswpout), fmt(wallMs), fmt(perOp), fmt(mem.rss / MiB), fmt(mem.heapUsed / MiB), fmt((mem.rss / total), 2)])
+  scale[`${gib}GiB`] = {
+    wallMs,
+    pagesSwapped: s.counters.pswpout,
+    nsPerPage: perOp,
+    rssBytes: mem.rss,
+    heapBytes: mem.heapUsed,
+    heapDeltaPerSlot: (mem.heapUsed - heap0) / total
+  }
+  scaleRows.push([
+    `${gib} GiB, 1 CPU`,
+    fmt(s.counters.pswpout),
+    fmt(wallMs),
+    fmt(perOp),
+    fmt(mem.rss / MiB),
+    fmt(mem.heapUsed / MiB),
+    fmt(mem.rss / total, 2)
+  ])
 }
 for (const cpus of quick ? [1, 8, 64] : [1, 2, 4, 8, 16, 32, 64]) {
-  const cfg = resolveEngineConfig({ design: 'swap-table', designOptions: { phase: 4 }, workload: { name: 'usemem', params: { tasks: cpus, sizeBytes: Math.floor((sizeMiB * 2 * MiB) / cpus / 4096) * 4096, passes: 2 } }, memoryLimitBytes: sizeMiB * MiB, devices: [{ sizeBytes: 1 * GiB }], storage: 'metadata-only', cpus })
+  const cfg = resolveEngineConfig({
+    design: 'swap-table',
+    designOptions: { phase: 4 },
+    workload: { name: 'usemem', params: { tasks: cpus, sizeBytes: Math.floor((sizeMiB * 2 * MiB) / cpus / 4096) * 4096, passes: 2 } },
+    memoryLimitBytes: sizeMiB * MiB,
+    devices: [{ sizeBytes: 1 * GiB }],
+    storage: 'metadata-only',
+    cpus
+  })
   const { wallMs, s } = repeat(REPS, () => runEngine(cfg))
   const pages = s.counters.pswpout + s.counters.pswpin
   const perOp = (wallMs * 1e6) / pages
   scale[`${cpus}cpus`] = { wallMs, pages, nsPerPage: perOp, lockContended: s.counters.lockContended }
   scaleRows.push([`1 GiB, ${cpus} CPU${cpus > 1 ? 's' : ''}`, fmt(pages), fmt(wallMs), fmt(perOp), '', '', ''])
 }
-table('3. Scale (swap-table P4, metadata-only): time per page should stay flat as the device grows', ['case', 'pages', 'wall ms', 'ns/page', 'RSS MiB', 'heap MiB', 'RSS B/slot'], scaleRows)
+table(
+  '3. Scale (swap-table P4, metadata-only): time per page should stay flat as the device grows',
+  ['case', 'pages', 'wall ms', 'ns/page', 'RSS MiB', 'heap MiB', 'RSS B/slot'],
+  scaleRows
+)
 results.scale = scale
 
 // 4. Store
@@ -204,21 +279,48 @@ results.scale = scale
   const perRun = quick ? 10_000 : 100_000
   const runIds = store.createRuns(
     exp,
-    Array.from({ length: nRuns }, (_, i) => ({ design: 'swap-table' as const, variantLabel: 'swap-table', workload: 'usemem' as const, point: {}, trial: i, seed: i, storage: 'metadata-only' as const, config: {}, engineVersion: 'bench', appVersion: 'bench', platform: 'bench' }))
+    Array.from({ length: nRuns }, (_, i) => ({
+      design: 'swap-table' as const,
+      variantLabel: 'swap-table',
+      workload: 'usemem' as const,
+      point: {},
+      trial: i,
+      seed: i,
+      storage: 'metadata-only' as const,
+      config: {},
+      engineVersion: 'bench',
+      appVersion: 'bench',
+      platform: 'bench'
+    }))
   )
-  const batch: Sample[] = Array.from({ length: 1000 }, (_, i) => ({ tSimNs: i * 1e7, tWallMs: i * 0.37, ops: i * 100, values: Object.fromEntries(SAMPLE_FIELDS.map((f, j) => [f, i * (j + 1) * 1.5])) as Sample['values'] }))
+  const batch: Sample[] = Array.from({ length: 1000 }, (_, i) => ({
+    tSimNs: i * 1e7,
+    tWallMs: i * 0.37,
+    ops: i * 100,
+    values: Object.fromEntries(SAMPLE_FIELDS.map((f, j) => [f, i * (j + 1) * 1.5])) as Sample['values']
+  }))
   const ingestMs = timeIt(() => {
     for (const id of runIds) for (let k = 0; k < perRun; k += batch.length) store.appendSamples(id, batch)
   })
-  const loadMs = median(Array.from({ length: REPS }, () => timeIt(() => { for (const id of runIds) store.getSamples(id) })))
+  const loadMs = median(
+    Array.from({ length: REPS }, () =>
+      timeIt(() => {
+        for (const id of runIds) store.getSamples(id)
+      })
+    )
+  )
   store.close()
   fs.rmSync(dir, { recursive: true, force: true })
   const perSec = (nRuns * perRun) / (ingestMs / 1000)
   results.store = { samplesIngested: nRuns * perRun, ingestSamplesPerSec: perSec, loadTenRunsMs: loadMs, samplesPerRun: perRun }
-  table('4. Store (better-sqlite3, WAL)', ['case', 'samples', 'ms', 'samples/s'], [
-    ['ingest, batches of 1000', fmt(nRuns * perRun), fmt(ingestMs), fmt(perSec)],
-    [`load ${nRuns} runs for comparison`, fmt(nRuns * perRun), fmt(loadMs), fmt((nRuns * perRun) / (loadMs / 1000))]
-  ])
+  table(
+    '4. Store (better-sqlite3, WAL)',
+    ['case', 'samples', 'ms', 'samples/s'],
+    [
+      ['ingest, batches of 1000', fmt(nRuns * perRun), fmt(ingestMs), fmt(perSec)],
+      [`load ${nRuns} runs for comparison`, fmt(nRuns * perRun), fmt(loadMs), fmt((nRuns * perRun) / (loadMs / 1000))]
+    ]
+  )
 }
 
 fs.rmSync(tmpRoot, { recursive: true, force: true })
@@ -237,5 +339,7 @@ const headline = {
 }
 fs.mkdirSync(path.dirname(outFile), { recursive: true })
 fs.writeFileSync(outFile, JSON.stringify(headline, null, 2))
-console.log(`\nheadline: deviceRatio ${headline.deviceRatio.toFixed(2)} (swap-table P4 engine / raw), metadataOpsPerSec ${fmt(headline.metadataOpsPerSec)} (swap-table P4, metadata-only)`)
+console.log(
+  `\nheadline: deviceRatio ${headline.deviceRatio.toFixed(2)} (swap-table P4 engine / raw), metadataOpsPerSec ${fmt(headline.metadataOpsPerSec)} (swap-table P4, metadata-only)`
+)
 console.log(`wrote ${path.relative(process.cwd(), outFile)} in ${headline.totalSeconds.toFixed(1)} s`)

@@ -15,7 +15,19 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'swaplab-bench-'))
 const store = RunStore.open(path.join(dir, 'bench.db'))
 const exp = store.createExperiment({ name: 'bench', config: {} })
 const [runId] = store.createRuns(exp, [
-  { design: 'legacy', variantLabel: 'legacy', workload: 'usemem', point: {}, trial: 0, seed: 1, storage: 'metadata-only', config: {}, engineVersion: 'bench', appVersion: 'bench', platform: 'bench' }
+  {
+    design: 'legacy',
+    variantLabel: 'legacy',
+    workload: 'usemem',
+    point: {},
+    trial: 0,
+    seed: 1,
+    storage: 'metadata-only',
+    config: {},
+    engineVersion: 'bench',
+    appVersion: 'bench',
+    platform: 'bench'
+  }
 ])
 
 // Shaped like the engine's samples: counters are whole numbers, rates are not.
@@ -32,6 +44,10 @@ for (let done = 0; done < total; done += batch) store.appendSamples(runId, sampl
 const seconds = Number(process.hrtime.bigint() - t0) / 1e9
 const n = store.countSamples(runId)
 store.close()
-const size = fs.statSync(path.join(dir, 'bench.db')).size + (fs.existsSync(path.join(dir, 'bench.db-wal')) ? fs.statSync(path.join(dir, 'bench.db-wal')).size : 0)
+const size =
+  fs.statSync(path.join(dir, 'bench.db')).size +
+  (fs.existsSync(path.join(dir, 'bench.db-wal')) ? fs.statSync(path.join(dir, 'bench.db-wal')).size : 0)
 fs.rmSync(dir, { recursive: true, force: true })
-console.log(`store ingest: ${n} samples (${SAMPLE_FIELDS.length} fields each) in batches of ${batch}: ${seconds.toFixed(2)} s, ${Math.round(n / seconds).toLocaleString('en')} samples/s, ${(size / n).toFixed(0)} B/sample on disk`)
+console.log(
+  `store ingest: ${n} samples (${SAMPLE_FIELDS.length} fields each) in batches of ${batch}: ${seconds.toFixed(2)} s, ${Math.round(n / seconds).toLocaleString('en')} samples/s, ${(size / n).toFixed(0)} B/sample on disk`
+)

@@ -15,7 +15,11 @@ let page: Page
 
 /** The lab's own view of the runs, straight from the bridge (what the UI should agree with). */
 async function apiRuns(): Promise<{ id: number; status: string; variantLabel: string; error: string | null }[]> {
-  const res = await fetch(`${served.origin}/api/listRuns`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-swaplab-token': served.token }, body: '{"args":[]}' })
+  const res = await fetch(`${served.origin}/api/listRuns`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-swaplab-token': served.token },
+    body: '{"args":[]}'
+  })
   return ((await res.json()) as { value: { id: number; status: string; variantLabel: string; error: string | null }[] }).value
 }
 
@@ -73,9 +77,18 @@ describe('Swap Lab in the browser', () => {
     await page.waitForSelector(`[data-run="${last}"] .status-cancelled`)
 
     // Progress: some run reports a fraction above zero, or has already finished.
-    await page.waitForFunction(() => [...(globalThis as any).document.querySelectorAll('.queue-list [role=progressbar]')].some((p: any) => Number(p.getAttribute('aria-valuenow')) > 0), null, { timeout: 60_000 })
+    await page.waitForFunction(
+      () =>
+        [...(globalThis as any).document.querySelectorAll('.queue-list [role=progressbar]')].some(
+          (p: any) => Number(p.getAttribute('aria-valuenow')) > 0
+        ),
+      null,
+      { timeout: 60_000 }
+    )
     // Live charts: samples arrive in batches; wait until the watched run's charts have some.
-    await page.waitForFunction(() => (globalThis as any).document.querySelectorAll('.live .chart-empty').length === 0, null, { timeout: 60_000 })
+    await page.waitForFunction(() => (globalThis as any).document.querySelectorAll('.live .chart-empty').length === 0, null, {
+      timeout: 60_000
+    })
     await screenshot(page, '03-running')
 
     await page.waitForSelector('[data-test=overall]:has-text("Queue empty")', { timeout: 180_000 })
@@ -131,19 +144,27 @@ describe('Swap Lab in the browser', () => {
     await saved
     expect(downloads.map((d) => d.name).sort()).toEqual(['swaplab-runs-samples.csv', 'swaplab-runs.csv'])
     // Summary: one row per design variant (hyperfine style), its trials' run ids in run_ids.
-    const summary = parse(readFileSync(downloads.find((d) => d.name === 'swaplab-runs.csv')!.path, 'utf8'), { columns: true }) as Record<string, string>[]
+    const summary = parse(readFileSync(downloads.find((d) => d.name === 'swaplab-runs.csv')!.path, 'utf8'), { columns: true }) as Record<
+      string,
+      string
+    >[]
     expect(summary.map((r) => r.variant).sort()).toEqual(['legacy', 'swap-table P4'])
     const exportedIds = summary.flatMap((r) => r.run_ids.split(' ').map(Number)).sort((a, b) => a - b)
     expect(exportedIds).toEqual(done.map((r) => r.id))
     expect(Object.keys(summary[0])).toEqual(expect.arrayContaining(['sim_time_s_mean', 'metadata_peak_bytes_mean']))
     // Samples: long format, every exported run present.
-    const samples = parse(readFileSync(downloads.find((d) => d.name === 'swaplab-runs-samples.csv')!.path, 'utf8'), { columns: true }) as Record<string, string>[]
+    const samples = parse(readFileSync(downloads.find((d) => d.name === 'swaplab-runs-samples.csv')!.path, 'utf8'), {
+      columns: true
+    }) as Record<string, string>[]
     expect(Object.keys(samples[0])).toEqual(['run_id', 't_sim_ns', 't_wall_ms', 'ops', 'metric', 'value'])
     expect([...new Set(samples.map((r) => Number(r.run_id)))].sort((a, b) => a - b)).toEqual(done.map((r) => r.id))
   })
 
   it('saves any chart as a PNG', async () => {
-    const [download] = await Promise.all([page.waitForEvent('download'), page.locator('[data-chart^="compare-"] button:has-text("PNG")').first().click()])
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.locator('[data-chart^="compare-"] button:has-text("PNG")').first().click()
+    ])
     expect(download.suggestedFilename()).toMatch(/^compare-.+\.png$/)
     const path = join(served.dir, download.suggestedFilename())
     await download.saveAs(path)

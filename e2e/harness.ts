@@ -20,7 +20,8 @@ export interface Served {
 
 /** Runs the real CLI (bin/swaplab.cjs serve) and waits for the URL it prints. */
 export async function serve(): Promise<Served> {
-  if (!existsSync(join(ROOT, 'out', 'renderer', 'index.html'))) throw new Error('run `npm run build` first: the e2e tests use the built app')
+  if (!existsSync(join(ROOT, 'out', 'renderer', 'index.html')))
+    throw new Error('run `npm run build` first: the e2e tests use the built app')
   const dir = mkdtempSync(join(tmpdir(), 'swaplab-e2e-'))
   mkdirSync(join(dir, 'devices'))
   // SWAPLAB_E2E_SERVE_SCRIPT: a TypeScript entry taking the same arguments, run with tsx instead
@@ -81,7 +82,16 @@ export async function openBrowser(): Promise<Browser> {
     headless: true,
     viewport: { width: 1280, height: 800 },
     acceptDownloads: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync'
+    ]
   })
   const page = context.pages()[0] ?? (await context.newPage())
   const problems: string[] = []

@@ -35,9 +35,12 @@ export function resolveEngineConfig(input: EngineConfigInput): EngineConfig {
   const params: Record<string, number | string | boolean> = {}
   for (const p of winfo?.params ?? []) params[p.key] = p.default
   Object.assign(params, input.workload?.params ?? {})
-  const devices = (input.devices && input.devices.length ? input.devices : [{}]).map(
-    (d): DeviceConfig => ({ sizeBytes: d.sizeBytes ?? 1 * GiB, preset: d.preset ?? 'nvme', priority: d.priority ?? 0, discard: d.discard ?? false })
-  )
+  const devices = (input.devices && input.devices.length ? input.devices : [{}]).map((d): DeviceConfig => ({
+    sizeBytes: d.sizeBytes ?? 1 * GiB,
+    preset: d.preset ?? 'nvme',
+    priority: d.priority ?? 0,
+    discard: d.discard ?? false
+  }))
   return {
     design,
     designOptions,
@@ -73,27 +76,36 @@ export function checkEngineConfig(c: EngineConfig): ConfigProblem[] {
     }
     checkParam(`designOptions.${k}`, spec, v, bad)
   }
-  if (!WORKLOAD_NAMES.includes(c.workload?.name)) bad('workload.name', `unknown workload "${c.workload?.name}"; expected one of ${WORKLOAD_NAMES.join(', ')}`)
+  if (!WORKLOAD_NAMES.includes(c.workload?.name))
+    bad('workload.name', `unknown workload "${c.workload?.name}"; expected one of ${WORKLOAD_NAMES.join(', ')}`)
   const winfo = WORKLOAD_CATALOGUE.find((w) => w.name === c.workload?.name)
   if (winfo) {
     for (const spec of winfo.params) checkParam(`workload.params.${spec.key}`, spec, c.workload.params[spec.key], bad)
-    for (const k of Object.keys(c.workload.params)) if (!winfo.params.some((p) => p.key === k)) bad(`workload.params.${k}`, `not a parameter of workload ${winfo.name}`)
+    for (const k of Object.keys(c.workload.params))
+      if (!winfo.params.some((p) => p.key === k)) bad(`workload.params.${k}`, `not a parameter of workload ${winfo.name}`)
   }
   if (!Array.isArray(c.devices) || c.devices.length === 0) bad('devices', 'at least one swap device is needed')
   else if (c.devices.length > 32) bad('devices', 'at most 32 swap devices (MAX_SWAPFILES)')
   c.devices?.forEach((d, i) => {
-    if (!DEVICE_PRESETS.includes(d.preset)) bad(`devices.${i}.preset`, `unknown preset "${d.preset}"; expected one of ${DEVICE_PRESETS.join(', ')}`)
+    if (!DEVICE_PRESETS.includes(d.preset))
+      bad(`devices.${i}.preset`, `unknown preset "${d.preset}"; expected one of ${DEVICE_PRESETS.join(', ')}`)
     if (!Number.isFinite(d.sizeBytes) || d.sizeBytes < 2 * SWAPFILE_CLUSTER * PAGE_SIZE)
-      bad(`devices.${i}.sizeBytes`, `must be at least two clusters (${(2 * SWAPFILE_CLUSTER * PAGE_SIZE) / MiB} MiB: one page of it is the swap header); got ${d.sizeBytes}`)
+      bad(
+        `devices.${i}.sizeBytes`,
+        `must be at least two clusters (${(2 * SWAPFILE_CLUSTER * PAGE_SIZE) / MiB} MiB: one page of it is the swap header); got ${d.sizeBytes}`
+      )
     else if (d.sizeBytes > MAX_DEVICE_BYTES) bad(`devices.${i}.sizeBytes`, `must be at most 16 TiB; got ${d.sizeBytes}`)
     else if (d.sizeBytes % PAGE_SIZE !== 0) bad(`devices.${i}.sizeBytes`, 'must be a whole number of 4 KiB pages')
-    if (!Number.isInteger(d.priority) || d.priority < -1 || d.priority > 32767) bad(`devices.${i}.priority`, 'must be an integer from -1 to 32767')
+    if (!Number.isInteger(d.priority) || d.priority < -1 || d.priority > 32767)
+      bad(`devices.${i}.priority`, 'must be an integer from -1 to 32767')
   })
   if (c.storage !== 'file' && c.storage !== 'metadata-only') bad('storage', 'must be "file" or "metadata-only"')
   if (!Number.isInteger(c.cpus) || c.cpus < 1 || c.cpus > MAX_CPUS) bad('cpus', `must be an integer from 1 to ${MAX_CPUS}; got ${c.cpus}`)
   if (!Number.isInteger(c.seed) || c.seed < 0 || c.seed > 0xffffffff) bad('seed', 'must be an integer from 0 to 4294967295')
-  if (!Number.isFinite(c.memoryLimitBytes) || c.memoryLimitBytes < 64 * PAGE_SIZE) bad('memoryLimitBytes', `must be at least 256 KiB; got ${c.memoryLimitBytes}`)
-  if (!Array.isArray(c.thpOrders) || c.thpOrders.some((o) => !Number.isInteger(o) || o < 0 || o > 9)) bad('thpOrders', 'orders must be integers from 0 to 9')
+  if (!Number.isFinite(c.memoryLimitBytes) || c.memoryLimitBytes < 64 * PAGE_SIZE)
+    bad('memoryLimitBytes', `must be at least 256 KiB; got ${c.memoryLimitBytes}`)
+  if (!Array.isArray(c.thpOrders) || c.thpOrders.some((o) => !Number.isInteger(o) || o < 0 || o > 9))
+    bad('thpOrders', 'orders must be integers from 0 to 9')
   if (!Number.isInteger(c.pageCluster) || c.pageCluster < 0 || c.pageCluster > 5) bad('pageCluster', 'must be an integer from 0 to 5')
   if (!(c.sampleIntervalNs >= 1000)) bad('sampleIntervalNs', 'must be at least 1000 ns')
   if (!(c.tickNs >= 100_000 && c.tickNs <= 10_000_000)) bad('tickNs', 'must be from 0.1 ms to 10 ms (HZ 100..10000)')
@@ -102,7 +114,10 @@ export function checkEngineConfig(c: EngineConfig): ConfigProblem[] {
     const footprint = workloadFootprintBytes(winfo.name, c.workload.params, deviceBytes, c.memoryLimitBytes)
     const explicitPageout = winfo.name === 'thp-swap-allocator-test'
     if (!explicitPageout && footprint <= c.memoryLimitBytes)
-      bad('memoryLimitBytes', `must be smaller than what the workload touches (${fmtBytes(footprint)}), or nothing is swapped; got ${fmtBytes(c.memoryLimitBytes)}`)
+      bad(
+        'memoryLimitBytes',
+        `must be smaller than what the workload touches (${fmtBytes(footprint)}), or nothing is swapped; got ${fmtBytes(c.memoryLimitBytes)}`
+      )
     if (winfo.name === 'kbuild' && Number(c.workload.params.wsMinBytes) > Number(c.workload.params.wsMaxBytes))
       bad('workload.params.wsMinBytes', 'must not exceed wsMaxBytes')
   }
@@ -111,10 +126,16 @@ export function checkEngineConfig(c: EngineConfig): ConfigProblem[] {
 
 export function assertEngineConfig(c: EngineConfig): void {
   const problems = checkEngineConfig(c)
-  if (problems.length) throw new ConfigError(problems[0].field, problems.map((p) => (p === problems[0] ? p.message : `${p.field}: ${p.message}`)).join('; '))
+  if (problems.length)
+    throw new ConfigError(problems[0].field, problems.map((p) => (p === problems[0] ? p.message : `${p.field}: ${p.message}`)).join('; '))
 }
 
-function checkParam(field: string, spec: { kind: string; min?: number; max?: number; values?: (string | number)[] }, v: unknown, bad: (f: string, m: string) => void): void {
+function checkParam(
+  field: string,
+  spec: { kind: string; min?: number; max?: number; values?: (string | number)[] },
+  v: unknown,
+  bad: (f: string, m: string) => void
+): void {
   switch (spec.kind) {
     case 'int':
     case 'number':

@@ -5,7 +5,17 @@ import * as os from 'node:os'
 import * as path from 'node:path'
 import { execFileSync } from 'node:child_process'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { runEngine, resolveEngineConfig, checkEngineConfig, CorruptionError, ConfigError, RunCancelled, parseSwapHeader, type RunSummary, type Sample } from './index'
+import {
+  runEngine,
+  resolveEngineConfig,
+  checkEngineConfig,
+  CorruptionError,
+  ConfigError,
+  RunCancelled,
+  parseSwapHeader,
+  type RunSummary,
+  type Sample
+} from './index'
 import type { EngineConfigInput } from './config'
 import { cleanStaleDeviceDirs } from './device/tempDir'
 import { FileDevice } from './device/fileDevice'
@@ -61,7 +71,16 @@ describe('runEngine on a real device file', () => {
     const samples = (): Sample[][] => [[]]
     const runs = [1, 1, 2].map((seed) => {
       const got = samples()
-      const s = runEngine(small({ design: 'swap-table', seed, workload: { name: 'usemem', params: { tasks: 3, sizeBytes: 4 * MiB, passes: 2, random: true } }, cpus: 3, sampleIntervalNs: 1_000_000 }), { onSamples: (b) => got[0].push(...b) })
+      const s = runEngine(
+        small({
+          design: 'swap-table',
+          seed,
+          workload: { name: 'usemem', params: { tasks: 3, sizeBytes: 4 * MiB, passes: 2, random: true } },
+          cpus: 3,
+          sampleIntervalNs: 1_000_000
+        }),
+        { onSamples: (b) => got[0].push(...b) }
+      )
       return { s, samples: got[0].map((x) => ({ t: x.tSimNs, ops: x.ops, v: x.values })) }
     })
     expect(simulated(runs[0].s)).toEqual(simulated(runs[1].s))
@@ -72,7 +91,12 @@ describe('runEngine on a real device file', () => {
 
   it('fails loudly, naming the slot, when a page on the device is corrupted mid-run', () => {
     let corrupted = -1
-    const cfg = small({ design: 'cluster', sampleIntervalNs: 20_000, workload: { name: 'usemem', params: { tasks: 1, sizeBytes: 16 * MiB, passes: 2 } }, memoryLimitBytes: 4 * MiB })
+    const cfg = small({
+      design: 'cluster',
+      sampleIntervalNs: 20_000,
+      workload: { name: 'usemem', params: { tasks: 1, sizeBytes: 16 * MiB, passes: 2 } },
+      memoryLimitBytes: 4 * MiB
+    })
     const corrupt = (): void => {
       if (corrupted >= 0) return
       const dir = fs.readdirSync(tmp).find((d) => d.startsWith('swaplab-'))
@@ -181,9 +205,19 @@ describe('bad input is rejected before anything starts, naming the field', () =>
   const cases: [string, EngineConfigInput, string, RegExp][] = [
     ['unknown design', { design: 'zswap-only' as never }, 'design', /unknown design "zswap-only"/],
     ['phase 7', { design: 'swap-table', designOptions: { phase: 7 as never } }, 'designOptions.phase', /must be one of 1, 2, 3, 4; got 7/],
-    ['memory limit larger than the workload', { memoryLimitBytes: 64 * MiB }, 'memoryLimitBytes', /smaller than what the workload touches \(16 MiB\)/],
+    [
+      'memory limit larger than the workload',
+      { memoryLimitBytes: 64 * MiB },
+      'memoryLimitBytes',
+      /smaller than what the workload touches \(16 MiB\)/
+    ],
     ['device smaller than one cluster', { devices: [{ sizeBytes: 1 * MiB }] }, 'devices.0.sizeBytes', /at least two clusters/],
-    ['negative sizes', { workload: { name: 'usemem', params: { tasks: 2, sizeBytes: -4096 } } }, 'workload.params.sizeBytes', /at least 65536; got -4096/],
+    [
+      'negative sizes',
+      { workload: { name: 'usemem', params: { tasks: 2, sizeBytes: -4096 } } },
+      'workload.params.sizeBytes',
+      /at least 65536; got -4096/
+    ],
     ['negative cpus', { cpus: -1 }, 'cpus', /integer from 1 to 256/]
   ]
   for (const [name, over, field, msg] of cases) {

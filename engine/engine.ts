@@ -3,7 +3,15 @@
 // a time series. Device files live in a private temp folder removed however the run ends.
 
 import * as path from 'node:path'
-import { PAGE_SIZE, type EngineConfig, type EngineHooks, type MetadataReport, type RunSummary, type Sample, type SampleField } from './types'
+import {
+  PAGE_SIZE,
+  type EngineConfig,
+  type EngineHooks,
+  type MetadataReport,
+  type RunSummary,
+  type Sample,
+  type SampleField
+} from './types'
 import { assertEngineConfig } from './config'
 import { RunCancelled } from './errors'
 import { Scheduler, type Program } from './sim/scheduler'
@@ -66,7 +74,9 @@ export function runEngine(config: EngineConfig, hooks: EngineHooks = {}): RunSum
   try {
     if (config.storage === 'file') {
       dir = makeDeviceDir(config.deviceDir)
-      config.devices.forEach((d, i) => stores.push(new FileDevice(path.join(dir!, `swap${i}.img`), i, Math.floor(d.sizeBytes / PAGE_SIZE), config.fsyncPerBatch)))
+      config.devices.forEach((d, i) =>
+        stores.push(new FileDevice(path.join(dir!, `swap${i}.img`), i, Math.floor(d.sizeBytes / PAGE_SIZE), config.fsyncPerBatch))
+      )
     } else config.devices.forEach(() => stores.push(new MetadataOnlyStore()))
 
     const sched = new Scheduler(config.cpus)

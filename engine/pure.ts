@@ -5,5 +5,13 @@ export { ConfigError } from './errors'
 export { DESIGN_CATALOGUE, type DesignInfo } from './designs/catalogue'
 export { WORKLOAD_CATALOGUE, workloadFootprintBytes, type WorkloadInfo } from './workloads/catalogue'
 export type { ParamSpec } from './catalogueTypes'
-export { resolveEngineConfig, checkEngineConfig, fmtBytes, MAX_CPUS, MAX_DEVICE_BYTES, type ConfigProblem, type EngineConfigInput } from './config'
+export {
+  resolveEngineConfig,
+  checkEngineConfig,
+  fmtBytes,
+  MAX_CPUS,
+  MAX_DEVICE_BYTES,
+  type ConfigProblem,
+  type EngineConfigInput
+} from './config'
 export { DEVICE_MODELS, COST } from './sim/cost'

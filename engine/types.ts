@@ -220,7 +220,15 @@ export interface RunSummary {
   /** Peak metadata seen at any sample. */
   metadataPeakBytes: number
   clusters: ClusterListCounts
-  device: { pagesWritten: number; pagesRead: number; bytesWritten: number; bytesRead: number; verifiedReads: number; writeCalls: number; readCalls: number }
+  device: {
+    pagesWritten: number
+    pagesRead: number
+    bytesWritten: number
+    bytesRead: number
+    verifiedReads: number
+    writeCalls: number
+    readCalls: number
+  }
   /** Workload-specific results (throughput, fallback % per iteration, ...). */
   workloadMetrics: Record<string, number | number[]>
 }

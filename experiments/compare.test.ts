@@ -35,6 +35,10 @@ describe('compare', () => {
 
   it('names points in group keys and flattens configs to dotted fields', () => {
     expect(groupKey(run(1, 'legacy', { cpus: 4, 'workload.params.tasks': 8 }))).toBe('1/legacy/cpus=4,workload.params.tasks=8')
-    expect(flattenConfig({ design: 'legacy', thpOrders: [0, 4], workload: { params: { tasks: 2 } }, deviceDir: undefined })).toEqual({ design: 'legacy', thpOrders: '0,4', 'workload.params.tasks': 2 })
+    expect(flattenConfig({ design: 'legacy', thpOrders: [0, 4], workload: { params: { tasks: 2 } }, deviceDir: undefined })).toEqual({
+      design: 'legacy',
+      thpOrders: '0,4',
+      'workload.params.tasks': 2
+    })
   })
 })

@@ -13,7 +13,11 @@ export function groupKey(run: Pick<RunRecord, 'experimentId' | 'variantLabel' | 
 }
 
 /** Flattens a config object to dotted keys ("workload.params.tasks"); lists become "0,4". */
-export function flattenConfig(value: unknown, prefix = '', out: Record<string, string | number | boolean> = {}): Record<string, string | number | boolean> {
+export function flattenConfig(
+  value: unknown,
+  prefix = '',
+  out: Record<string, string | number | boolean> = {}
+): Record<string, string | number | boolean> {
   if (Array.isArray(value) && value.every((v) => typeof v !== 'object')) out[prefix] = value.join(',')
   else if (value !== null && typeof value === 'object') {
     for (const [k, v] of Object.entries(value)) flattenConfig(v, prefix ? `${prefix}.${k}` : k, out)

@@ -25,7 +25,11 @@ export function estimatePageTouches(c: EngineConfig): number {
     case 'kbuild':
       return Number(p.totalTasks) * pages(Math.sqrt(Number(p.wsMinBytes) * Number(p.wsMaxBytes))) * Number(p.touchesPerPage)
     case 'redis-bgsave':
-      return Number(p.requests) + (Number(p.bgsaveEvery) > 0 ? (Number(p.requests) / Number(p.bgsaveEvery)) * pages(p.keyspaceBytes) : 0) + pages(p.keyspaceBytes)
+      return (
+        Number(p.requests) +
+        (Number(p.bgsaveEvery) > 0 ? (Number(p.requests) / Number(p.bgsaveEvery)) * pages(p.keyspaceBytes) : 0) +
+        pages(p.keyspaceBytes)
+      )
     case 'trace':
       return 1e6 * Number(p.repeat)
   }

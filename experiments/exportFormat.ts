@@ -102,7 +102,10 @@ export function parseRunsExport(json: string): ParsedExport {
   }
   const version = (data as { schemaVersion?: unknown })?.schemaVersion
   if (typeof version === 'number' && version > EXPORT_SCHEMA_VERSION)
-    return { ok: false, error: `schemaVersion: the export is version ${version}, written by a newer Swap Lab; this build reads up to version ${EXPORT_SCHEMA_VERSION}` }
+    return {
+      ok: false,
+      error: `schemaVersion: the export is version ${version}, written by a newer Swap Lab; this build reads up to version ${EXPORT_SCHEMA_VERSION}`
+    }
   const r = runsExport.safeParse(data)
   if (!r.success) {
     const i = r.error.issues[0]

@@ -1,7 +1,16 @@
 // Ranges of every experiment field that is not a design option or workload parameter, in
 // the same ParamSpec shape the engine catalogues use: the schema and sweeps both read them.
 
-import { DESIGN_CATALOGUE, WORKLOAD_CATALOGUE, DEVICE_PRESETS, MAX_CPUS, MAX_DEVICE_BYTES, PAGE_SIZE, SWAPFILE_CLUSTER, type ParamSpec } from '../engine/pure'
+import {
+  DESIGN_CATALOGUE,
+  WORKLOAD_CATALOGUE,
+  DEVICE_PRESETS,
+  MAX_CPUS,
+  MAX_DEVICE_BYTES,
+  PAGE_SIZE,
+  SWAPFILE_CLUSTER,
+  type ParamSpec
+} from '../engine/pure'
 import type { ExperimentConfig } from './api'
 
 export type FieldSpec = Pick<ParamSpec, 'kind' | 'min' | 'max' | 'values' | 'unit'>
@@ -51,7 +60,8 @@ export function sweepFieldSpec(config: Pick<ExperimentConfig, 'designs' | 'workl
   }
   if (parts[0] === 'devices' && parts.length === 3) {
     const i = Number(parts[1])
-    if (!Number.isInteger(i) || i < 0 || i >= config.devices.length) return `no device ${parts[1]} (the experiment has ${config.devices.length})`
+    if (!Number.isInteger(i) || i < 0 || i >= config.devices.length)
+      return `no device ${parts[1]} (the experiment has ${config.devices.length})`
     const spec = DEVICE_FIELDS[parts[2] as keyof typeof DEVICE_FIELDS]
     return spec ?? `not a device field; expected one of ${Object.keys(DEVICE_FIELDS).join(', ')}`
   }

@@ -95,6 +95,7 @@ export function workloadMetric(name: string, value: number): [string, number] {
 export function headlineMetrics(s: RunSummary): Record<string, number> {
   const all = runMetrics(s)
   const keys = ['sim_time_s', 'system_time_s', 'metadata_peak_bytes', 'swpout', 'swpin', 'mthp_fallback_percent']
-  for (const [name, value] of Object.entries(s.workloadMetrics ?? {})) if (typeof value === 'number') keys.push(workloadMetric(name, value)[0])
+  for (const [name, value] of Object.entries(s.workloadMetrics ?? {}))
+    if (typeof value === 'number') keys.push(workloadMetric(name, value)[0])
   return Object.fromEntries(keys.filter((k) => k in all).map((k) => [k, all[k]]))
 }

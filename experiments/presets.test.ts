@@ -5,7 +5,15 @@ import { countRuns } from './sweep'
 describe('presets', () => {
   it('all validate, say in one line what they show, and stay under the run cap', () => {
     const all = presets()
-    expect(all.map((p) => p.id).sort()).toEqual(['metadata-by-fill', 'mthp-fragmentation', 'quick', 'redis-bgsave', 'swap-table-vs-vswap', 'swapin-paths', 'usemem-throughput'])
+    expect(all.map((p) => p.id).sort()).toEqual([
+      'metadata-by-fill',
+      'mthp-fragmentation',
+      'quick',
+      'redis-bgsave',
+      'swap-table-vs-vswap',
+      'swapin-paths',
+      'usemem-throughput'
+    ])
     for (const p of all) {
       expect(p.shows.length).toBeGreaterThan(20)
       expect(p.shows).not.toContain('\n')

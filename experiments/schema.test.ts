@@ -35,7 +35,9 @@ describe('experiment schema', () => {
   })
 
   it('refuses swap-table phase 7 with the allowed phases', () => {
-    expect(errors({ ...base, designs: [{ design: 'swap-table', options: { phase: 7 } }] })).toEqual([{ field: 'designs.0.options.phase', message: 'must be one of 1, 2, 3, 4; got 7' }])
+    expect(errors({ ...base, designs: [{ design: 'swap-table', options: { phase: 7 } }] })).toEqual([
+      { field: 'designs.0.options.phase', message: 'must be one of 1, 2, 3, 4; got 7' }
+    ])
   })
 
   it('refuses a memory limit the workload never exceeds', () => {
@@ -46,7 +48,11 @@ describe('experiment schema', () => {
   })
 
   it('does not apply the memory-limit check to thp-swap-allocator-test, which pages out explicitly', () => {
-    const r = validateExperiment({ ...base, workload: { name: 'thp-swap-allocator-test', params: { regionBytes: 4 * MiB, iterations: 2, dropBytes: MiB } }, memoryLimitBytes: 512 * MiB })
+    const r = validateExperiment({
+      ...base,
+      workload: { name: 'thp-swap-allocator-test', params: { regionBytes: 4 * MiB, iterations: 2, dropBytes: MiB } },
+      memoryLimitBytes: 512 * MiB
+    })
     expect(r.ok).toBe(true)
   })
 
@@ -71,7 +77,10 @@ describe('experiment schema', () => {
   })
 
   it('refuses a missing workload and a non-number with the field named', () => {
-    expect(errors({ designs: base.designs })).toContainEqual({ field: 'workload', message: expect.stringMatching(/^a workload is required; expected one of usemem/) })
+    expect(errors({ designs: base.designs })).toContainEqual({
+      field: 'workload',
+      message: expect.stringMatching(/^a workload is required; expected one of usemem/)
+    })
     expect(errors({ ...base, cpus: 'two' })).toEqual([{ field: 'cpus', message: 'must be a whole number from 1 to 256; got "two"' }])
   })
 
@@ -92,14 +101,30 @@ describe('experiment schema', () => {
 
   it('refuses paths that cannot be swept', () => {
     expect(errors({ ...base, sweep: { axes: [{ path: 'name', values: [1] }] } })[0].field).toBe('sweep.axes.0.path')
-    expect(errors({ ...base, sweep: { axes: [{ path: 'workload.params.colour', values: [1] }] } })[0].message).toMatch(/not a parameter of workload usemem/)
-    expect(errors({ designs: [{ design: 'legacy' }, { design: 'swap-table' }], workload: base.workload, memoryLimitBytes: 8 * MiB, sweep: { axes: [{ path: 'options.phase', values: [1, 2] }] } })[0].message).toMatch(
-      /not an option of design legacy/
+    expect(errors({ ...base, sweep: { axes: [{ path: 'workload.params.colour', values: [1] }] } })[0].message).toMatch(
+      /not a parameter of workload usemem/
     )
+    expect(
+      errors({
+        designs: [{ design: 'legacy' }, { design: 'swap-table' }],
+        workload: base.workload,
+        memoryLimitBytes: 8 * MiB,
+        sweep: { axes: [{ path: 'options.phase', values: [1, 2] }] }
+      })[0].message
+    ).toMatch(/not an option of design legacy/)
   })
 
   it('refuses list sweeps whose axes differ in length', () => {
-    const e = errors({ ...base, sweep: { mode: 'list', axes: [{ path: 'cpus', values: [1, 2] }, { path: 'workload.params.tasks', values: [1, 2, 4] }] } })
+    const e = errors({
+      ...base,
+      sweep: {
+        mode: 'list',
+        axes: [
+          { path: 'cpus', values: [1, 2] },
+          { path: 'workload.params.tasks', values: [1, 2, 4] }
+        ]
+      }
+    })
     expect(e).toEqual([{ field: 'sweep.axes', message: 'in list mode every axis needs the same number of values; got 2, 3' }])
   })
 

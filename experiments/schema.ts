@@ -3,7 +3,15 @@
 // engine's own checkEngineConfig, run on every planned run after the types are right.
 
 import { z } from 'zod'
-import { DESIGN_CATALOGUE, WORKLOAD_CATALOGUE, DESIGN_NAMES, WORKLOAD_NAMES, checkEngineConfig, fmtBytes, type ParamSpec } from '../engine/pure'
+import {
+  DESIGN_CATALOGUE,
+  WORKLOAD_CATALOGUE,
+  DESIGN_NAMES,
+  WORKLOAD_NAMES,
+  checkEngineConfig,
+  fmtBytes,
+  type ParamSpec
+} from '../engine/pure'
 import type { ExperimentConfig, FieldError, ValidationResult } from './api'
 import { TOP_FIELDS, DEVICE_FIELDS, MAX_DEVICES, MAX_DESIGNS, MAX_RUNS, MAX_SEED, sweepFieldSpec, type FieldSpec } from './fields'
 import { bytesOrAsIs } from './units'
@@ -50,7 +58,9 @@ function rangeText(spec: FieldSpec): string {
 function paramsSchema(specs: ParamSpec[], owner: string) {
   const shape: Record<string, z.ZodType> = {}
   for (const p of specs) shape[p.key] = valueSchema(p).default(p.default)
-  return z.strictObject(shape, { error: (i) => (i.code === 'unrecognized_keys' ? `not a parameter of ${owner}` : `must be an object; got ${show(i.input)}`) })
+  return z.strictObject(shape, {
+    error: (i) => (i.code === 'unrecognized_keys' ? `not a parameter of ${owner}` : `must be an object; got ${show(i.input)}`)
+  })
 }
 
 const nonEmpty = <T>(a: T[]): [T, ...T[]] => a as [T, ...T[]]
@@ -58,19 +68,25 @@ const unknownOrMissing = (v: unknown, what: string): string => (v === undefined 
 
 const designVariant = z.discriminatedUnion(
   'design',
-  nonEmpty(DESIGN_CATALOGUE.map((d) =>
-    z.strictObject({
-      design: z.literal(d.name),
-      options: paramsSchema(d.options, `design ${d.name}`).prefault({}),
-      label: z.string().min(1).max(80).optional()
-    })
-  )),
+  nonEmpty(
+    DESIGN_CATALOGUE.map((d) =>
+      z.strictObject({
+        design: z.literal(d.name),
+        options: paramsSchema(d.options, `design ${d.name}`).prefault({}),
+        label: z.string().min(1).max(80).optional()
+      })
+    )
+  ),
   { error: (i) => `${unknownOrMissing((i.input as { design?: unknown })?.design, 'design')}; expected one of ${DESIGN_NAMES.join(', ')}` }
 )
 
 const workload = z.discriminatedUnion(
   'name',
-  nonEmpty(WORKLOAD_CATALOGUE.map((w) => z.strictObject({ name: z.literal(w.name), params: paramsSchema(w.params, `workload ${w.name}`).prefault({}) }))),
+  nonEmpty(
+    WORKLOAD_CATALOGUE.map((w) =>
+      z.strictObject({ name: z.literal(w.name), params: paramsSchema(w.params, `workload ${w.name}`).prefault({}) })
+    )
+  ),
   { error: (i) => `${unknownOrMissing((i.input as { name?: unknown })?.name, 'workload')}; expected one of ${WORKLOAD_NAMES.join(', ')}` }
 )
 
@@ -85,14 +101,20 @@ const device = z.strictObject({
 
 const sweepAxis = z.strictObject({
   path: z.string().min(1, { error: 'must name a field, e.g. workload.params.tasks' }),
-  values: z.array(z.union([z.number(), z.string(), z.boolean()])).min(1, { error: 'needs at least one value' }).max(MAX_RUNS)
+  values: z
+    .array(z.union([z.number(), z.string(), z.boolean()]))
+    .min(1, { error: 'needs at least one value' })
+    .max(MAX_RUNS)
 })
 
 const top = (k: keyof typeof TOP_FIELDS) => valueSchema(TOP_FIELDS[k])
 
 const experimentShape = z.strictObject({
   name: z.string().trim().min(1, { error: 'must not be empty' }).max(200).default('experiment'),
-  designs: z.array(designVariant, { error: 'must be a list of design variants' }).min(1, { error: 'needs at least one design' }).max(MAX_DESIGNS, { error: `at most ${MAX_DESIGNS} designs` }),
+  designs: z
+    .array(designVariant, { error: 'must be a list of design variants' })
+    .min(1, { error: 'needs at least one design' })
+    .max(MAX_DESIGNS, { error: `at most ${MAX_DESIGNS} designs` }),
   workload,
   devices: z
     .array(device)
@@ -111,7 +133,10 @@ const experimentShape = z.strictObject({
   fsyncPerBatch: top('fsyncPerBatch').default(false),
   checkInvariants: top('checkInvariants').default(false),
   sweep: z
-    .strictObject({ mode: z.enum(['grid', 'list'], { error: 'must be "grid" or "list"' }).default('grid'), axes: z.array(sweepAxis).max(8, { error: 'at most 8 axes' }) })
+    .strictObject({
+      mode: z.enum(['grid', 'list'], { error: 'must be "grid" or "list"' }).default('grid'),
+      axes: z.array(sweepAxis).max(8, { error: 'at most 8 axes' })
+    })
     .nullable()
     .default(null),
   deviceDir: z.string().min(1).optional()
@@ -128,7 +153,8 @@ function crossCheck(config: ExperimentConfig): FieldError[] {
     if (first !== undefined) issue(['designs', i], `same as designs.${first} (${label}); change an option or give it a label`)
     else labels.set(label, i)
   })
-  if (config.seed + config.trials - 1 > MAX_SEED) issue(['seed'], `seed + trials - 1 must be at most ${MAX_SEED}; got ${config.seed + config.trials - 1}`)
+  if (config.seed + config.trials - 1 > MAX_SEED)
+    issue(['seed'], `seed + trials - 1 must be at most ${MAX_SEED}; got ${config.seed + config.trials - 1}`)
   let sweepOk = true
   config.sweep?.axes.forEach((axis, i) => {
     const spec = sweepFieldSpec(config, axis.path)
@@ -152,7 +178,10 @@ function crossCheck(config: ExperimentConfig): FieldError[] {
   })
   if (config.sweep?.mode === 'list' && new Set(config.sweep.axes.map((a) => a.values.length)).size > 1) {
     sweepOk = false
-    issue(['sweep', 'axes'], `in list mode every axis needs the same number of values; got ${config.sweep.axes.map((a) => a.values.length).join(', ')}`)
+    issue(
+      ['sweep', 'axes'],
+      `in list mode every axis needs the same number of values; got ${config.sweep.axes.map((a) => a.values.length).join(', ')}`
+    )
   }
   if (!sweepOk) return errors
   const runs = countRuns(config)
@@ -163,10 +192,19 @@ function crossCheck(config: ExperimentConfig): FieldError[] {
   const seen = new Set<string>()
   for (const point of sweepPoints(config.sweep)) {
     const atPoint = applyPoint(config, point)
-    const where = Object.keys(point).length ? ` (at ${Object.entries(point).map(([k, v]) => `${k}=${v}`).join(', ')})` : ''
+    const where = Object.keys(point).length
+      ? ` (at ${Object.entries(point)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(', ')})`
+      : ''
     atPoint.designs.forEach((variant, i) => {
       for (const p of checkEngineConfig(toEngineConfig(atPoint, variant, config.seed))) {
-        const path = p.field === 'design' ? ['designs', i, 'design'] : p.field.startsWith('designOptions.') ? ['designs', i, 'options', ...p.field.split('.').slice(1)] : p.field.split('.')
+        const path =
+          p.field === 'design'
+            ? ['designs', i, 'design']
+            : p.field.startsWith('designOptions.')
+              ? ['designs', i, 'options', ...p.field.split('.').slice(1)]
+              : p.field.split('.')
         const key = `${path.join('.')}|${p.message}|${where}`
         if (seen.has(key)) continue
         seen.add(key)
@@ -186,7 +224,8 @@ export function toFieldErrors(error: z.ZodError): FieldError[] {
   for (const i of error.issues) {
     const field = i.path.map(String).join('.')
     if (i.code === 'unrecognized_keys') {
-      for (const k of i.keys) out.push({ field: field ? `${field}.${k}` : k, message: i.message.startsWith('not a') ? i.message : 'unknown field' })
+      for (const k of i.keys)
+        out.push({ field: field ? `${field}.${k}` : k, message: i.message.startsWith('not a') ? i.message : 'unknown field' })
     } else out.push({ field: field || '(config)', message: i.message })
   }
   return out

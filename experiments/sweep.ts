@@ -95,7 +95,14 @@ export function planRuns(config: ExperimentConfig): PlannedRun[] {
     for (let trial = 0; trial < config.trials; trial++) {
       const seed = config.seed + trial
       atPoint.designs.forEach((variant, variantIndex) => {
-        runs.push({ variantIndex, variantLabel: variantLabel(variant), point, trial, seed, engineConfig: toEngineConfig(atPoint, variant, seed, config.deviceDir) })
+        runs.push({
+          variantIndex,
+          variantLabel: variantLabel(variant),
+          point,
+          trial,
+          seed,
+          engineConfig: toEngineConfig(atPoint, variant, seed, config.deviceDir)
+        })
       })
     }
   }

@@ -1,7 +1,22 @@
 // Byte sizes as people write them ("64MiB", "1.5G", "4096"), for config files and CLI flags.
 // Binary multiples throughout: the kernel and every swap tool count in KiB/MiB/GiB.
 
-const MULTIPLIERS: Record<string, number> = { '': 1, b: 1, k: 2 ** 10, kb: 2 ** 10, kib: 2 ** 10, m: 2 ** 20, mb: 2 ** 20, mib: 2 ** 20, g: 2 ** 30, gb: 2 ** 30, gib: 2 ** 30, t: 2 ** 40, tb: 2 ** 40, tib: 2 ** 40 }
+const MULTIPLIERS: Record<string, number> = {
+  '': 1,
+  b: 1,
+  k: 2 ** 10,
+  kb: 2 ** 10,
+  kib: 2 ** 10,
+  m: 2 ** 20,
+  mb: 2 ** 20,
+  mib: 2 ** 20,
+  g: 2 ** 30,
+  gb: 2 ** 30,
+  gib: 2 ** 30,
+  t: 2 ** 40,
+  tb: 2 ** 40,
+  tib: 2 ** 40
+}
 
 /** Parses "64MiB" / "2g" / "4096" to bytes; returns NaN when the text is not a size. */
 export function parseBytes(text: string): number {

@@ -90,7 +90,8 @@ export const LAB_CHANNELS: Record<LabMethod, { channel: string; check: ArgCheck 
     channel: 'lab:getSamples',
     check: ([id, max]) => {
       const maxPoints = optional(max, (m) => {
-        if (typeof m !== 'number' || !Number.isSafeInteger(m) || m < 2 || m > 1_000_000) throw new BadPayload('maxPoints must be an integer from 2 to 1000000')
+        if (typeof m !== 'number' || !Number.isSafeInteger(m) || m < 2 || m > 1_000_000)
+          throw new BadPayload('maxPoints must be an integer from 2 to 1000000')
         return m
       })
       return maxPoints === undefined ? [runId(id)] : [runId(id), maxPoints]
@@ -172,7 +173,13 @@ export function checkPngDataUrl(v: unknown): Buffer {
 
 /** A suggested file name from the renderer: reduced to a safe base name (main picks the folder). */
 export function safeFileName(v: unknown, fallback: string, ext: string): string {
-  const base = typeof v === 'string' ? v.replace(/[^A-Za-z0-9._ -]/g, '_').replace(/^[.\s]+/, '').slice(0, 80) : ''
+  const base =
+    typeof v === 'string'
+      ? v
+          .replace(/[^A-Za-z0-9._ -]/g, '_')
+          .replace(/^[.\s]+/, '')
+          .slice(0, 80)
+      : ''
   const name = base || fallback
   return name.toLowerCase().endsWith(ext) ? name : `${name}${ext}`
 }

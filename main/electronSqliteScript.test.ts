@@ -12,7 +12,11 @@ describe('electron-sqlite script', () => {
   it('does nothing with --if-missing when the Electron build exists', () => {
     const dir = mkdtempSync(join(tmpdir(), 'swaplab-native-'))
     writeFileSync(join(dir, 'better_sqlite3.node'), 'built earlier')
-    const r = spawnSync(process.execPath, [script, '--if-missing'], { env: { ...process.env, SWAPLAB_NATIVE_DIR: dir }, encoding: 'utf8', timeout: 10_000 })
+    const r = spawnSync(process.execPath, [script, '--if-missing'], {
+      env: { ...process.env, SWAPLAB_NATIVE_DIR: dir },
+      encoding: 'utf8',
+      timeout: 10_000
+    })
     expect(r.status).toBe(0)
     expect(r.stdout + r.stderr).toBe('')
   })

@@ -35,10 +35,18 @@ describe('Electron main', () => {
     withBinding(true)
     await start()
     expect(electron.app.enableSandbox).toHaveBeenCalled()
-    expect(openLab).toHaveBeenCalledWith(expect.objectContaining({ nativeBinding: nativeBindingPath(APP, process.versions.electron ?? '') }))
+    expect(openLab).toHaveBeenCalledWith(
+      expect.objectContaining({ nativeBinding: nativeBindingPath(APP, process.versions.electron ?? '') })
+    )
     const [win] = electron.BrowserWindow.created
     expect(win.options.show).toBe(false)
-    expect(win.options.webPreferences).toMatchObject({ contextIsolation: true, nodeIntegration: false, sandbox: true, webSecurity: true, webviewTag: false })
+    expect(win.options.webPreferences).toMatchObject({
+      contextIsolation: true,
+      nodeIntegration: false,
+      sandbox: true,
+      webSecurity: true,
+      webviewTag: false
+    })
     expect(win.options.webPreferences.preload).toMatch(/preload[\\/]preload\.js$/)
     expect(win.loaded).toMatch(/renderer[\\/]index\.html$/)
     expect([...electron.ipcHandlers.keys()].sort()).toEqual([...IPC_CHANNELS].sort())
@@ -53,11 +61,18 @@ describe('Electron main', () => {
     expect(contents.emitPreventable('will-navigate', 'https://example.com/')).toBe(true)
     expect(contents.emitPreventable('will-attach-webview')).toBe(true)
     expect(contents.windowOpenHandler?.({ url: 'https://example.com/' })).toEqual({ action: 'deny' })
-    const permission = electron.session.defaultSession.setPermissionRequestHandler.mock.calls[0][0] as (wc: unknown, p: string, cb: (ok: boolean) => void) => void
+    const permission = electron.session.defaultSession.setPermissionRequestHandler.mock.calls[0][0] as (
+      wc: unknown,
+      p: string,
+      cb: (ok: boolean) => void
+    ) => void
     const answer = vi.fn()
     permission({}, 'media', answer)
     expect(answer).toHaveBeenCalledWith(false)
-    const headers = electron.session.defaultSession.webRequest.onHeadersReceived.mock.calls[0][0] as (d: unknown, cb: (r: { responseHeaders: Record<string, string[]> }) => void) => void
+    const headers = electron.session.defaultSession.webRequest.onHeadersReceived.mock.calls[0][0] as (
+      d: unknown,
+      cb: (r: { responseHeaders: Record<string, string[]> }) => void
+    ) => void
     const cb = vi.fn()
     headers({ responseHeaders: {} }, cb)
     expect(cb.mock.calls[0][0].responseHeaders['Content-Security-Policy'][0]).toMatch(/default-src 'none'; script-src 'self'/)

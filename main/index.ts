@@ -48,7 +48,16 @@ let lab: AppLab | null = null
 let unbind: (() => void) | null = null
 
 function createWindow(): BrowserWindow {
-  const win = new BrowserWindow({ width: 1280, height: 800, minWidth: 1024, minHeight: 640, show: false, title: 'Swap Lab', backgroundColor: '#f5f6f8', webPreferences: { ...WEB_PREFERENCES } })
+  const win = new BrowserWindow({
+    width: 1280,
+    height: 800,
+    minWidth: 1024,
+    minHeight: 640,
+    show: false,
+    title: 'Swap Lab',
+    backgroundColor: '#f5f6f8',
+    webPreferences: { ...WEB_PREFERENCES }
+  })
   win.once('ready-to-show', () => win.show())
   win.on('closed', () => {
     if (mainWindow === win) mainWindow = null
@@ -81,7 +90,12 @@ function installMenu(): void {
     if (mainWindow && !mainWindow.isDestroyed()) mainWindow.webContents.send(MENU_CHANNEL, command)
   }
   const about = (): void => {
-    void dialog.showMessageBox({ type: 'info', title: 'About Swap Lab', message: `Swap Lab ${app.getVersion()}`, detail: 'A lab for Linux swap slot management designs.' })
+    void dialog.showMessageBox({
+      type: 'info',
+      title: 'About Swap Lab',
+      message: `Swap Lab ${app.getVersion()}`,
+      detail: 'A lab for Linux swap slot management designs.'
+    })
   }
   Menu.setApplicationMenu(Menu.buildFromTemplate(menuTemplate(process.platform, send, about)))
 }
@@ -108,7 +122,10 @@ export async function start(): Promise<void> {
 
   const binding = nativeBindingPath(app.getAppPath(), process.versions.electron ?? '')
   if (!existsSync(binding)) {
-    dialog.showErrorBox('Swap Lab cannot open its database', `The SQLite module built for Electron ${process.versions.electron} is missing:\n${binding}\n\nRun \`npm run electron:sqlite\` once (it needs internet access to fetch Electron headers), then start again.`)
+    dialog.showErrorBox(
+      'Swap Lab cannot open its database',
+      `The SQLite module built for Electron ${process.versions.electron} is missing:\n${binding}\n\nRun \`npm run electron:sqlite\` once (it needs internet access to fetch Electron headers), then start again.`
+    )
     app.exit(1)
     return
   }

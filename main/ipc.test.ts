@@ -36,7 +36,10 @@ describe('IPC bridge', () => {
 
   it('forwards a checked call from the app window to the lab', async () => {
     const { api, call, fromApp } = setup()
-    expect(await call(LAB_CHANNELS.getSamples.channel, fromApp, 7, 500)).toEqual({ ok: true, value: { runId: 1, samples: [], totalSamples: 0 } })
+    expect(await call(LAB_CHANNELS.getSamples.channel, fromApp, 7, 500)).toEqual({
+      ok: true,
+      value: { runId: 1, samples: [], totalSamples: 0 }
+    })
     expect(api.calls).toEqual([{ method: 'getSamples', args: [7, 500] }])
   })
 
@@ -57,7 +60,10 @@ describe('IPC bridge', () => {
       { sender: win.webContents, senderFrame: null }
     ])
       expect(await call(LAB_CHANNELS.deleteRuns.channel, event, [1])).toEqual({ ok: false, error: FORBIDDEN })
-    expect(await call(SAVE_CSV_CHANNEL, { sender: other.webContents, senderFrame: fromApp.senderFrame }, [1])).toEqual({ ok: false, error: FORBIDDEN })
+    expect(await call(SAVE_CSV_CHANNEL, { sender: other.webContents, senderFrame: fromApp.senderFrame }, [1])).toEqual({
+      ok: false,
+      error: FORBIDDEN
+    })
     expect(api.calls).toEqual([])
     expect(electron.dialog.showSaveDialog).not.toHaveBeenCalled()
   })

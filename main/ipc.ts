@@ -6,7 +6,20 @@ import { ipcMain, dialog, type BrowserWindow, type IpcMainInvokeEvent } from 'el
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { LabApi } from '../experiments/api'
-import { BadPayload, EVENT_CHANNEL, LAB_CHANNELS, LAB_METHODS, SAVE_CSV_CHANNEL, SAVE_PNG_CHANNEL, callChecked, checkArgs, checkPngDataUrl, errorMessage, safeFileName, type Envelope } from './channels'
+import {
+  BadPayload,
+  EVENT_CHANNEL,
+  LAB_CHANNELS,
+  LAB_METHODS,
+  SAVE_CSV_CHANNEL,
+  SAVE_PNG_CHANNEL,
+  callChecked,
+  checkArgs,
+  checkPngDataUrl,
+  errorMessage,
+  safeFileName,
+  type Envelope
+} from './channels'
 
 export interface IpcOptions {
   /** The one window whose page may call the lab. */
@@ -20,7 +33,11 @@ export interface IpcOptions {
 export const FORBIDDEN = 'forbidden: the request did not come from the Swap Lab window'
 
 /** The sender must be the main frame of our window, showing our page. */
-export function isTrustedSender(event: Pick<IpcMainInvokeEvent, 'sender' | 'senderFrame'>, win: BrowserWindow | null, isAppUrl: (url: string) => boolean): boolean {
+export function isTrustedSender(
+  event: Pick<IpcMainInvokeEvent, 'sender' | 'senderFrame'>,
+  win: BrowserWindow | null,
+  isAppUrl: (url: string) => boolean
+): boolean {
   if (!win || win.isDestroyed()) return false
   if (event.sender !== win.webContents) return false
   const frame = event.senderFrame
@@ -35,9 +52,15 @@ export function registerIpc(api: LabApi, options: IpcOptions): () => void {
   const guard =
     <A extends unknown[]>(fn: (event: IpcMainInvokeEvent, ...args: A) => Promise<Envelope<unknown>>) =>
     (event: IpcMainInvokeEvent, ...args: A): Promise<Envelope<unknown>> =>
-      isTrustedSender(event, options.window(), (u) => options.isAppUrl(u)) ? fn(event, ...args) : Promise.resolve({ ok: false, error: FORBIDDEN })
+      isTrustedSender(event, options.window(), (u) => options.isAppUrl(u))
+        ? fn(event, ...args)
+        : Promise.resolve({ ok: false, error: FORBIDDEN })
 
-  for (const method of LAB_METHODS) ipcMain.handle(LAB_CHANNELS[method].channel, guard((_e, ...args: unknown[]) => callChecked(api, method, args)))
+  for (const method of LAB_METHODS)
+    ipcMain.handle(
+      LAB_CHANNELS[method].channel,
+      guard((_e, ...args: unknown[]) => callChecked(api, method, args))
+    )
 
   ipcMain.handle(
     SAVE_CSV_CHANNEL,

@@ -3,9 +3,27 @@
 import type { MenuItemConstructorOptions } from 'electron'
 import type { MenuCommand } from './channels'
 
-export function menuTemplate(platform: NodeJS.Platform, send: (command: MenuCommand) => void, about: () => void): MenuItemConstructorOptions[] {
+export function menuTemplate(
+  platform: NodeJS.Platform,
+  send: (command: MenuCommand) => void,
+  about: () => void
+): MenuItemConstructorOptions[] {
   const mac = platform === 'darwin'
-  const appMenu: MenuItemConstructorOptions[] = mac ? [{ label: 'Swap Lab', submenu: [{ role: 'about' }, { type: 'separator' }, { role: 'hide' }, { role: 'hideOthers' }, { type: 'separator' }, { role: 'quit' }] }] : []
+  const appMenu: MenuItemConstructorOptions[] = mac
+    ? [
+        {
+          label: 'Swap Lab',
+          submenu: [
+            { role: 'about' },
+            { type: 'separator' },
+            { role: 'hide' },
+            { role: 'hideOthers' },
+            { type: 'separator' },
+            { role: 'quit' }
+          ]
+        }
+      ]
+    : []
   return [
     ...appMenu,
     {

@@ -4,7 +4,16 @@
 
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron'
 import type { LabApi, LabEvent } from '../experiments/api'
-import { EVENT_CHANNEL, LAB_CHANNELS, LAB_METHODS, MENU_CHANNEL, MENU_COMMANDS, SAVE_CSV_CHANNEL, SAVE_PNG_CHANNEL, type Envelope } from './channels'
+import {
+  EVENT_CHANNEL,
+  LAB_CHANNELS,
+  LAB_METHODS,
+  MENU_CHANNEL,
+  MENU_COMMANDS,
+  SAVE_CSV_CHANNEL,
+  SAVE_PNG_CHANNEL,
+  type Envelope
+} from './channels'
 
 async function invoke(channel: string, args: unknown[]): Promise<unknown> {
   const envelope = (await ipcRenderer.invoke(channel, ...args)) as Envelope<unknown>
@@ -22,14 +31,17 @@ function listen<T>(channel: string, listener: (payload: T) => void, accept: (pay
   }
 }
 
-const methods = Object.fromEntries(LAB_METHODS.map((m) => [m, (...args: unknown[]) => invoke(LAB_CHANNELS[m].channel, args)])) as unknown as Omit<LabApi, 'subscribe'>
+const methods = Object.fromEntries(
+  LAB_METHODS.map((m) => [m, (...args: unknown[]) => invoke(LAB_CHANNELS[m].channel, args)])
+) as unknown as Omit<LabApi, 'subscribe'>
 
 const bridge = {
   ...methods,
   subscribe: (listener: (event: LabEvent) => void) => listen<LabEvent>(EVENT_CHANNEL, listener),
   saveCsv: (runIds: number[]) => invoke(SAVE_CSV_CHANNEL, [runIds]),
   savePng: (suggestedName: string, pngDataUrl: string) => invoke(SAVE_PNG_CHANNEL, [suggestedName, pngDataUrl]),
-  onMenu: (listener: (command: string) => void) => listen<string>(MENU_CHANNEL, listener, (c) => (MENU_COMMANDS as readonly unknown[]).includes(c))
+  onMenu: (listener: (command: string) => void) =>
+    listen<string>(MENU_CHANNEL, listener, (c) => (MENU_COMMANDS as readonly unknown[]).includes(c))
 }
 
 contextBridge.exposeInMainWorld('swaplab', bridge)

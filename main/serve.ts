@@ -25,7 +25,8 @@ export function parseServeArgs(argv: string[]): ServeArgs {
   const out: ServeArgs = { port: 0, help: false }
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]
-    const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined]
+    const [flag, inline] =
+      a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined]
     const value = (): string => {
       const v = inline ?? argv[++i]
       if (v === undefined || v === '') throw new Error(`${flag} needs a value`)
@@ -44,7 +45,8 @@ export function parseServeArgs(argv: string[]): ServeArgs {
 
 /** The built renderer: out/renderer beside out/main (this module may be bundled into out/main/chunks/) or under out/ (from source). */
 export function findRendererDir(from = __dirname): string | null {
-  for (const dir of [join(from, '..', 'renderer'), join(from, '..', '..', 'renderer'), join(from, '..', 'out', 'renderer')]) if (existsSync(join(dir, 'index.html')) && existsSync(join(dir, 'assets'))) return dir
+  for (const dir of [join(from, '..', 'renderer'), join(from, '..', '..', 'renderer'), join(from, '..', 'out', 'renderer')])
+    if (existsSync(join(dir, 'index.html')) && existsSync(join(dir, 'assets'))) return dir
   return null
 }
 
@@ -80,7 +82,9 @@ export async function serveCommand(argv: string[]): Promise<number> {
     [
       'Swap Lab is serving on this machine only (127.0.0.1).',
       `  Database: ${lab.dbPath}`,
-      lab.recoveredRunIds.length ? `  Marked interrupted: run ${lab.recoveredRunIds.join(', ')} (the previous process stopped mid-run)` : null,
+      lab.recoveredRunIds.length
+        ? `  Marked interrupted: run ${lab.recoveredRunIds.join(', ')} (the previous process stopped mid-run)`
+        : null,
       `  Open:     ${bridge.url}`,
       'The link carries an access token; anyone with it can use the lab. Press Ctrl+C to stop.',
       ''

@@ -16,7 +16,11 @@ function rendererDir(): string {
 }
 
 /** Raw HTTP, so tests can send any Host header (fetch does not allow that). */
-function raw(port: number, path: string, opts: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+function raw(
+  port: number,
+  path: string,
+  opts: { method?: string; headers?: Record<string, string>; body?: string } = {}
+): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
   return new Promise((ok, fail) => {
     const req = request({ host: '127.0.0.1', port, path, method: opts.method ?? 'GET', headers: opts.headers }, (res) => {
       let body = ''
@@ -65,7 +69,11 @@ describe('web bridge', () => {
     const api = recordingApi()
     bridge = await startWebBridge(api, { rendererDir: rendererDir() })
     const post = (method: string, args: unknown[], headers: Record<string, string> = {}) =>
-      raw(bridge!.port, `/api/${method}`, { method: 'POST', headers: { host: `127.0.0.1:${bridge!.port}`, 'content-type': 'application/json', 'x-swaplab-token': bridge!.token, ...headers }, body: JSON.stringify({ args }) })
+      raw(bridge!.port, `/api/${method}`, {
+        method: 'POST',
+        headers: { host: `127.0.0.1:${bridge!.port}`, 'content-type': 'application/json', 'x-swaplab-token': bridge!.token, ...headers },
+        body: JSON.stringify({ args })
+      })
 
     const ok = await post('getSamples', [3, 100])
     expect(ok.status).toBe(200)

@@ -17,7 +17,8 @@ export const MAX_BODY_BYTES = 64 * 2 ** 20
 const KEEPALIVE_MS = 15_000
 
 /** The same policy as the renderer's meta tag, also sent as a header. */
-export const CONTENT_SECURITY_POLICY = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; font-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+export const CONTENT_SECURITY_POLICY =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; font-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -118,7 +119,12 @@ export async function startWebBridge(api: LabApi, options: WebBridgeOptions): Pr
   }
 
   function openEvents(req: IncomingMessage, res: ServerResponse): void {
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive', 'x-content-type-options': 'nosniff' })
+    res.writeHead(200, {
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-store',
+      connection: 'keep-alive',
+      'x-content-type-options': 'nosniff'
+    })
     res.write(': connected\n\n')
     streams.add(res)
     const unsubscribe = api.subscribe((event: LabEvent) => {
@@ -141,7 +147,8 @@ export async function startWebBridge(api: LabApi, options: WebBridgeOptions): Pr
 
     // A page from any other origin must not reach the API, even holding the token.
     const origin = req.headers.origin
-    if (origin !== undefined && origin !== `http://${LOOPBACK}:${port}` && origin !== `http://localhost:${port}`) return sendJson(res, 403, { ok: false, error: 'foreign origin' })
+    if (origin !== undefined && origin !== `http://${LOOPBACK}:${port}` && origin !== `http://localhost:${port}`)
+      return sendJson(res, 403, { ok: false, error: 'foreign origin' })
 
     if (url.pathname === '/api/events') {
       if (req.method !== 'GET') return sendJson(res, 405, { ok: false, error: 'method not allowed' })
@@ -150,9 +157,11 @@ export async function startWebBridge(api: LabApi, options: WebBridgeOptions): Pr
       return openEvents(req, res)
     }
 
-    if (!sameToken(req.headers['x-swaplab-token'] as string | undefined, token)) return sendJson(res, 401, { ok: false, error: 'missing or wrong token' })
+    if (!sameToken(req.headers['x-swaplab-token'] as string | undefined, token))
+      return sendJson(res, 401, { ok: false, error: 'missing or wrong token' })
     if (req.method !== 'POST') return sendJson(res, 405, { ok: false, error: 'method not allowed' })
-    if (!/^application\/json\b/.test(req.headers['content-type'] ?? '')) return sendJson(res, 415, { ok: false, error: 'content-type must be application/json' })
+    if (!/^application\/json\b/.test(req.headers['content-type'] ?? ''))
+      return sendJson(res, 415, { ok: false, error: 'content-type must be application/json' })
     const method = url.pathname.slice('/api/'.length)
     if (!isLabMethod(method)) return sendJson(res, 404, { ok: false, error: `no such method: ${method}` })
 
@@ -161,7 +170,10 @@ export async function startWebBridge(api: LabApi, options: WebBridgeOptions): Pr
       const body = JSON.parse(await readBody(req)) as { args?: unknown }
       args = body?.args ?? []
     } catch (e) {
-      return sendJson(res, 400, { ok: false, error: e instanceof Error && e.message === 'request body too large' ? e.message : 'body must be JSON: {"args": [...]}' })
+      return sendJson(res, 400, {
+        ok: false,
+        error: e instanceof Error && e.message === 'request body too large' ? e.message : 'body must be JSON: {"args": [...]}'
+      })
     }
     const envelope = await callChecked(api, method, args)
     sendJson(res, envelope.ok ? 200 : 400, envelope)

@@ -27,12 +27,16 @@ function readJson(file) {
 const electronVersion = readJson(require.resolve('electron/package.json')).version
 const sqliteDir = dirname(require.resolve('better-sqlite3/package.json'))
 const sqliteVersion = readJson(join(sqliteDir, 'package.json')).version
-const outDir = process.env.SWAPLAB_NATIVE_DIR ? resolve(process.env.SWAPLAB_NATIVE_DIR) : join(root, 'native', `electron-${electronVersion}`)
+const outDir = process.env.SWAPLAB_NATIVE_DIR
+  ? resolve(process.env.SWAPLAB_NATIVE_DIR)
+  : join(root, 'native', `electron-${electronVersion}`)
 const outFile = join(outDir, 'better_sqlite3.node')
 
 if (args.has('--if-missing') && existsSync(outFile)) process.exit(0)
 
-console.log(`swaplab: building better-sqlite3 ${sqliteVersion} for Electron ${electronVersion} (${process.platform}-${process.arch}) into ${outDir}`)
+console.log(
+  `swaplab: building better-sqlite3 ${sqliteVersion} for Electron ${electronVersion} (${process.platform}-${process.arch}) into ${outDir}`
+)
 
 // Build in a copy, so a failed build cannot leave node_modules without its Node build.
 const work = mkdtempSync(join(tmpdir(), 'swaplab-electron-sqlite-'))
@@ -55,7 +59,10 @@ function run(label, cmd, cmdArgs) {
 }
 
 function nodeGypScript() {
-  for (const candidate of [() => require.resolve('node-gyp/bin/node-gyp.js'), () => join(dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js')]) {
+  for (const candidate of [
+    () => require.resolve('node-gyp/bin/node-gyp.js'),
+    () => join(dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js')
+  ]) {
     try {
       const p = candidate()
       if (existsSync(p)) return p
@@ -68,11 +75,33 @@ function nodeGypScript() {
 
 const built = join(pkg, 'build', 'Release', 'better_sqlite3.node')
 const attempts = []
-const prebuild = run('downloading a prebuilt binary (prebuild-install)', process.execPath, [require.resolve('prebuild-install/bin.js'), '--runtime', 'electron', '--target', electronVersion, '--arch', process.arch, '--platform', process.platform, '--verbose'])
+const prebuild = run('downloading a prebuilt binary (prebuild-install)', process.execPath, [
+  require.resolve('prebuild-install/bin.js'),
+  '--runtime',
+  'electron',
+  '--target',
+  electronVersion,
+  '--arch',
+  process.arch,
+  '--platform',
+  process.platform,
+  '--verbose'
+])
 attempts.push(['prebuild-install (github.com release assets)', prebuild])
 if (!prebuild.ok || !existsSync(built)) {
   const gyp = nodeGypScript()
-  if (gyp) attempts.push(['node-gyp (Electron headers from electronjs.org)', run('compiling against Electron headers (node-gyp)', process.execPath, [gyp, 'rebuild', '--release', '--runtime=electron', `--target=${electronVersion}`, '--dist-url=https://electronjs.org/headers'])])
+  if (gyp)
+    attempts.push([
+      'node-gyp (Electron headers from electronjs.org)',
+      run('compiling against Electron headers (node-gyp)', process.execPath, [
+        gyp,
+        'rebuild',
+        '--release',
+        '--runtime=electron',
+        `--target=${electronVersion}`,
+        '--dist-url=https://electronjs.org/headers'
+      ])
+    ])
   else attempts.push(['node-gyp', { ok: false, why: 'node-gyp not found (it ships with npm)' }])
 }
 

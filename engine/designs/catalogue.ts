@@ -16,42 +16,76 @@ export const DESIGN_CATALOGUE: DesignInfo[] = [
     name: 'legacy',
     title: 'Legacy swap_map + XArray cache',
     kernel: 'Linux 6.6-6.9',
-    summary: 'swap_map byte per slot with HAS_CACHE and count continuation, XArray swap cache per 64 MiB, per-CPU slot cache, free-cluster list plus linear scan, SYNC_IO bypass.',
+    summary:
+      'swap_map byte per slot with HAS_CACHE and count continuation, XArray swap cache per 64 MiB, per-CPU slot cache, free-cluster list plus linear scan, SYNC_IO bypass.',
     options: []
   },
   {
     name: 'mthp-6.10',
     title: 'Per-order per-CPU clusters (6.10)',
     kernel: 'Linux 6.10-6.11',
-    summary: 'Legacy plus a per-CPU cluster per folio order taken from free clusters only; mTHP swapout falls back to splitting once free clusters are gone.',
+    summary:
+      'Legacy plus a per-CPU cluster per folio order taken from free clusters only; mTHP swapout falls back to splitting once free clusters are gone.',
     options: []
   },
   {
     name: 'cluster',
     title: 'Cluster allocator (6.12+)',
     kernel: 'Linux 6.12-6.17',
-    summary: 'free / nonfull[order] / frag[order] / full / discard cluster lists, order-0 stealing, full-cluster reclaim, global per-CPU fast path; swap_map, XArray cache, HAS_CACHE and SYNC_IO bypass kept.',
+    summary:
+      'free / nonfull[order] / frag[order] / full / discard cluster lists, order-0 stealing, full-cluster reclaim, global per-CPU fast path; swap_map, XArray cache, HAS_CACHE and SYNC_IO bypass kept.',
     options: []
   },
   {
     name: 'swap-table',
     title: 'Swap table (Kairui Song, 2025)',
     kernel: 'P1 in Linux 6.18; P2-P4 proposed',
-    summary: 'Per-cluster tables hold folio / shadow / count per slot, allocated with the cluster. P1 replaces the XArray cache, P2 removes HAS_CACHE and unifies swapin, P3 moves counts into the table, P4 moves memcg ids and the zero flag.',
+    summary:
+      'Per-cluster tables hold folio / shadow / count per slot, allocated with the cluster. P1 replaces the XArray cache, P2 removes HAS_CACHE and unifies swapin, P3 moves counts into the table, P4 moves memcg ids and the zero flag.',
     options: [
       { key: 'phase', label: 'Phase', kind: 'enum', values: [1, 2, 3, 4], default: 4, help: 'Which phase of the series is modelled.' },
-      { key: 'discontiguousSwapout', label: 'Discontiguous swapout', kind: 'bool', default: false, help: 'A large folio may take non-contiguous slots instead of being split (not in any kernel yet).' },
-      { key: 'mthpSwapin', label: 'Readahead mTHP swapin', kind: 'bool', default: false, help: 'Swap a large folio back in when its slots are found together (not in any kernel yet).' }
+      {
+        key: 'discontiguousSwapout',
+        label: 'Discontiguous swapout',
+        kind: 'bool',
+        default: false,
+        help: 'A large folio may take non-contiguous slots instead of being split (not in any kernel yet).'
+      },
+      {
+        key: 'mthpSwapin',
+        label: 'Readahead mTHP swapin',
+        kind: 'bool',
+        default: false,
+        help: 'Swap a large folio back in when its slots are found together (not in any kernel yet).'
+      }
     ]
   },
   {
     name: 'vswap',
     title: 'Virtual swap space (Nhat Pham)',
     kernel: 'proposed (v3)',
-    summary: 'Page tables hold virtual slots; a per-entry descriptor holds count, cache and backend; physical slots are allocated lazily at writeout with a reverse map; zswap needs no physical slot.',
+    summary:
+      'Page tables hold virtual slots; a per-entry descriptor holds count, cache and backend; physical slots are allocated lazily at writeout with a reverse map; zswap needs no physical slot.',
     options: [
-      { key: 'descriptorBytes', label: 'Descriptor size', kind: 'enum', values: [24, 48, 64], default: 24, unit: 'bytes', help: 'Per-entry descriptor: 24 B (v3), 48 B and 64 B (earlier versions).' },
-      { key: 'zswapPoolBytes', label: 'zswap pool limit', kind: 'int', min: 0, max: 64 * 2 ** 30, default: 0, unit: 'bytes', help: 'In-memory compressed backend; 0 disables it. Full pool writes back to the device.' }
+      {
+        key: 'descriptorBytes',
+        label: 'Descriptor size',
+        kind: 'enum',
+        values: [24, 48, 64],
+        default: 24,
+        unit: 'bytes',
+        help: 'Per-entry descriptor: 24 B (v3), 48 B and 64 B (earlier versions).'
+      },
+      {
+        key: 'zswapPoolBytes',
+        label: 'zswap pool limit',
+        kind: 'int',
+        min: 0,
+        max: 64 * 2 ** 30,
+        default: 0,
+        unit: 'bytes',
+        help: 'In-memory compressed backend; 0 disables it. Full pool writes back to the device.'
+      }
     ]
   }
 ]

@@ -27,7 +27,15 @@ const THRESHOLD_ACTIVATE = 5 * SWAP_SLOTS_CACHE_SIZE
 const THRESHOLD_DEACTIVATE = 2 * SWAP_SLOTS_CACHE_SIZE
 
 /** struct swap_cluster_info size per design (brief section 1). */
-const CLUSTER_INFO_BYTES: Record<string, number> = { legacy: 8, 'mthp-6.10': 8, cluster: 24, 'swap-table-1': 32, 'swap-table-2': 32, 'swap-table-3': 40, 'swap-table-4': 48 }
+const CLUSTER_INFO_BYTES: Record<string, number> = {
+  legacy: 8,
+  'mthp-6.10': 8,
+  cluster: 24,
+  'swap-table-1': 32,
+  'swap-table-2': 32,
+  'swap-table-3': 40,
+  'swap-table-4': 48
+}
 
 export class ClassicDesign implements SwapDesign {
   readonly traits: DesignTraits
@@ -64,7 +72,9 @@ export class ClassicDesign implements SwapDesign {
     }
     this.devices = cfg.devices.map((d, i) => {
       const nslots = Math.floor(d.sizeBytes / 4096)
-      const store: SlotStore = this.useTable ? new TableStore(nslots, this.phase as 1 | 2 | 3 | 4, counters) : new MapXArrayStore(nslots, counters)
+      const store: SlotStore = this.useTable
+        ? new TableStore(nslots, this.phase as 1 | 2 | 3 | 4, counters)
+        : new MapXArrayStore(nslots, counters)
       return new SwapInfo(i, d, store, pageStores[i], cfg.cpus, clock, counters, name !== 'legacy' && name !== 'mthp-6.10')
     })
     this.space = new SwapSpace(this.devices, cfg.cpus, counters)
@@ -434,7 +444,6 @@ export class ClassicDesign implements SwapDesign {
     return this.space.clusterLists()
   }
 
-
   check(): void {
     this.space.check()
     // Slots in the per-CPU caches carry HAS_CACHE only and nothing else holds them.
@@ -443,7 +452,10 @@ export class ClassicDesign implements SwapDesign {
       for (const e of list) {
         invariant(!seen.has(e), () => `slot ${e} is in two per-CPU slot caches`)
         seen.add(e)
-        invariant(this.isCacheOnly(e) && this.si(e).store.peekFolio(swpOffset(e)) === NO_FOLIO, () => `slot ${swpOffset(e)} in a slot cache is in use`)
+        invariant(
+          this.isCacheOnly(e) && this.si(e).store.peekFolio(swpOffset(e)) === NO_FOLIO,
+          () => `slot ${swpOffset(e)} in a slot cache is in use`
+        )
       }
   }
 }

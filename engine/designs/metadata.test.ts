@@ -59,7 +59,15 @@ interface V {
   phase?: 1 | 2 | 3 | 4
 }
 
-const CLUSTER_INFO: Record<string, number> = { legacy: 8, 'mthp-6.10': 8, cluster: 24, 'swap-table-1': 32, 'swap-table-2': 32, 'swap-table-3': 40, 'swap-table-4': 48 }
+const CLUSTER_INFO: Record<string, number> = {
+  legacy: 8,
+  'mthp-6.10': 8,
+  cluster: 24,
+  'swap-table-1': 32,
+  'swap-table-2': 32,
+  'swap-table-3': 40,
+  'swap-table-4': 48
+}
 
 function expected(v: V, used: Uint8Array): Record<string, number> {
   const key = v.design === 'swap-table' ? `swap-table-${v.phase}` : v.design
@@ -92,12 +100,26 @@ function expected(v: V, used: Uint8Array): Record<string, number> {
   return e
 }
 
-const VARIANTS: V[] = [{ design: 'legacy' }, { design: 'mthp-6.10' }, { design: 'cluster' }, { design: 'swap-table', phase: 1 }, { design: 'swap-table', phase: 2 }, { design: 'swap-table', phase: 3 }, { design: 'swap-table', phase: 4 }]
+const VARIANTS: V[] = [
+  { design: 'legacy' },
+  { design: 'mthp-6.10' },
+  { design: 'cluster' },
+  { design: 'swap-table', phase: 1 },
+  { design: 'swap-table', phase: 2 },
+  { design: 'swap-table', phase: 3 },
+  { design: 'swap-table', phase: 4 }
+]
 
 describe('metadata accounting from first principles (32 GiB device, metadata-only)', () => {
   for (const v of VARIANTS) {
     it(`${v.design}${v.phase ? ` P${v.phase}` : ''} at 0, 25, 50, 75 and 100 %`, () => {
-      const cfg = resolveEngineConfig({ design: v.design, designOptions: v.phase ? { phase: v.phase } : {}, devices: [{ sizeBytes: 32 * GiB }], cpus: NCPUS, storage: 'metadata-only' })
+      const cfg = resolveEngineConfig({
+        design: v.design,
+        designOptions: v.phase ? { phase: v.phase } : {},
+        devices: [{ sizeBytes: 32 * GiB }],
+        cpus: NCPUS,
+        storage: 'metadata-only'
+      })
       const design = createDesign(cfg, [new MetadataOnlyStore()], emptyCounters(), { low: 0 })
       const cpu = new Cpu(0)
       const pages = NSLOTS - 1

@@ -23,4 +23,3 @@ describe('designs against a naive reference', () => {
     expect(() => design.check()).toThrow(/invariant violated/)
   })
 })
-

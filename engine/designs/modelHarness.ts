@@ -73,7 +73,9 @@ export function runModel(v: Variant, seed: number, steps: number, discard = fals
     const r = ref.get(e)
     const s = design.inspect(e)
     if (!r) {
-      expect(s.state === 'free' || s.state === 'slot-cache', `slot ${swpOffset(e)} should be free, is ${s.state} count ${s.count}`).toBe(true)
+      expect(s.state === 'free' || s.state === 'slot-cache', `slot ${swpOffset(e)} should be free, is ${s.state} count ${s.count}`).toBe(
+        true
+      )
       expect(s.folio).toBe(-1)
       return
     }
@@ -99,7 +101,8 @@ export function runModel(v: Variant, seed: number, steps: number, discard = fals
       const out: number[] = []
       const e = design.allocSwap(cpu, order, folio, out)
       if (e === NO_ENTRY) {
-        if (order === 0 && design.name !== 'legacy' && design.name !== 'mthp-6.10') expect(ref.size, 'order-0 allocation failed with free slots left').toBe(total)
+        if (order === 0 && design.name !== 'legacy' && design.name !== 'mthp-6.10')
+          expect(ref.size, 'order-0 allocation failed with free slots left').toBe(total)
       } else {
         const list = out.length ? out : Array.from({ length: nr }, (_, i) => e + i)
         if (!out.length && classic) expect(swpOffset(e) % nr, 'allocation not naturally aligned').toBe(0)
@@ -201,4 +204,3 @@ export function runModel(v: Variant, seed: number, steps: number, discard = fals
   else for (const e of everUsed) compare(e)
   expect(design.usedSlots()).toBe(ref.size)
 }
-

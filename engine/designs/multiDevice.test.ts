@@ -38,7 +38,11 @@ function make(design: DesignName, devs: Dev[], stores?: PageStore[]) {
   return { d, cpu: new Cpu(0) }
 }
 
-const batch = (origin: number, vpn: number, gen: number): IoBatch => ({ origin: Uint32Array.of(origin), vpn: Uint32Array.of(vpn), gen: Uint32Array.of(gen) })
+const batch = (origin: number, vpn: number, gen: number): IoBatch => ({
+  origin: Uint32Array.of(origin),
+  vpn: Uint32Array.of(vpn),
+  gen: Uint32Array.of(gen)
+})
 
 /** Swaps one page out (allocate, one pte reference, write, leave the cache); returns its entry. */
 function swapOut(d: SwapDesign, cpu: Cpu, folio: number): number {

@@ -26,7 +26,15 @@ afterEach(() => {
   for (const d of dirs.splice(0)) removeDeviceDir(d)
 })
 
-function make(opts: { clusters?: number; zswapPoolBytes?: number; descriptorBytes?: VswapDescriptorBytes; file?: boolean; preset?: DevicePresetName } = {}) {
+function make(
+  opts: {
+    clusters?: number
+    zswapPoolBytes?: number
+    descriptorBytes?: VswapDescriptorBytes
+    file?: boolean
+    preset?: DevicePresetName
+  } = {}
+) {
   const clusters = opts.clusters ?? 4
   const nslots = clusters * SWAPFILE_CLUSTER
   let stores: PageStore[] = [new MetadataOnlyStore()]
@@ -66,7 +74,8 @@ function swapOut(d: VswapDesign, cpu: Cpu, order: number, folio: number, vpn: nu
 
 describe('vswap design', () => {
   it('random operation sequences match the naive reference (every descriptor size)', () => {
-    for (const descriptorBytes of [48, 64] as const) for (let seed = 1; seed <= 3; seed++) runModel({ design: 'vswap', options: { descriptorBytes, zswapPoolBytes: 0 } }, seed, 800)
+    for (const descriptorBytes of [48, 64] as const)
+      for (let seed = 1; seed <= 3; seed++) runModel({ design: 'vswap', options: { descriptorBytes, zswapPoolBytes: 0 } }, seed, 800)
   })
 
   it('takes a virtual slot at swapout and a physical slot only at writeout, with a reverse map', () => {

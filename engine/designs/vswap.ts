@@ -343,7 +343,11 @@ export class VswapDesign implements SwapDesign {
     else
       for (let i = 0; i < nr; i++) {
         run = this.allocPhys(cpu, entry + i, 0)
-        invariant(run !== NO_ENTRY, () => `no physical slot for virtual slot ${entry + i}: ${this.space.nrSwapPages} free, ${this.desc.live} committed of ${this.totalSlots()}`)
+        invariant(
+          run !== NO_ENTRY,
+          () =>
+            `no physical slot for virtual slot ${entry + i}: ${this.space.nrSwapPages} free, ${this.desc.live} committed of ${this.totalSlots()}`
+        )
         this.setPhys(cpu, entry + i, run)
       }
     return this.physIo(cpu, entry, nr, batch, true)
@@ -500,7 +504,6 @@ export class VswapDesign implements SwapDesign {
     return this.space.clusterLists()
   }
 
-
   /**
    * Descriptors against the virtual clusters, forward map (descriptor -> physical slot)
    * against the reverse map, no physical slot owned twice, zswap entries and pool bytes.
@@ -524,8 +527,14 @@ export class VswapDesign implements SwapDesign {
         phys++
         const p = d.phys[v]
         const store = this.stores[swpType(p)]
-        invariant(store && store.isAllocated(swpOffset(p)), () => `virtual slot ${v} points at physical slot ${swpOffset(p)} of device ${swpType(p)}, which is free`)
-        invariant(store.rmap[swpOffset(p)] === v, () => `physical slot ${swpOffset(p)} of device ${swpType(p)} maps back to ${store.rmap[swpOffset(p)]}, not ${v}`)
+        invariant(
+          store && store.isAllocated(swpOffset(p)),
+          () => `virtual slot ${v} points at physical slot ${swpOffset(p)} of device ${swpType(p)}, which is free`
+        )
+        invariant(
+          store.rmap[swpOffset(p)] === v,
+          () => `physical slot ${swpOffset(p)} of device ${swpType(p)} maps back to ${store.rmap[swpOffset(p)]}, not ${v}`
+        )
       } else invariant(d.phys[v] === -1, () => `virtual slot ${v} keeps a physical slot without a physical backend`)
       if (b === B_ZSWAP) {
         zswap++
@@ -541,15 +550,22 @@ export class VswapDesign implements SwapDesign {
       for (let off = 0; off < store.nslots; off++) {
         const v = store.rmap[off]
         if (v === NO_OWNER) continue
-        invariant(d.isLive(v) && d.backend[v] === B_PHYS && d.phys[v] === swpEntry(this.stores.indexOf(store), off), () => `physical slot ${off} maps to virtual slot ${v}, which does not point back`)
+        invariant(
+          d.isLive(v) && d.backend[v] === B_PHYS && d.phys[v] === swpEntry(this.stores.indexOf(store), off),
+          () => `physical slot ${off} maps to virtual slot ${v}, which does not point back`
+        )
       }
     }
     invariant(owned === phys, () => `${owned} physical slots allocated, ${phys} descriptors backed by one`)
     invariant(owned === this.physUsedSlots(), () => `${owned} physical slots in the bitmaps, devices count ${this.physUsedSlots()}`)
     if (this.zswap) {
       this.zswap.check()
-      invariant(this.zswap.entries.size === zswap, () => `zswap holds ${this.zswap!.entries.size} entries, ${zswap} descriptors point at it`)
-      for (const v of this.zswap.entries.keys()) invariant(d.isLive(v) && d.backend[v] === B_ZSWAP, () => `zswap entry for virtual slot ${v}, which is not backed by zswap`)
+      invariant(
+        this.zswap.entries.size === zswap,
+        () => `zswap holds ${this.zswap!.entries.size} entries, ${zswap} descriptors point at it`
+      )
+      for (const v of this.zswap.entries.keys())
+        invariant(d.isLive(v) && d.backend[v] === B_ZSWAP, () => `zswap entry for virtual slot ${v}, which is not backed by zswap`)
     } else invariant(zswap === 0, 'zswap backends without a pool')
   }
 

@@ -43,7 +43,13 @@ describe('vswap metadata from first principles', () => {
     const nslots = (32 * GiB) / 4096
     const pages = nslots - 1
     for (const descriptorBytes of [24, 48, 64] as VswapDescriptorBytes[]) {
-      const cfg = resolveEngineConfig({ design: 'vswap', designOptions: { descriptorBytes, zswapPoolBytes: 0 }, devices: [{ sizeBytes: 32 * GiB }], cpus: NCPUS, storage: 'metadata-only' })
+      const cfg = resolveEngineConfig({
+        design: 'vswap',
+        designOptions: { descriptorBytes, zswapPoolBytes: 0 },
+        devices: [{ sizeBytes: 32 * GiB }],
+        cpus: NCPUS,
+        storage: 'metadata-only'
+      })
       const d = createDesign(cfg, [new MetadataOnlyStore()], emptyCounters(), { low: 0 }) as VswapDesign
       const cpu = new Cpu(0)
       const vclusters = new Set<number>() /** virtual clusters our slots landed in */

@@ -120,7 +120,11 @@ export class FileDevice implements PageStore {
       while (done < len) done += fs.writeSync(this.fd, buf, done, len - done, pos + done)
     } catch (e) {
       const err = e as NodeJS.ErrnoException
-      if (err.code === 'ENOSPC') throw new Error(`swap device file ${this.path}: no space left on the disk holding it (wrote ${pos + done} of ${this.nrPages * PAGE_SIZE} bytes)`, { cause: e })
+      if (err.code === 'ENOSPC')
+        throw new Error(
+          `swap device file ${this.path}: no space left on the disk holding it (wrote ${pos + done} of ${this.nrPages * PAGE_SIZE} bytes)`,
+          { cause: e }
+        )
       throw new Error(`swap device file ${this.path}: write failed: ${err.message}`, { cause: e })
     }
   }

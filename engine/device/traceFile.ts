@@ -108,7 +108,9 @@ function checkGzipTrailer(fd: number, fileSize: number, crc: number, size: numbe
   const t = Buffer.alloc(8)
   fs.readSync(fd, t, 0, 8, fileSize - 8)
   if (t.readUInt32LE(0) !== crc >>> 0 || t.readUInt32LE(4) !== size)
-    throw new Error(`corrupt gzip trace: CRC32 0x${(crc >>> 0).toString(16)} and length ${size} of the data do not match the trailer (0x${t.readUInt32LE(0).toString(16)}, ${t.readUInt32LE(4)})`)
+    throw new Error(
+      `corrupt gzip trace: CRC32 0x${(crc >>> 0).toString(16)} and length ${size} of the data do not match the trailer (0x${t.readUInt32LE(0).toString(16)}, ${t.readUInt32LE(4)})`
+    )
 }
 
 /**

@@ -5,7 +5,12 @@ import * as hdr from 'hdr-histogram-js'
 import type { LatencySummary } from '../types'
 
 export class LatencyRecorder {
-  private readonly h = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3.6e12, numberOfSignificantValueDigits: 3, autoResize: true })
+  private readonly h = hdr.build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 3.6e12,
+    numberOfSignificantValueDigits: 3,
+    autoResize: true
+  })
 
   record(ns: number): void {
     this.h.recordValue(Math.max(1, Math.round(ns)))

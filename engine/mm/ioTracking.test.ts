@@ -11,7 +11,14 @@ import { CHECKPOINT, Scheduler, type Program } from '../sim/scheduler'
 import { Vm } from './vm'
 
 function swapinHeavy(preset: 'zram' | 'nvme'): { swapins: number; tracked: number } {
-  const cfg = resolveEngineConfig({ design: 'swap-table', designOptions: { phase: 2 }, devices: [{ sizeBytes: 64 * 2 ** 20, preset }], memoryLimitBytes: 256 * 1024, cpus: 1, storage: 'metadata-only' })
+  const cfg = resolveEngineConfig({
+    design: 'swap-table',
+    designOptions: { phase: 2 },
+    devices: [{ sizeBytes: 64 * 2 ** 20, preset }],
+    memoryLimitBytes: 256 * 1024,
+    cpus: 1,
+    storage: 'metadata-only'
+  })
   const counters = emptyCounters()
   const sched = new Scheduler(1)
   const vm = new Vm(cfg, sched, createDesign(cfg, [new MetadataOnlyStore()], counters, sched.clock), counters)

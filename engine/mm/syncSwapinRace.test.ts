@@ -16,7 +16,14 @@ import { Vm, type Task } from './vm'
 const KiB = 1024
 
 function race(design: DesignName, designOptions: DesignOptions) {
-  const cfg = resolveEngineConfig({ design, designOptions, devices: [{ sizeBytes: 8 * 1024 * KiB, preset: 'zram' }], memoryLimitBytes: 256 * KiB, cpus: 2, storage: 'metadata-only' })
+  const cfg = resolveEngineConfig({
+    design,
+    designOptions,
+    devices: [{ sizeBytes: 8 * 1024 * KiB, preset: 'zram' }],
+    memoryLimitBytes: 256 * KiB,
+    cpus: 2,
+    storage: 'metadata-only'
+  })
   const counters = emptyCounters()
   const sched = new Scheduler(2)
   const vm = new Vm(cfg, sched, createDesign(cfg, [new MetadataOnlyStore()], counters, sched.clock), counters)
@@ -54,7 +61,11 @@ function race(design: DesignName, designOptions: DesignOptions) {
 
 describe('racing swapins on a synchronous device', () => {
   it('HAS_CACHE designs: the second fault finds the bypass pin and retries after a tick', () => {
-    for (const [design, opts] of [['legacy', {}], ['cluster', {}], ['swap-table', { phase: 1 }]] as const) {
+    for (const [design, opts] of [
+      ['legacy', {}],
+      ['cluster', {}],
+      ['swap-table', { phase: 1 }]
+    ] as const) {
       const c = race(design, opts)
       expect(c.syncBypassSwapins, design).toBe(1)
       expect(c.hasCacheRetries, design).toBe(1)

@@ -334,8 +334,12 @@ export class Vm {
       if (handled === 0) {
         if (++idle > 3) {
           if (this.design.usedSlots() >= this.design.totalSlots())
-            throw new OutOfSwapError(`out of swap space: all ${this.design.totalSlots()} slots are in use and ${this.usedPages} pages are resident against a limit of ${this.limitPages}`)
-          throw new OutOfSwapError(`cannot reclaim: ${this.usedPages} pages resident, limit ${this.limitPages}, nothing on the LRU can be evicted`)
+            throw new OutOfSwapError(
+              `out of swap space: all ${this.design.totalSlots()} slots are in use and ${this.usedPages} pages are resident against a limit of ${this.limitPages}`
+            )
+          throw new OutOfSwapError(
+            `cannot reclaim: ${this.usedPages} pages resident, limit ${this.limitPages}, nothing on the LRU can be evicted`
+          )
         }
       } else idle = 0
       yield CHECKPOINT
@@ -580,7 +584,7 @@ export class Vm {
       if (sync && d.traits.syncBypass && d.count(entry) === 1) {
         // SWP_SYNCHRONOUS_IO: skip the swap cache, pinning the slot with HAS_CACHE.
         let nf = this.tryAllocFolio(task, 0)
-    if (nf < 0) nf = yield* this.allocFolio(task, 0)
+        if (nf < 0) nf = yield* this.allocFolio(task, 0)
         const c2 = this.cpuOf(task)
         if (mm.pte[vpn] !== want) {
           this.freeFolio(nf)
@@ -628,7 +632,7 @@ export class Vm {
       const base = vpn - (vpn % nr)
       const baseEntry = entry - (vpn - base)
       let nf = this.tryAllocFolio(task, order)
-    if (nf < 0) nf = yield* this.allocFolio(task, order)
+      if (nf < 0) nf = yield* this.allocFolio(task, order)
       const c2 = this.cpuOf(task)
       if (mm.pte[vpn] !== want) {
         this.freeFolio(nf)
@@ -731,7 +735,7 @@ export class Vm {
       if (d.peekFolio(pteEntry(p)) >= 0) continue
       // Readahead folios are charged like any other and may reclaim.
       let nf = this.tryAllocFolio(task, 0)
-    if (nf < 0) nf = yield* this.allocFolio(task, 0)
+      if (nf < 0) nf = yield* this.allocFolio(task, 0)
       const cpu = this.cpuOf(task)
       p = mm.pte[v]
       if (p >= 0 || d.swapinAdd(cpu, pteEntry(p), 1, nf) !== 'ok') {
@@ -826,7 +830,7 @@ export class Vm {
     const w0 = wallNs()
     const end = Math.min(start + n, mm.npages)
     let zapped = 0
-    for (let v = start; v < end; ) {
+    for (let v = start; v < end;) {
       const p = mm.pte[v]
       if (p === 0) {
         v++
@@ -915,7 +919,7 @@ export class Vm {
     cm.gen.set(pm.gen)
     cm.thpRanges = pm.thpRanges
     const F = this.folios
-    for (let v = 0; v < pm.npages; ) {
+    for (let v = 0; v < pm.npages;) {
       const p = pm.pte[v]
       if (p === 0) {
         v++
@@ -952,7 +956,7 @@ export class Vm {
     const mm = task.mm
     const F = this.folios
     const end = Math.min(start + n, mm.npages)
-    for (let v = start; v < end; ) {
+    for (let v = start; v < end;) {
       const p = mm.pte[v]
       if (p <= 0) {
         v++
@@ -1008,10 +1012,10 @@ export class Vm {
     }
     for (let f = 0; f < F.cap; f++) if (F.isLive(f)) resident += 1 << F.order[f]
     invariant(resident === this.usedPages, () => `folios hold ${resident} pages, memcg charge is ${this.usedPages}`)
-    for (const [e, n] of refs) invariant(this.design.count(e) === n, () => `swap entry ${e}: ${n} swap ptes reference it, count is ${this.design.count(e)}`)
+    for (const [e, n] of refs)
+      invariant(this.design.count(e) === n, () => `swap entry ${e}: ${n} swap ptes reference it, count is ${this.design.count(e)}`)
     let lru = 0
     for (let f = F.lruTail; f >= 0; f = F.lruPrevOf(f)) lru++
     invariant(lru === F.live && lru === F.lruLen, () => `LRU holds ${lru} folios, ${F.live} live, length ${F.lruLen}`)
   }
 }
-

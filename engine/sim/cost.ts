@@ -28,15 +28,65 @@ export interface DeviceModel {
 /** Device presets; numbers from vendor datasheets and zram/pmem measurements, rounded. */
 export const DEVICE_MODELS: Record<DevicePresetName, DeviceModel> = {
   // zram (lzo-rle): compression ~4 us/page on the CPU, decompression ~1.5 us.
-  zram: { sync: true, solidState: true, readLatencyNs: 300, writeLatencyNs: 500, readPageNs: 1200, writePageNs: 3500, parallel: 1024, seekNs: 0, discardClusterNs: 0 },
+  zram: {
+    sync: true,
+    solidState: true,
+    readLatencyNs: 300,
+    writeLatencyNs: 500,
+    readPageNs: 1200,
+    writePageNs: 3500,
+    parallel: 1024,
+    seekNs: 0,
+    discardClusterNs: 0
+  },
   // Persistent memory (DAX block device): ~2-3 GB/s per CPU copy.
-  pmem: { sync: true, solidState: true, readLatencyNs: 200, writeLatencyNs: 300, readPageNs: 1300, writePageNs: 1800, parallel: 1024, seekNs: 0, discardClusterNs: 0 },
+  pmem: {
+    sync: true,
+    solidState: true,
+    readLatencyNs: 200,
+    writeLatencyNs: 300,
+    readPageNs: 1300,
+    writePageNs: 1800,
+    parallel: 1024,
+    seekNs: 0,
+    discardClusterNs: 0
+  },
   // NVMe SSD: ~80 us random read, ~20 us write into the drive's buffer, ~3 GB/s.
-  nvme: { sync: false, solidState: true, readLatencyNs: 80_000, writeLatencyNs: 20_000, readPageNs: 1300, writePageNs: 1500, parallel: 32, seekNs: 0, discardClusterNs: 50_000 },
+  nvme: {
+    sync: false,
+    solidState: true,
+    readLatencyNs: 80_000,
+    writeLatencyNs: 20_000,
+    readPageNs: 1300,
+    writePageNs: 1500,
+    parallel: 32,
+    seekNs: 0,
+    discardClusterNs: 50_000
+  },
   // SATA SSD: ~100 us read, ~60 us write, ~500 MB/s.
-  ssd: { sync: false, solidState: true, readLatencyNs: 100_000, writeLatencyNs: 60_000, readPageNs: 8000, writePageNs: 8000, parallel: 8, seekNs: 0, discardClusterNs: 200_000 },
+  ssd: {
+    sync: false,
+    solidState: true,
+    readLatencyNs: 100_000,
+    writeLatencyNs: 60_000,
+    readPageNs: 8000,
+    writePageNs: 8000,
+    parallel: 8,
+    seekNs: 0,
+    discardClusterNs: 200_000
+  },
   // 7200 rpm disk: ~8 ms average seek + rotation, ~150 MB/s sequential.
-  hdd: { sync: false, solidState: false, readLatencyNs: 100_000, writeLatencyNs: 100_000, readPageNs: 27_000, writePageNs: 27_000, parallel: 1, seekNs: 8_000_000, discardClusterNs: 0 }
+  hdd: {
+    sync: false,
+    solidState: false,
+    readLatencyNs: 100_000,
+    writeLatencyNs: 100_000,
+    readPageNs: 27_000,
+    writePageNs: 27_000,
+    parallel: 1,
+    seekNs: 8_000_000,
+    discardClusterNs: 0
+  }
 }
 
 /** CPU-side costs, ns. */

@@ -185,7 +185,7 @@ export class ClusterAllocator implements SwapAllocator {
       toScan--
       const start = c * SWAPFILE_CLUSTER
       const end = Math.min(start + SWAPFILE_CLUSTER, si.nslots)
-      for (let off = start; off < end; ) {
+      for (let off = start; off < end;) {
         if (store.isCacheOnly(off)) {
           const n = this.space.reclaimCacheOnly(cpu, si, off)
           if (n) {

@@ -132,7 +132,10 @@ export class ClusterInfo {
         invariant(!seen[ci], () => `cluster ${ci} appears twice in lists`)
         seen[ci] = 1
         invariant(this.list[ci] === l, () => `cluster ${ci} is linked on list ${l} but records list ${this.list[ci]}`)
-        invariant(listForFlag(this.flags[ci], this.order[ci]) === l, () => `cluster ${ci} flag ${this.flags[ci]} order ${this.order[ci]} does not match list ${l}`)
+        invariant(
+          listForFlag(this.flags[ci], this.order[ci]) === l,
+          () => `cluster ${ci} flag ${this.flags[ci]} order ${this.order[ci]} does not match list ${l}`
+        )
         invariant(this.prev[ci] === prev, () => `cluster ${ci} prev link broken on list ${l}`)
         prev = ci
         n++
@@ -141,7 +144,11 @@ export class ClusterInfo {
       invariant(n === this.lens[l], () => `list ${l} length ${this.lens[l]} but ${n} linked`)
     }
     for (let ci = 0; ci < this.nr; ci++) {
-      if (!seen[ci]) invariant(this.list[ci] === NO_LIST && this.flags[ci] === CLUSTER_FLAG_NONE, () => `cluster ${ci} is on no list but has flag ${this.flags[ci]}`)
+      if (!seen[ci])
+        invariant(
+          this.list[ci] === NO_LIST && this.flags[ci] === CLUSTER_FLAG_NONE,
+          () => `cluster ${ci} is on no list but has flag ${this.flags[ci]}`
+        )
       invariant(this.count[ci] <= SWAPFILE_CLUSTER, () => `cluster ${ci} count ${this.count[ci]} exceeds ${SWAPFILE_CLUSTER}`)
     }
   }

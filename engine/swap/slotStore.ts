@@ -405,10 +405,10 @@ export class TableStore implements SlotStore {
     for (let off = base; off < end; off++) {
       if (!this.isFree(off)) used++
       else invariant((t[(off - base) * 2] & TYPE_MASK) === T_EMPTY, () => `free slot ${off} keeps a table entry`)
-      if (!this.swapMap && ((t[(off - base) * 2] & COUNT_MASK) >>> COUNT_SHIFT) === COUNT_EXT) ext++
+      if (!this.swapMap && (t[(off - base) * 2] & COUNT_MASK) >>> COUNT_SHIFT === COUNT_EXT) ext++
     }
     invariant(used === clusterCount, () => `cluster ${ci}: ${used} slots in use in the table, cluster count ${clusterCount}`)
     invariant(ext === this.extUsers[ci], () => `cluster ${ci}: ${ext} slots use the extension table, recorded ${this.extUsers[ci]}`)
-    invariant((ext > 0) === !!this.ext[ci], () => `cluster ${ci}: extension table presence does not match its users`)
+    invariant(ext > 0 === !!this.ext[ci], () => `cluster ${ci}: extension table presence does not match its users`)
   }
 }

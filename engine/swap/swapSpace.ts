@@ -7,7 +7,16 @@ import type { Cpu } from '../sim/scheduler'
 import { COST } from '../sim/cost'
 import { invariant } from '../errors'
 import type { SwapInfo, CacheReclaimer } from './swapInfo'
-import { LIST_DISCARD, LIST_FRAG, LIST_FREE, LIST_FULL, LIST_NONFULL, NO_LIST, CLUSTER_FLAG_DISCARD, CLUSTER_FLAG_FREE } from './clusterInfo'
+import {
+  LIST_DISCARD,
+  LIST_FRAG,
+  LIST_FREE,
+  LIST_FULL,
+  LIST_NONFULL,
+  NO_LIST,
+  CLUSTER_FLAG_DISCARD,
+  CLUSTER_FLAG_FREE
+} from './clusterInfo'
 
 export class SwapSpace {
   readonly devices: SwapInfo[]
@@ -163,7 +172,10 @@ export class SwapSpace {
         inuse += si.ci.count[c] - missing
       }
       // The header slot is counted in cluster 0 but not in inuse_pages.
-      invariant(inuse - 1 === si.inusePages, () => `device ${si.type}: clusters count ${inuse - 1} slots in use, inuse_pages ${si.inusePages}`)
+      invariant(
+        inuse - 1 === si.inusePages,
+        () => `device ${si.type}: clusters count ${inuse - 1} slots in use, inuse_pages ${si.inusePages}`
+      )
       free += si.pages - si.inusePages
     }
     invariant(free === this.nrSwapPages, () => `nr_swap_pages ${this.nrSwapPages} but devices have ${free} free`)

@@ -56,4 +56,3 @@ describe('kbuild', () => {
     expect(c.workloadMetrics.makespanMs).not.toBe(a.workloadMetrics.makespanMs)
   })
 })
-

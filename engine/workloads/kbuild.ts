@@ -90,7 +90,10 @@ export class Kbuild implements Workload {
     let win = 0
     for (let i = 0; i < later; i++) {
       if (i % RUN_TOUCHES === 0)
-        win = rng.next() < NEAR_SHARE ? Math.min(windows - 1, Math.max(0, win + rng.int(2 * NEAR_WINDOWS + 1) - NEAR_WINDOWS)) : rng.int(windows)
+        win =
+          rng.next() < NEAR_SHARE
+            ? Math.min(windows - 1, Math.max(0, win + rng.int(2 * NEAR_WINDOWS + 1) - NEAR_WINDOWS))
+            : rng.int(windows)
       const v = Math.min(ws - 1, win * WINDOW_PAGES + rng.int(WINDOW_PAGES))
       const f = vm.touch(task, v, rng.next() < WRITE_SHARE)
       if (f) yield* f

@@ -58,7 +58,9 @@ describe('redis-bgsave', () => {
     expect(saving.counters.swapCacheHit).toBeGreaterThan(quiet.counters.swapCacheHit)
     expect(saving.counters.swapCacheLookup).toBeGreaterThan(quiet.counters.swapCacheLookup)
     // The child's faults on count-2 entries cannot take the bypass.
-    expect(saving.counters.pswpin - saving.counters.syncBypassSwapins).toBeGreaterThan(quiet.counters.pswpin - quiet.counters.syncBypassSwapins)
+    expect(saving.counters.pswpin - saving.counters.syncBypassSwapins).toBeGreaterThan(
+      quiet.counters.pswpin - quiet.counters.syncBypassSwapins
+    )
   })
 
   it('the same seed gives the same run; another seed other keys', () => {

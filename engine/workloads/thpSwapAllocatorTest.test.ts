@@ -11,7 +11,10 @@ const MiB = 2 ** 20
 /** The selftest scaled down: a 6 MiB region on an 8 MiB zram device (the selftest: 60 on 64). */
 function thp(over: Partial<EngineConfigInput> = {}, params: Record<string, number | boolean> = {}): EngineConfigInput {
   return {
-    workload: { name: 'thp-swap-allocator-test', params: { regionBytes: 6 * MiB, dropBytes: 2 * MiB, iterations: 12, smallAreaBytes: 256 * 1024, ...params } },
+    workload: {
+      name: 'thp-swap-allocator-test',
+      params: { regionBytes: 6 * MiB, dropBytes: 2 * MiB, iterations: 12, smallAreaBytes: 256 * 1024, ...params }
+    },
     devices: [{ sizeBytes: 8 * MiB, preset: 'zram' }],
     memoryLimitBytes: 32 * MiB,
     thpOrders: [0],

@@ -129,10 +129,20 @@ describe('trace replay', () => {
 
   it('replays ls with the page counts of the recording, and repeat replays it again', () => {
     const once = runOnce(trace('fixture:ls', { memoryLimitBytes: 256 * KiB }))
-    expect(once.workloadMetrics).toEqual({ accesses: LS.accesses, pageAccesses: LS.pageAccesses, distinctPages: LS.distinctPages, traceTasks: 1 })
+    expect(once.workloadMetrics).toEqual({
+      accesses: LS.accesses,
+      pageAccesses: LS.pageAccesses,
+      distinctPages: LS.distinctPages,
+      traceTasks: 1
+    })
     expect(once.operations).toBe(LS.pageAccesses)
     const twice = runOnce(trace('fixture:hello', {}, 2))
-    expect(twice.workloadMetrics).toEqual({ accesses: 2 * HELLO.accesses, pageAccesses: 2 * HELLO.pageAccesses, distinctPages: HELLO.distinctPages, traceTasks: 1 })
+    expect(twice.workloadMetrics).toEqual({
+      accesses: 2 * HELLO.accesses,
+      pageAccesses: 2 * HELLO.pageAccesses,
+      distinctPages: HELLO.distinctPages,
+      traceTasks: 1
+    })
   })
 
   it('replays a csv trace (plain and gzipped) with one address space per task', () => {

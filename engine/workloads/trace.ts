@@ -76,7 +76,13 @@ export class TraceReplay implements Workload {
     vm.exit(player)
   }
 
-  private *replay(ctx: WorkloadContext, s: PageAccessStream, n: number, tasks: Map<number, Task>, pages: Map<number, Map<number, number>>): Program {
+  private *replay(
+    ctx: WorkloadContext,
+    s: PageAccessStream,
+    n: number,
+    tasks: Map<number, Task>,
+    pages: Map<number, Map<number, number>>
+  ): Program {
     const { vm } = ctx
     for (let k = 0; k < n; k++) {
       const task = tasks.get(s.outTask[k])!

@@ -27,7 +27,14 @@ export class Usemem implements Workload {
     }
   }
 
-  private *run(ctx: WorkloadContext, task: Task, idx: number, pages: number, passes: number, rng: ReturnType<WorkloadContext['rng']['fork']>): Program {
+  private *run(
+    ctx: WorkloadContext,
+    task: Task,
+    idx: number,
+    pages: number,
+    passes: number,
+    rng: ReturnType<WorkloadContext['rng']['fork']>
+  ): Program {
     const { vm } = ctx
     const cpu = vm.cpuOf(task)
     const random = Boolean(this.p.random)

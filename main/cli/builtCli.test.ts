@@ -21,7 +21,10 @@ beforeEach(() => {
 })
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }))
 
-function start(args: string[]): { child: ChildProcess; done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> } {
+function start(args: string[]): {
+  child: ChildProcess
+  done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>
+} {
   const env: NodeJS.ProcessEnv = { ...process.env, SWAPLAB_DEVICE_DIR: path.join(dir, 'devices') }
   for (const k of ['SWAPLAB_DB', 'SWAPLAB_ENGINE_MODULE', 'SWAPLAB_ENGINE_OPTIONS']) delete env[k]
   const child = spawn(process.execPath, [BIN, ...args], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] })
@@ -68,7 +71,10 @@ describe.skipIf(!fs.existsSync(BUILT))('built swaplab CLI with the real engine',
     const rows = parse(fs.readFileSync(out, 'utf8'), { columns: true }) as Record<string, string>[]
     expect(rows.map((r) => r.variant)).toEqual(['legacy', 'swap-table P4'])
     expect(Number(rows[0].sim_time_s_mean)).toBeGreaterThan(0)
-    const samples = parse(fs.readFileSync(path.join(dir, 'quick-samples.csv'), 'utf8'), { columns: true, to: 5 }) as Record<string, string>[]
+    const samples = parse(fs.readFileSync(path.join(dir, 'quick-samples.csv'), 'utf8'), { columns: true, to: 5 }) as Record<
+      string,
+      string
+    >[]
     expect(Object.keys(samples[0])).toEqual(['run_id', 't_sim_ns', 't_wall_ms', 'ops', 'metric', 'value'])
   })
 
@@ -79,7 +85,29 @@ describe.skipIf(!fs.existsSync(BUILT))('built swaplab CLI with the real engine',
   })
 
   it('leaves a database whose next open marks the run interrupted when killed mid-run', async () => {
-    const { child, done } = start(['run', '--db', db, '--design', 'cluster', '--workload', 'usemem', '--tasks', '4', '--size-bytes', '256MiB', '--passes', '50', '--memory-limit', '64MiB', '--device-size', '2GiB', '--metadata-only', '--sample-interval-ns', '100000', '--quiet'])
+    const { child, done } = start([
+      'run',
+      '--db',
+      db,
+      '--design',
+      'cluster',
+      '--workload',
+      'usemem',
+      '--tasks',
+      '4',
+      '--size-bytes',
+      '256MiB',
+      '--passes',
+      '50',
+      '--memory-limit',
+      '64MiB',
+      '--device-size',
+      '2GiB',
+      '--metadata-only',
+      '--sample-interval-ns',
+      '100000',
+      '--quiet'
+    ])
     let store: RunStore | null = null
     const deadline = Date.now() + 60_000
     for (;;) {

@@ -52,17 +52,54 @@ const until = async (cond: () => boolean, ms = 20_000): Promise<void> => {
   }
 }
 
-const usemem = ['--workload', 'usemem', '--tasks', '2', '--size-bytes', '8MiB', '--passes', '1', '--memory-limit', '4MiB', '--device-size', '64MiB']
+const usemem = [
+  '--workload',
+  'usemem',
+  '--tasks',
+  '2',
+  '--size-bytes',
+  '8MiB',
+  '--passes',
+  '1',
+  '--memory-limit',
+  '4MiB',
+  '--device-size',
+  '64MiB'
+]
 
 describe('swaplab run: bad input is refused before anything starts (exit 2)', () => {
   const cases: [string, string[], RegExp][] = [
-    ['an unknown design', ['--design', 'zswap-only', ...usemem], /designs\.0\.design: unknown design "zswap-only"; expected one of legacy, mthp-6\.10, cluster, swap-table, vswap/],
-    ['swap-table phase 7', ['--design', 'swap-table', '--phase', '7', ...usemem], /designs\.0\.options\.phase: must be one of 1, 2, 3, 4; got 7/],
-    ['a memory limit larger than the workload', ['--design', 'legacy', ...usemem, '--memory-limit', '1GiB'], /memoryLimitBytes: must be smaller than what the workload touches \(16 MiB\)/],
-    ['a device smaller than one cluster', ['--design', 'legacy', ...usemem, '--device-size', '1MiB'], /devices\.0\.sizeBytes: must be a whole number from 4 MiB to 16 TiB; got 1048576/],
-    ['a negative size', ['--design', 'legacy', ...usemem, '--size-bytes', '-8MiB'], /workload\.params\.sizeBytes: must be a whole number from 64 KiB to 64 GiB; got -8388608/],
+    [
+      'an unknown design',
+      ['--design', 'zswap-only', ...usemem],
+      /designs\.0\.design: unknown design "zswap-only"; expected one of legacy, mthp-6\.10, cluster, swap-table, vswap/
+    ],
+    [
+      'swap-table phase 7',
+      ['--design', 'swap-table', '--phase', '7', ...usemem],
+      /designs\.0\.options\.phase: must be one of 1, 2, 3, 4; got 7/
+    ],
+    [
+      'a memory limit larger than the workload',
+      ['--design', 'legacy', ...usemem, '--memory-limit', '1GiB'],
+      /memoryLimitBytes: must be smaller than what the workload touches \(16 MiB\)/
+    ],
+    [
+      'a device smaller than one cluster',
+      ['--design', 'legacy', ...usemem, '--device-size', '1MiB'],
+      /devices\.0\.sizeBytes: must be a whole number from 4 MiB to 16 TiB; got 1048576/
+    ],
+    [
+      'a negative size',
+      ['--design', 'legacy', ...usemem, '--size-bytes', '-8MiB'],
+      /workload\.params\.sizeBytes: must be a whole number from 64 KiB to 64 GiB; got -8388608/
+    ],
     ['an unknown option', ['--design', 'legacy', ...usemem, '--colour', 'red'], /unknown option --colour/],
-    ['a parameter of another workload', ['--design', 'legacy', ...usemem, '--keyspace-bytes', '1GiB'], /--keyspace-bytes is not a parameter of workload usemem/],
+    [
+      'a parameter of another workload',
+      ['--design', 'legacy', ...usemem, '--keyspace-bytes', '1GiB'],
+      /--keyspace-bytes is not a parameter of workload usemem/
+    ],
     ['an unknown preset', ['--preset', 'fastest'], /unknown preset "fastest"; expected one of quick/]
   ]
   for (const [what, args, message] of cases) {
@@ -123,11 +160,14 @@ describe('swaplab run, compare, export, import, delete', () => {
   })
 
   it('prints the summary as JSON with --json and exits 1 when a run fails', async () => {
-    const r = await swaplab(['run', '--db', db, '--design', 'swap-table', '--phase', '4', ...usemem, '--trials', '2', '--json', '--quiet'], {
-      steps: 5,
-      stepMs: 2,
-      failures: { 2: { atStep: 2, kind: 'enospc' } }
-    })
+    const r = await swaplab(
+      ['run', '--db', db, '--design', 'swap-table', '--phase', '4', ...usemem, '--trials', '2', '--json', '--quiet'],
+      {
+        steps: 5,
+        stepMs: 2,
+        failures: { 2: { atStep: 2, kind: 'enospc' } }
+      }
+    )
     expect(r.code).toBe(1)
     expect(r.stderr).toBe('')
     const out = JSON.parse(r.stdout)
@@ -173,7 +213,11 @@ describe('swaplab run under another process and under signals', () => {
   })
 
   it('leaves a database whose next open marks the run interrupted when the CLI is killed mid-run', async () => {
-    const { child, done } = start(['run', '--db', db, '--design', 'legacy', ...usemem, '--trials', '3', '--quiet'], { steps: 100_000, stepMs: 5, writeDeviceFile: true })
+    const { child, done } = start(['run', '--db', db, '--design', 'legacy', ...usemem, '--trials', '3', '--quiet'], {
+      steps: 100_000,
+      stepMs: 5,
+      writeDeviceFile: true
+    })
     let store: RunStore | null = null
     await until(() => {
       try {

@@ -106,12 +106,21 @@ const indent = (text: string): string =>
 /** Tests (and only tests) swap the engine through the environment; see docs/cli.md. */
 function engineFromEnv(env: NodeJS.ProcessEnv): EngineModuleRef | undefined {
   if (!env.SWAPLAB_ENGINE_MODULE) return undefined
-  return { module: path.resolve(env.SWAPLAB_ENGINE_MODULE), options: env.SWAPLAB_ENGINE_OPTIONS ? JSON.parse(env.SWAPLAB_ENGINE_OPTIONS) : undefined }
+  return {
+    module: path.resolve(env.SWAPLAB_ENGINE_MODULE),
+    options: env.SWAPLAB_ENGINE_OPTIONS ? JSON.parse(env.SWAPLAB_ENGINE_OPTIONS) : undefined
+  }
 }
 
 function openLab(args: ParsedArgs, io: CliIo): LabService {
   const dbPath = path.resolve(last(args, 'db') ?? defaultDbPath(io.env))
-  return new LabService({ dbPath, appVersion: io.appVersion, trustConfigPaths: true, deviceDir: io.env.SWAPLAB_DEVICE_DIR || undefined, engine: engineFromEnv(io.env) })
+  return new LabService({
+    dbPath,
+    appVersion: io.appVersion,
+    trustConfigPaths: true,
+    deviceDir: io.env.SWAPLAB_DEVICE_DIR || undefined,
+    engine: engineFromEnv(io.env)
+  })
 }
 
 async function withLab<T>(args: ParsedArgs, io: CliIo, fn: (lab: LabService) => Promise<T>): Promise<T> {
@@ -147,7 +156,10 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     const progress = last(args, 'quiet') === 'true' ? null : progressReporter({ tty: io.stderrTty, write: io.stderr, columns: io.columns })
     if (progress) lab.subscribe(progress.onEvent)
     const { experimentId, runIds } = await lab.start(v.config)
-    if (progress) io.stderr(`experiment ${experimentId} "${v.config.name}": ${runIds.length} run${runIds.length === 1 ? '' : 's'} queued in ${lab.store.file}\n`)
+    if (progress)
+      io.stderr(
+        `experiment ${experimentId} "${v.config.name}": ${runIds.length} run${runIds.length === 1 ? '' : 's'} queued in ${lab.store.file}\n`
+      )
     const runs = await lab.waitForRuns(runIds)
     progress?.end()
     if (json) {
@@ -220,8 +232,15 @@ export function compareTable(c: CompareData, metrics: string[]): string {
     return `${fmtNum(s.mean)}${spread}${delta ? `  ${delta}` : ''}`
   }
   const shown = metrics.filter((m) => c.groups.some((g) => g.metrics[m]))
-  if (c.groups.length > MAX_GROUP_COLUMNS) return table(['group', ...shown], c.groups.map((g) => [title(g), ...shown.map((m) => cell(g, m))]))
-  return table(['metric', ...c.groups.map(title)], shown.map((m) => [m, ...c.groups.map((g) => cell(g, m))]))
+  if (c.groups.length > MAX_GROUP_COLUMNS)
+    return table(
+      ['group', ...shown],
+      c.groups.map((g) => [title(g), ...shown.map((m) => cell(g, m))])
+    )
+  return table(
+    ['metric', ...c.groups.map(title)],
+    shown.map((m) => [m, ...c.groups.map((g) => cell(g, m))])
+  )
 }
 
 function groupTitle(label: string, point: Record<string, unknown>): string {
@@ -238,7 +257,8 @@ async function selectRuns(args: ParsedArgs, lab: LabService): Promise<number[]> 
   let experimentId: number
   if (experiment !== undefined) {
     experimentId = Number(experiment)
-    if (!Number.isSafeInteger(experimentId) || experimentId < 1) throw new UsageError(`--experiment: "${experiment}" is not an experiment id`)
+    if (!Number.isSafeInteger(experimentId) || experimentId < 1)
+      throw new UsageError(`--experiment: "${experiment}" is not an experiment id`)
   } else {
     const latest = (await lab.listRuns()).at(-1)
     if (!latest) throw new NotFoundError('the database has no runs yet')
@@ -273,7 +293,9 @@ async function list(args: ParsedArgs, io: CliIo): Promise<number> {
         r.headline?.sim_time_s !== undefined ? fmtNum(r.headline.sim_time_s) : '-',
         r.createdAt.slice(0, 19).replace('T', ' ')
       ])
-      io.stdout(`${table(['id', 'experiment', 'variant', 'workload', 'trial', 'seed', 'status', 'wall', 'sim_time_s', 'created (UTC)'], rows, (c) => [0, 4, 5, 7, 8].includes(c))}\n`)
+      io.stdout(
+        `${table(['id', 'experiment', 'variant', 'workload', 'trial', 'seed', 'status', 'wall', 'sim_time_s', 'created (UTC)'], rows, (c) => [0, 4, 5, 7, 8].includes(c))}\n`
+      )
     }
     return EXIT_OK
   })

@@ -11,7 +11,34 @@ const build = (argv: string[]): Record<string, unknown> => experimentFromArgs(pa
 
 describe('run flags', () => {
   it('build a config from the catalogues: design options, workload parameters, sizes', () => {
-    const c = build(['--design', 'legacy', '--design', 'swap-table', '--phase', '2', '--discontiguous-swapout', '--workload', 'usemem', '--tasks', '4', '--size-bytes', '16MiB', '--random', '--memory-limit', '32MiB', '--device-size', '1GiB', '--device-preset', 'zram', '--cpus', '4', '--trials', '3', '--thp-orders', '0,4'])
+    const c = build([
+      '--design',
+      'legacy',
+      '--design',
+      'swap-table',
+      '--phase',
+      '2',
+      '--discontiguous-swapout',
+      '--workload',
+      'usemem',
+      '--tasks',
+      '4',
+      '--size-bytes',
+      '16MiB',
+      '--random',
+      '--memory-limit',
+      '32MiB',
+      '--device-size',
+      '1GiB',
+      '--device-preset',
+      'zram',
+      '--cpus',
+      '4',
+      '--trials',
+      '3',
+      '--thp-orders',
+      '0,4'
+    ])
     const r = validateExperiment(c)
     expect(r.ok).toBe(true)
     if (!r.ok) return
@@ -26,10 +53,43 @@ describe('run flags', () => {
 
   it('layer flags over a config file, with sweeps and --set', () => {
     const file = path.join(tempDir(), 'exp.json')
-    fs.writeFileSync(file, JSON.stringify({ name: 'from file', designs: [{ design: 'cluster' }], workload: { name: 'usemem', params: { tasks: 2, sizeBytes: '8MiB' } }, memoryLimitBytes: '4MiB', devices: [{ sizeBytes: '64MiB' }] }))
-    const c = build(['--config', file, '--passes', '3', '--sweep', 'workload.params.tasks=2,4', '--sweep', 'cpus=1,2', '--sweep-mode', 'list', '--set', 'devices.0.discard=true'])
+    fs.writeFileSync(
+      file,
+      JSON.stringify({
+        name: 'from file',
+        designs: [{ design: 'cluster' }],
+        workload: { name: 'usemem', params: { tasks: 2, sizeBytes: '8MiB' } },
+        memoryLimitBytes: '4MiB',
+        devices: [{ sizeBytes: '64MiB' }]
+      })
+    )
+    const c = build([
+      '--config',
+      file,
+      '--passes',
+      '3',
+      '--sweep',
+      'workload.params.tasks=2,4',
+      '--sweep',
+      'cpus=1,2',
+      '--sweep-mode',
+      'list',
+      '--set',
+      'devices.0.discard=true'
+    ])
     const r = validateExperiment(c)
-    expect(r.ok && r.config).toMatchObject({ name: 'from file', workload: { params: { tasks: 2, passes: 3 } }, devices: [{ discard: true }], sweep: { mode: 'list', axes: [{ path: 'workload.params.tasks', values: [2, 4] }, { path: 'cpus', values: [1, 2] }] } })
+    expect(r.ok && r.config).toMatchObject({
+      name: 'from file',
+      workload: { params: { tasks: 2, passes: 3 } },
+      devices: [{ discard: true }],
+      sweep: {
+        mode: 'list',
+        axes: [
+          { path: 'workload.params.tasks', values: [2, 4] },
+          { path: 'cpus', values: [1, 2] }
+        ]
+      }
+    })
   })
 
   it('start from a preset and override it', () => {
@@ -38,7 +98,9 @@ describe('run flags', () => {
   })
 
   it('refuse design options no listed design has', () => {
-    expect(() => build(['--design', 'legacy', '--phase', '2'])).toThrow(/--phase: none of the designs has the option phase \(it belongs to swap-table\)/)
+    expect(() => build(['--design', 'legacy', '--phase', '2'])).toThrow(
+      /--phase: none of the designs has the option phase \(it belongs to swap-table\)/
+    )
   })
 })
 

@@ -9,7 +9,11 @@ import { TOP_FIELDS } from '../../experiments/fields'
 import { findPreset, presets } from '../../experiments/presets'
 import { coerce, kebab, UsageError, type ParsedArgs } from './args'
 
-type Config = Record<string, unknown> & { designs?: Record<string, unknown>[]; workload?: { name?: unknown; params?: Record<string, unknown> }; devices?: Record<string, unknown>[] }
+type Config = Record<string, unknown> & {
+  designs?: Record<string, unknown>[]
+  workload?: { name?: unknown; params?: Record<string, unknown> }
+  devices?: Record<string, unknown>[]
+}
 
 const DESIGN_OPTION_FLAGS = new Map(DESIGN_CATALOGUE.flatMap((d) => d.options.map((o) => [kebab(o.key), o] as const)))
 const WORKLOAD_PARAM_FLAGS = new Map(WORKLOAD_CATALOGUE.flatMap((w) => w.params.map((p) => [kebab(p.key), p] as const)))
@@ -17,10 +21,31 @@ const TOP_FLAGS = new Map(Object.entries(TOP_FIELDS).map(([key, spec]) => [kebab
 
 /** Options of `run` that are not experiment fields. */
 export const RUN_OWN_OPTIONS = ['config', 'preset', 'db', 'json', 'quiet', 'help']
-const STRUCTURE_OPTIONS = ['name', 'design', 'workload', 'param', 'memory-limit', 'device-size', 'device-preset', 'discard', 'metadata-only', 'device-dir', 'thp-orders', 'sweep', 'sweep-mode', 'set']
+const STRUCTURE_OPTIONS = [
+  'name',
+  'design',
+  'workload',
+  'param',
+  'memory-limit',
+  'device-size',
+  'device-preset',
+  'discard',
+  'metadata-only',
+  'device-dir',
+  'thp-orders',
+  'sweep',
+  'sweep-mode',
+  'set'
+]
 
 /** Every option `run` knows (the flags of every design option and workload parameter included). */
-export const RUN_OPTIONS = new Set<string>([...RUN_OWN_OPTIONS, ...STRUCTURE_OPTIONS, ...TOP_FLAGS.keys(), ...DESIGN_OPTION_FLAGS.keys(), ...WORKLOAD_PARAM_FLAGS.keys()])
+export const RUN_OPTIONS = new Set<string>([
+  ...RUN_OWN_OPTIONS,
+  ...STRUCTURE_OPTIONS,
+  ...TOP_FLAGS.keys(),
+  ...DESIGN_OPTION_FLAGS.keys(),
+  ...WORKLOAD_PARAM_FLAGS.keys()
+])
 
 /** Flags that take no value. */
 export const RUN_BOOLEAN_FLAGS = new Set<string>([
@@ -80,7 +105,12 @@ function loadBase(args: ParsedArgs): Config {
   }
   if (preset) {
     const p = findPreset(preset)
-    if (!p) throw new UsageError(`unknown preset "${preset}"; expected one of ${presets().map((x) => x.id).join(', ')}`)
+    if (!p)
+      throw new UsageError(
+        `unknown preset "${preset}"; expected one of ${presets()
+          .map((x) => x.id)
+          .join(', ')}`
+      )
     return structuredClone(p.config) as unknown as Config
   }
   return {}
@@ -125,8 +155,15 @@ export function experimentFromArgs(args: ParsedArgs): Config {
     const v = one(flag)
     if (v === undefined) continue
     used.add(flag)
-    const owners = (c.designs ?? []).filter((d) => DESIGN_CATALOGUE.find((x) => x.name === d.design)?.options.some((o) => o.key === spec.key))
-    if (owners.length === 0) throw new UsageError(`--${flag}: none of the designs has the option ${spec.key} (it belongs to ${DESIGN_CATALOGUE.filter((d) => d.options.includes(spec)).map((d) => d.name).join(', ')})`)
+    const owners = (c.designs ?? []).filter((d) =>
+      DESIGN_CATALOGUE.find((x) => x.name === d.design)?.options.some((o) => o.key === spec.key)
+    )
+    if (owners.length === 0)
+      throw new UsageError(
+        `--${flag}: none of the designs has the option ${spec.key} (it belongs to ${DESIGN_CATALOGUE.filter((d) => d.options.includes(spec))
+          .map((d) => d.name)
+          .join(', ')})`
+      )
     for (const d of owners) d.options = { ...(d.options as object), [spec.key]: coerce(v) }
   }
 

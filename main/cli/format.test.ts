@@ -4,17 +4,32 @@ import type { RunRecord } from '../../experiments/api'
 import { compareTable } from './commands'
 import { fmtNum, fmtPercent } from './format'
 
-const run = (id: number, experimentId: number, variantLabel: string): RunRecord => ({ id, experimentId, variantLabel, point: {}, status: 'done' }) as RunRecord
+const run = (id: number, experimentId: number, variantLabel: string): RunRecord =>
+  ({ id, experimentId, variantLabel, point: {}, status: 'done' }) as RunRecord
 
 describe('terminal formatting', () => {
   it('prints numbers with four significant digits and grouped thousands', () => {
-    expect([fmtNum(0.054468609), fmtNum(75808), fmtNum(1.5e-5), fmtNum(0), fmtNum(undefined)]).toEqual(['0.05447', '75,808', '1.500e-5', '0', '-'])
+    expect([fmtNum(0.054468609), fmtNum(75808), fmtNum(1.5e-5), fmtNum(0), fmtNum(undefined)]).toEqual([
+      '0.05447',
+      '75,808',
+      '1.500e-5',
+      '0',
+      '-'
+    ])
     expect([fmtPercent(0.005), fmtPercent(-0.705), fmtPercent(2.39)]).toEqual(['+0.5 %', '-70.5 %', '+239 %'])
   })
 
   it('puts groups side by side with spread and deltas, naming experiments when there are several', () => {
     const runs = [run(1, 1, 'legacy'), run(2, 1, 'legacy'), run(3, 2, 'legacy')]
-    const c = buildCompare(runs, new Map([[1, { t: 1 }], [2, { t: 3 }], [3, { t: 4 }]]), new Map())
+    const c = buildCompare(
+      runs,
+      new Map([
+        [1, { t: 1 }],
+        [2, { t: 3 }],
+        [3, { t: 4 }]
+      ]),
+      new Map()
+    )
     expect(compareTable(c, ['t', 'missing'])).toBe(
       [
         'metric  legacy [exp 1] (n=2, baseline)  legacy [exp 2] (n=1)',

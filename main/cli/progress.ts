@@ -42,7 +42,9 @@ export function progressReporter(o: ProgressOptions): { onEvent(e: LabEvent): vo
           const p = e.progress
           const overall = p.runsTotal ? (p.runsDone + p.fraction) / p.runsTotal : 0
           const filled = Math.round(overall * 24)
-          draw(`[${'#'.repeat(filled)}${'.'.repeat(24 - filled)}] run ${p.runsDone + 1}/${p.runsTotal} ${describe(current)} ${Math.round(p.fraction * 100)}%  ETA ${fmtDuration(p.etaSeconds)}`)
+          draw(
+            `[${'#'.repeat(filled)}${'.'.repeat(24 - filled)}] run ${p.runsDone + 1}/${p.runsTotal} ${describe(current)} ${Math.round(p.fraction * 100)}%  ETA ${fmtDuration(p.etaSeconds)}`
+          )
           return
         }
         case 'run-finished': {

@@ -26,11 +26,23 @@ export function summaryCsv(compare: CompareData, runs: RunRecord[]): string {
   const groupConfig = (ids: number[]): Record<string, string | number | boolean> => compare.configs[ids[0]] ?? {}
   const keys = new Set<string>()
   for (const g of compare.groups) for (const k of Object.keys(groupConfig(g.runIds))) keys.add(k)
-  const parameters = [...keys].filter((k) => !NOT_PARAMETERS.has(k) && new Set(compare.groups.map((g) => JSON.stringify(groupConfig(g.runIds)[k]))).size > 1)
+  const parameters = [...keys].filter(
+    (k) => !NOT_PARAMETERS.has(k) && new Set(compare.groups.map((g) => JSON.stringify(groupConfig(g.runIds)[k]))).size > 1
+  )
   const metrics: string[] = []
   for (const g of compare.groups) for (const m of Object.keys(g.metrics)) if (!metrics.includes(m)) metrics.push(m)
 
-  const header = ['variant', 'experiment', 'design', 'workload', 'trials', 'run_ids', 'status', ...parameters.map((p) => `parameter_${p}`), ...metrics.flatMap((m) => STATS.map((s) => `${m}_${s}`))]
+  const header = [
+    'variant',
+    'experiment',
+    'design',
+    'workload',
+    'trials',
+    'run_ids',
+    'status',
+    ...parameters.map((p) => `parameter_${p}`),
+    ...metrics.flatMap((m) => STATS.map((s) => `${m}_${s}`))
+  ]
   const rows = compare.groups.map((g) => {
     const members = g.runIds.map((id) => byId.get(id)!).filter(Boolean)
     const first = members[0]
@@ -61,7 +73,8 @@ export function writeSamplesCsv(store: RunStore, runIds: number[], write: (chunk
     const { samples } = store.getSamples(id)
     for (let i = 0; i < samples.length; i += 1000) {
       const rows: unknown[][] = []
-      for (const s of samples.slice(i, i + 1000)) for (const [metric, value] of Object.entries(s.values)) rows.push([id, s.tSimNs, s.tWallMs, s.ops, metric, value])
+      for (const s of samples.slice(i, i + 1000))
+        for (const [metric, value] of Object.entries(s.values)) rows.push([id, s.tSimNs, s.tWallMs, s.ops, metric, value])
       write(csv(rows))
     }
   }
@@ -77,7 +90,12 @@ function packSamples(samples: Sample[]): ExportedRun['samples'] {
   const fields: string[] = []
   for (const s of samples) for (const k of Object.keys(s.values)) if (!fields.includes(k)) fields.push(k)
   const columns = ['tSimNs', 'tWallMs', 'ops', ...fields]
-  const rows = samples.map((s) => [s.tSimNs, s.tWallMs, s.ops, ...fields.map((f) => (s.values as Record<string, number>)[f] ?? null)]) as number[][]
+  const rows = samples.map((s) => [
+    s.tSimNs,
+    s.tWallMs,
+    s.ops,
+    ...fields.map((f) => (s.values as Record<string, number>)[f] ?? null)
+  ]) as number[][]
   return { columns, rows }
 }
 
@@ -120,7 +138,14 @@ export function buildRunsExport(store: RunStore, runIds: number[], appVersion: s
       samples: packSamples(store.getSamples(id).samples)
     }
   })
-  return { schema: EXPORT_SCHEMA, schemaVersion: EXPORT_SCHEMA_VERSION, exporter: `swaplab@${appVersion}`, exportedAt: new Date().toISOString(), platform: platformDescription(), runs }
+  return {
+    schema: EXPORT_SCHEMA,
+    schemaVersion: EXPORT_SCHEMA_VERSION,
+    exporter: `swaplab@${appVersion}`,
+    exportedAt: new Date().toISOString(),
+    platform: platformDescription(),
+    runs
+  }
 }
 
 /** Adds the export's runs as new experiments (one per source experiment); returns the new run ids in export order. */
@@ -131,7 +156,11 @@ export function importRuns(store: RunStore, data: RunsExport): number[] {
       const key = JSON.stringify([r.experiment.name, r.experiment.config])
       let experimentId = experiments.get(key)
       if (experimentId === undefined) {
-        experimentId = store.createExperiment({ name: r.experiment.name, config: r.experiment.config, importedFrom: `${data.exporter} on ${data.platform}, exported ${data.exportedAt}` })
+        experimentId = store.createExperiment({
+          name: r.experiment.name,
+          config: r.experiment.config,
+          importedFrom: `${data.exporter} on ${data.platform}, exported ${data.exportedAt}`
+        })
         experiments.set(key, experimentId)
       }
       // A run still going when it was exported can never finish here.

@@ -11,7 +11,11 @@ export function dataDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.P
 }
 
 /** The run database: SWAPLAB_DB if set, else swaplab.db in the data folder. */
-export function defaultDbPath(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform, home = os.homedir()): string {
+export function defaultDbPath(
+  env: NodeJS.ProcessEnv = process.env,
+  platform: NodeJS.Platform = process.platform,
+  home = os.homedir()
+): string {
   return env.SWAPLAB_DB || path.join(dataDir(env, platform, home), 'swaplab.db')
 }
 

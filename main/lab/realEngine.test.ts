@@ -80,7 +80,12 @@ describe('lab service with the real engine', () => {
     let header: ReturnType<typeof parseSwapHeader> | null = null
     const deadline = Date.now() + 30_000
     while (!header && Date.now() < deadline) {
-      const files = fs.existsSync(devices) ? fs.readdirSync(devices, { recursive: true }).map(String).filter((f) => !f.endsWith('.json')) : []
+      const files = fs.existsSync(devices)
+        ? fs
+            .readdirSync(devices, { recursive: true })
+            .map(String)
+            .filter((f) => !f.endsWith('.json'))
+        : []
       for (const f of files) {
         const p = path.join(devices, f)
         if (!fs.statSync(p).isFile() || fs.statSync(p).size < 4096) continue

@@ -29,11 +29,29 @@ afterEach(async () => {
 })
 
 function config(seed: number, extra: Partial<EngineConfig> = {}): EngineConfig {
-  return { ...resolveEngineConfig({ design: 'legacy', workload: { name: 'usemem', params: { tasks: 2, sizeBytes: 8 * MiB, passes: 1 } }, memoryLimitBytes: 8 * MiB, devices: [{ sizeBytes: 64 * MiB }], seed }), ...extra }
+  return {
+    ...resolveEngineConfig({
+      design: 'legacy',
+      workload: { name: 'usemem', params: { tasks: 2, sizeBytes: 8 * MiB, passes: 1 } },
+      memoryLimitBytes: 8 * MiB,
+      devices: [{ sizeBytes: 64 * MiB }],
+      seed
+    }),
+    ...extra
+  }
 }
 
-function setup(fake: FakeEngineOptions, extra: Partial<ConstructorParameters<typeof Runner>[0]> = {}): { runner: Runner; ids: number[]; start(seeds: number[], extra?: Partial<EngineConfig>): number[] } {
-  const r = new Runner({ store, deviceDir: path.join(dir, 'devices'), emit: (e) => events.push(e), engine: { module: FAKE, options: fake }, ...extra })
+function setup(
+  fake: FakeEngineOptions,
+  extra: Partial<ConstructorParameters<typeof Runner>[0]> = {}
+): { runner: Runner; ids: number[]; start(seeds: number[], extra?: Partial<EngineConfig>): number[] } {
+  const r = new Runner({
+    store,
+    deviceDir: path.join(dir, 'devices'),
+    emit: (e) => events.push(e),
+    engine: { module: FAKE, options: fake },
+    ...extra
+  })
   runner = r
   const exp = store.createExperiment({ name: 'test', config: {} })
   const ids: number[] = []
@@ -41,7 +59,10 @@ function setup(fake: FakeEngineOptions, extra: Partial<ConstructorParameters<typ
     runner: r,
     ids,
     start(seeds, more = {}) {
-      const created = store.createRuns(exp, seeds.map((seed) => newRun({ seed })))
+      const created = store.createRuns(
+        exp,
+        seeds.map((seed) => newRun({ seed }))
+      )
       r.enqueue(created.map((runId, i) => ({ runId, config: config(seeds[i], more) })))
       ids.push(...created)
       return created
@@ -71,7 +92,9 @@ describe('runner', () => {
       expect(run.headline?.sim_time_s).toBeCloseTo(1 + run.seed * 0.01)
       expect(run.wallTimeMs).toBeGreaterThan(0)
     }
-    const order = events.filter((e) => e.type === 'run-started' || e.type === 'run-finished').map((e) => `${e.type}:${'run' in e ? e.run.id : ''}`)
+    const order = events
+      .filter((e) => e.type === 'run-started' || e.type === 'run-finished')
+      .map((e) => `${e.type}:${'run' in e ? e.run.id : ''}`)
     expect(order).toEqual(ids.flatMap((id) => [`run-started:${id}`, `run-finished:${id}`]))
     expect(events.at(-1)).toEqual({ type: 'queue-empty' })
   })
@@ -158,10 +181,17 @@ describe('runner', () => {
   })
 
   it('records engine errors and a crashed worker as failed runs and carries on', async () => {
-    const { runner, start } = setup({ steps: 10, stepMs: 2, failures: { 1: { atStep: 3, kind: 'corruption' }, 2: { atStep: 1, kind: 'exit' } } })
+    const { runner, start } = setup({
+      steps: 10,
+      stepMs: 2,
+      failures: { 1: { atStep: 3, kind: 'corruption' }, 2: { atStep: 1, kind: 'exit' } }
+    })
     const [corrupt, crashed, ok] = start([1, 2, 3])
     await runner.idle()
-    expect(store.getRun(corrupt)).toMatchObject({ status: 'failed', error: 'CorruptionError: swap device 0 slot 17: page corrupt (checksum)' })
+    expect(store.getRun(corrupt)).toMatchObject({
+      status: 'failed',
+      error: 'CorruptionError: swap device 0 slot 17: page corrupt (checksum)'
+    })
     expect(store.getRun(crashed)).toMatchObject({ status: 'failed', error: 'the engine worker stopped unexpectedly (exit code 3)' })
     expect(status(ok)).toBe('done')
   })
@@ -170,12 +200,20 @@ describe('runner', () => {
     const devices = path.join(dir, 'devices')
     const { runner, start } = setup({ steps: 5, stepMs: 1, writeDeviceFile: true })
     // Real statfs: no disk here has 16 TiB free.
-    const [huge] = start([1], { devices: [{ sizeBytes: 16 * 2 ** 40, preset: 'nvme', priority: 0, discard: false }], workload: { name: 'fill', params: { targetPercent: 100 } } })
+    const [huge] = start([1], {
+      devices: [{ sizeBytes: 16 * 2 ** 40, preset: 'nvme', priority: 0, discard: false }],
+      workload: { name: 'fill', params: { targetPercent: 100 } }
+    })
     const [small] = start([2])
-    const [metadataOnly] = start([3], { devices: [{ sizeBytes: 16 * 2 ** 40, preset: 'nvme', priority: 0, discard: false }], storage: 'metadata-only' })
+    const [metadataOnly] = start([3], {
+      devices: [{ sizeBytes: 16 * 2 ** 40, preset: 'nvme', priority: 0, discard: false }],
+      storage: 'metadata-only'
+    })
     await runner.idle()
     expect(store.getRun(huge)).toMatchObject({ status: 'failed', startedAt: null })
-    expect(store.getRun(huge)?.error).toMatch(/^not enough free space for the swap device in .*devices: the run may write 16(\.0)? TiB, .* is free/)
+    expect(store.getRun(huge)?.error).toMatch(
+      /^not enough free space for the swap device in .*devices: the run may write 16(\.0)? TiB, .* is free/
+    )
     expect(status(small)).toBe('done')
     expect(status(metadataOnly)).toBe('done')
     expect(fs.readdirSync(devices)).toEqual([])

@@ -21,8 +21,17 @@ const config = {
 
 let dir: string
 let lab: LabService
-const open = (fake: FakeEngineOptions = { steps: 5, stepMs: 1 }, extra: Partial<ConstructorParameters<typeof LabService>[0]> = {}): LabService =>
-  new LabService({ dbPath: path.join(dir, 'runs.db'), deviceDir: path.join(dir, 'devices'), appVersion: '9.9.9', engine: { module: FAKE, options: fake }, ...extra })
+const open = (
+  fake: FakeEngineOptions = { steps: 5, stepMs: 1 },
+  extra: Partial<ConstructorParameters<typeof LabService>[0]> = {}
+): LabService =>
+  new LabService({
+    dbPath: path.join(dir, 'runs.db'),
+    deviceDir: path.join(dir, 'devices'),
+    appVersion: '9.9.9',
+    engine: { module: FAKE, options: fake },
+    ...extra
+  })
 
 beforeEach(() => {
   dir = tempDir()
@@ -42,7 +51,12 @@ describe('lab service', () => {
     const runs = await lab.waitForRuns(runIds)
     expect(runs.map((r) => r.status)).toEqual(Array(6).fill('done'))
     expect(runs.map((r) => [r.variantLabel, r.trial, r.seed])).toEqual([
-      ['legacy', 0, 1], ['swap-table P4', 0, 1], ['legacy', 1, 2], ['swap-table P4', 1, 2], ['legacy', 2, 3], ['swap-table P4', 2, 3]
+      ['legacy', 0, 1],
+      ['swap-table P4', 0, 1],
+      ['legacy', 1, 2],
+      ['swap-table P4', 1, 2],
+      ['legacy', 2, 3],
+      ['swap-table P4', 2, 3]
     ])
     expect(runs[0]).toMatchObject({ experimentId, appVersion: '9.9.9', experimentName: 'two designs' })
     expect(runs[0].platform).toMatch(/node 20/)
@@ -62,7 +76,10 @@ describe('lab service', () => {
   it('only lets trusted front ends choose the device folder', async () => {
     lab = open()
     const r = await lab.validate({ ...config, deviceDir: '/etc' })
-    expect(r).toEqual({ ok: false, errors: [{ field: 'deviceDir', message: 'cannot be set from this front end; the lab chooses the device folder' }] })
+    expect(r).toEqual({
+      ok: false,
+      errors: [{ field: 'deviceDir', message: 'cannot be set from this front end; the lab chooses the device folder' }]
+    })
     await lab.close()
     lab = open(undefined, { trustConfigPaths: true })
     expect((await lab.validate({ ...config, deviceDir: dir })).ok).toBe(true)
@@ -143,7 +160,13 @@ describe('export and import', () => {
     expect(header).toContain('parameter_designOptions.phase')
     expect(header).not.toContain('parameter_seed')
     for (const s of ['mean', 'stddev', 'median', 'min', 'max']) expect(header).toContain(`sim_time_s_${s}`)
-    expect(rows[0]).toMatchObject({ variant: 'legacy', design: 'legacy', trials: '3', status: 'done', run_ids: `${runIds[0]} ${runIds[2]} ${runIds[4]}` })
+    expect(rows[0]).toMatchObject({
+      variant: 'legacy',
+      design: 'legacy',
+      trials: '3',
+      status: 'done',
+      run_ids: `${runIds[0]} ${runIds[2]} ${runIds[4]}`
+    })
     // Full precision: the mean round-trips exactly.
     const c = await lab.compare(runIds)
     expect(Number(rows[0].sim_time_s_mean)).toBe(c.groups[0].metrics.sim_time_s.mean)
@@ -173,7 +196,14 @@ describe('export and import', () => {
     const { runIds: imported } = await lab.importJson(json)
     expect(imported).toHaveLength(2)
     const [a, b] = await Promise.all(imported.map((id) => lab.getRun(id)))
-    expect(a).toMatchObject({ status: 'done', note: 'from box A', appVersion: '9.9.9', seed: 1, variantLabel: 'legacy', experimentName: 'two designs' })
+    expect(a).toMatchObject({
+      status: 'done',
+      note: 'from box A',
+      appVersion: '9.9.9',
+      seed: 1,
+      variantLabel: 'legacy',
+      experimentName: 'two designs'
+    })
     expect(a.platform).toBe(data.runs[0].platform)
     expect(a.summary).toEqual(data.runs[0].summary)
     expect(a.headline?.sim_time_s).toBeCloseTo(1.01)
@@ -185,14 +215,18 @@ describe('export and import', () => {
     expect(c.groups).toHaveLength(2)
     // Re-exporting gives the same runs back.
     const again = JSON.parse(await lab.exportJson(imported))
-    expect(again.runs.map((r: { samples: unknown; summary: unknown }) => [r.samples, r.summary])).toEqual(data.runs.map((r: { samples: unknown; summary: unknown }) => [r.samples, r.summary]))
+    expect(again.runs.map((r: { samples: unknown; summary: unknown }) => [r.samples, r.summary])).toEqual(
+      data.runs.map((r: { samples: unknown; summary: unknown }) => [r.samples, r.summary])
+    )
   })
 
   it('refuses exports it cannot read, naming the problem', async () => {
     lab = open()
     await expect(lab.importJson('{')).rejects.toThrow(/^json: not JSON/)
     await expect(lab.importJson(JSON.stringify({ schema: 'other' }))).rejects.toThrow(/not a Swap Lab runs export/)
-    await expect(lab.importJson(JSON.stringify({ schema: 'swaplab.runs', schemaVersion: 99 }))).rejects.toThrow(/version 99, written by a newer Swap Lab/)
+    await expect(lab.importJson(JSON.stringify({ schema: 'swaplab.runs', schemaVersion: 99 }))).rejects.toThrow(
+      /version 99, written by a newer Swap Lab/
+    )
     expect(await lab.listRuns()).toEqual([])
   })
 })

@@ -77,7 +77,14 @@ export class LabService implements LabApi {
   }
 
   async catalogue(): Promise<Catalogue> {
-    return { designs: DESIGN_CATALOGUE, workloads: WORKLOAD_CATALOGUE, devicePresets: [...DEVICE_PRESETS], appVersion: this.o.appVersion, engineVersion: ENGINE_VERSION, maxRuns: MAX_RUNS }
+    return {
+      designs: DESIGN_CATALOGUE,
+      workloads: WORKLOAD_CATALOGUE,
+      devicePresets: [...DEVICE_PRESETS],
+      appVersion: this.o.appVersion,
+      engineVersion: ENGINE_VERSION,
+      maxRuns: MAX_RUNS
+    }
   }
 
   async presets(): Promise<Preset[]> {
@@ -87,7 +94,10 @@ export class LabService implements LabApi {
   async validate(config: unknown): Promise<ValidationResult> {
     const r = validateExperiment(config)
     if (r.ok && r.config.deviceDir !== undefined && !this.o.trustConfigPaths)
-      return { ok: false, errors: [{ field: 'deviceDir', message: 'cannot be set from this front end; the lab chooses the device folder' }] }
+      return {
+        ok: false,
+        errors: [{ field: 'deviceDir', message: 'cannot be set from this front end; the lab chooses the device folder' }]
+      }
     return r
   }
 
@@ -136,10 +146,24 @@ export class LabService implements LabApi {
     const run = this.mustGet(runId)
     const exp = this.store.getExperiment(run.experimentId)
     const parsed = validateExperiment(exp?.config)
-    if (!parsed.ok) throw new InputError([{ field: 'runId', message: `run ${runId} has no experiment config this version can rerun (${parsed.errors[0].field}: ${parsed.errors[0].message})` }])
+    if (!parsed.ok)
+      throw new InputError([
+        {
+          field: 'runId',
+          message: `run ${runId} has no experiment config this version can rerun (${parsed.errors[0].field}: ${parsed.errors[0].message})`
+        }
+      ])
     const atPoint = applyPoint(parsed.config, run.point)
-    const variant = atPoint.designs.find((d) => variantLabel(d) === run.variantLabel) ?? atPoint.designs.find((d) => d.design === run.design)
-    const config: ExperimentConfig = { ...atPoint, name: `${parsed.config.name} (rerun of run ${runId})`, designs: variant ? [variant] : atPoint.designs, sweep: null, trials: 1, seed: run.seed }
+    const variant =
+      atPoint.designs.find((d) => variantLabel(d) === run.variantLabel) ?? atPoint.designs.find((d) => d.design === run.design)
+    const config: ExperimentConfig = {
+      ...atPoint,
+      name: `${parsed.config.name} (rerun of run ${runId})`,
+      designs: variant ? [variant] : atPoint.designs,
+      sweep: null,
+      trials: 1,
+      seed: run.seed
+    }
     return this.start(config)
   }
 
@@ -162,7 +186,8 @@ export class LabService implements LabApi {
 
   async compare(runIds: number[], baselineRunId?: number): Promise<CompareData> {
     const details = runIds.map((id) => this.mustGet(id))
-    if (baselineRunId !== undefined && !runIds.includes(baselineRunId)) throw new InputError([{ field: 'baselineRunId', message: `run ${baselineRunId} is not among the compared runs` }])
+    if (baselineRunId !== undefined && !runIds.includes(baselineRunId))
+      throw new InputError([{ field: 'baselineRunId', message: `run ${baselineRunId} is not among the compared runs` }])
     const metrics = new Map<number, Record<string, number>>()
     for (const d of details) if (d.status === 'done' && d.summary) metrics.set(d.id, runMetrics(d.summary))
     return buildCompare(details, metrics, new Map(details.map((d) => [d.id, d.config])), baselineRunId)
@@ -170,7 +195,8 @@ export class LabService implements LabApi {
 
   async deleteRuns(runIds: number[]): Promise<number> {
     const busy = this.store.listRuns({ ids: runIds }).filter((r) => !FINISHED.has(r.status))
-    if (busy.length) throw new InputError([{ field: 'runIds', message: `run ${busy.map((r) => r.id).join(', ')} is ${busy[0].status}; cancel it first` }])
+    if (busy.length)
+      throw new InputError([{ field: 'runIds', message: `run ${busy.map((r) => r.id).join(', ')} is ${busy[0].status}; cancel it first` }])
     return this.store.deleteRuns(runIds)
   }
 

@@ -77,7 +77,12 @@ describe('run store: opening and migrations', () => {
           // Owned by another host: not ours to call interrupted.
           [2, 'running', 'linux fixture']
         ])
-        expect(store.getRun(1)).toMatchObject({ note: 'kept across migrations', tags: ['fixture'], headline: { sim_time_s: 1e-9 }, wallTimeMs: 1000.5 })
+        expect(store.getRun(1)).toMatchObject({
+          note: 'kept across migrations',
+          tags: ['fixture'],
+          headline: { sim_time_s: 1e-9 },
+          wallTimeMs: 1000.5
+        })
         expect(store.getSamples(1).samples.map((x) => x.values.residentPages)).toEqual([10, 2048])
       }
       const e = store.createExperiment({ name: 'new', config: {} })
@@ -154,14 +159,29 @@ describe('run store: runs and samples', () => {
     const store = RunStore.open(file)
     const exp = store.createExperiment({ name: 'exp', config: { name: 'exp' } })
     const [id] = store.createRuns(exp, [newRun({ point: { cpus: 4 }, trial: 2, seed: 3 })])
-    expect(store.getRun(id)).toMatchObject({ status: 'queued', point: { cpus: 4 }, trial: 2, seed: 3, experimentName: 'exp', startedAt: null, headline: null })
+    expect(store.getRun(id)).toMatchObject({
+      status: 'queued',
+      point: { cpus: 4 },
+      trial: 2,
+      seed: 3,
+      experimentName: 'exp',
+      startedAt: null,
+      headline: null
+    })
     store.markRunning(id)
     expect(store.getRun(id)?.status).toBe('running')
     store.finishRun(id, { status: 'done', wallTimeMs: 12.5, summary: fakeSummary(), headline: { sim_time_s: 2 } })
     store.setNote(id, 'first try')
     store.setTags(id, ['b', 'a', 'a'])
     const run = store.getRun(id)!
-    expect(run).toMatchObject({ status: 'done', wallTimeMs: 12.5, note: 'first try', tags: ['a', 'b'], headline: { sim_time_s: 2 }, config: { design: 'legacy' } })
+    expect(run).toMatchObject({
+      status: 'done',
+      wallTimeMs: 12.5,
+      note: 'first try',
+      tags: ['a', 'b'],
+      headline: { sim_time_s: 2 },
+      config: { design: 'legacy' }
+    })
     expect(run.summary?.simTimeNs).toBe(2e9)
     expect(run.startedAt && run.finishedAt && run.startedAt <= run.finishedAt).toBe(true)
     store.close()
@@ -261,7 +281,11 @@ describe('run store: crashes and concurrent readers', () => {
     const [id] = store.createRuns(store.createExperiment({ name: 'x', config: {} }), [newRun()])
     store.markRunning(id)
     const target = 40_000
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'testing', 'readerChild.ts'), file, String(id), String(target)], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', path.join(__dirname, 'testing', 'readerChild.ts'), file, String(id), String(target)],
+      { stdio: ['ignore', 'pipe', 'pipe'] }
+    )
     let out = ''
     let err = ''
     child.stdout.on('data', (d) => (out += d))
@@ -276,7 +300,10 @@ describe('run store: crashes and concurrent readers', () => {
     store.close()
     expect(err).toBe('')
     expect(code).toBe(0)
-    const counts = out.trim().split('\n').map((l) => Number(l.split(' ')[0]))
+    const counts = out
+      .trim()
+      .split('\n')
+      .map((l) => Number(l.split(' ')[0]))
     expect(counts.at(-1)).toBe(target)
     // The reader saw the table grow in between, i.e. it read during the writes, not after them.
     expect(new Set(counts.filter((n) => n > 0 && n < target)).size).toBeGreaterThan(2)

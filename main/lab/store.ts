@@ -89,21 +89,30 @@ function fillSampleRow(args: unknown[], at: number, runId: number, seq: number, 
 /** Read-only look at an existing file; throws StoreError when it must not be opened for writing. */
 function inspect(file: string, options: StoreOptions): void {
   const refuse = (problem: StoreProblem, why: string): never => {
-    throw new StoreError(problem, `${file}: ${why}. The file was left unchanged; move it away or choose another database (--db or SWAPLAB_DB).`)
+    throw new StoreError(
+      problem,
+      `${file}: ${why}. The file was left unchanged; move it away or choose another database (--db or SWAPLAB_DB).`
+    )
   }
   const header = Buffer.alloc(100)
   const fd = fs.openSync(file, 'r')
   const got = fs.readSync(fd, header, 0, 100, 0)
   fs.closeSync(fd)
-  if (got < 100 || header.toString('latin1', 0, 16) !== SQLITE_MAGIC) refuse('corrupt', 'not an SQLite database (the header is missing or damaged)')
+  if (got < 100 || header.toString('latin1', 0, 16) !== SQLITE_MAGIC)
+    refuse('corrupt', 'not an SQLite database (the header is missing or damaged)')
   let db: Database.Database | undefined
   try {
     db = new Database(file, { readonly: true, fileMustExist: true, nativeBinding: options.nativeBinding })
     const appId = db.pragma('application_id', { simple: true }) as number
     const version = db.pragma('user_version', { simple: true }) as number
     const tables = (db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'").get() as { n: number }).n
-    if (appId !== APPLICATION_ID && (appId !== 0 || tables > 0)) refuse('foreign', 'an SQLite database of another program, not a Swap Lab run store')
-    if (version > LATEST_VERSION) refuse('newer', `written by a newer Swap Lab (store version ${version}; this build reads up to version ${LATEST_VERSION}); open it with that version`)
+    if (appId !== APPLICATION_ID && (appId !== 0 || tables > 0))
+      refuse('foreign', 'an SQLite database of another program, not a Swap Lab run store')
+    if (version > LATEST_VERSION)
+      refuse(
+        'newer',
+        `written by a newer Swap Lab (store version ${version}; this build reads up to version ${LATEST_VERSION}); open it with that version`
+      )
     const check = db.pragma('quick_check', { simple: true }) as string
     if (check !== 'ok') refuse('corrupt', `the database is damaged (${check})`)
   } catch (e) {
@@ -242,7 +251,9 @@ export class RunStore {
 
   private markInterrupted(): number[] {
     const host = os.hostname()
-    const candidates = this.db.prepare("SELECT id, status, owner_pid, owner_host, owner_started_ms FROM runs WHERE status IN ('queued', 'running') ORDER BY id").all() as {
+    const candidates = this.db
+      .prepare("SELECT id, status, owner_pid, owner_host, owner_started_ms FROM runs WHERE status IN ('queued', 'running') ORDER BY id")
+      .all() as {
       id: number
       status: RunStatus
       owner_pid: number | null
@@ -253,7 +264,9 @@ export class RunStore {
     const orphans = candidates.filter(
       (r) => r.owner_pid === null || (r.owner_host === host && r.owner_pid !== process.pid && !ownerAlive(r.owner_pid, r.owner_started_ms))
     )
-    const mark = this.db.prepare("UPDATE runs SET status = 'interrupted', finished_at = ?, error = ? WHERE id = ? AND status IN ('queued', 'running')")
+    const mark = this.db.prepare(
+      "UPDATE runs SET status = 'interrupted', finished_at = ?, error = ? WHERE id = ? AND status IN ('queued', 'running')"
+    )
     this.db.transaction(() => {
       for (const r of orphans) {
         const what = r.status === 'running' ? 'ran it' : 'queued it'
@@ -264,13 +277,16 @@ export class RunStore {
   }
 
   createExperiment(e: NewExperiment): number {
-    const r = this.db.prepare('INSERT INTO experiments (name, config, created_at, imported_from) VALUES (?, ?, ?, ?)').run(e.name, JSON.stringify(e.config), e.createdAt ?? now(), e.importedFrom ?? null)
+    const r = this.db
+      .prepare('INSERT INTO experiments (name, config, created_at, imported_from) VALUES (?, ?, ?, ?)')
+      .run(e.name, JSON.stringify(e.config), e.createdAt ?? now(), e.importedFrom ?? null)
     return Number(r.lastInsertRowid)
   }
 
   /** Records runs of one experiment in one transaction; local runs are owned by this process. */
   createRuns(experimentId: number, runs: NewRun[]): number[] {
-    const insert = this.db.prepare(`INSERT INTO runs (experiment_id, design, variant_label, workload, point, trial, seed, storage, status, config, created_at,
+    const insert = this.db
+      .prepare(`INSERT INTO runs (experiment_id, design, variant_label, workload, point, trial, seed, storage, status, config, created_at,
       started_at, finished_at, wall_time_ms, error, engine_version, app_version, platform, owner_pid, owner_host, owner_started_ms)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
     return this.db.transaction(() =>
@@ -278,9 +294,27 @@ export class RunStore {
         const status = r.status ?? 'queued'
         const owned = status === 'queued' || status === 'running'
         const res = insert.run(
-          experimentId, r.design, r.variantLabel, r.workload, JSON.stringify(r.point), r.trial, r.seed, r.storage, status, JSON.stringify(r.config), r.createdAt ?? now(),
-          r.startedAt ?? null, r.finishedAt ?? null, r.wallTimeMs ?? null, r.error ?? null, r.engineVersion, r.appVersion, r.platform,
-          owned ? process.pid : null, owned ? os.hostname() : null, owned ? OWN_START_MS : null
+          experimentId,
+          r.design,
+          r.variantLabel,
+          r.workload,
+          JSON.stringify(r.point),
+          r.trial,
+          r.seed,
+          r.storage,
+          status,
+          JSON.stringify(r.config),
+          r.createdAt ?? now(),
+          r.startedAt ?? null,
+          r.finishedAt ?? null,
+          r.wallTimeMs ?? null,
+          r.error ?? null,
+          r.engineVersion,
+          r.appVersion,
+          r.platform,
+          owned ? process.pid : null,
+          owned ? os.hostname() : null,
+          owned ? OWN_START_MS : null
         )
         return Number(res.lastInsertRowid)
       })
@@ -288,20 +322,26 @@ export class RunStore {
   }
 
   markRunning(runId: number): void {
-    this.db.prepare("UPDATE runs SET status = 'running', started_at = ?, owner_pid = ?, owner_host = ?, owner_started_ms = ? WHERE id = ?").run(now(), process.pid, os.hostname(), OWN_START_MS, runId)
+    this.db
+      .prepare("UPDATE runs SET status = 'running', started_at = ?, owner_pid = ?, owner_host = ?, owner_started_ms = ? WHERE id = ?")
+      .run(now(), process.pid, os.hostname(), OWN_START_MS, runId)
   }
 
   /** Ends a run: status, timing, error and summary in one transaction. */
   finishRun(runId: number, o: RunOutcome): void {
     this.db.transaction(() => {
-      this.db.prepare('UPDATE runs SET status = ?, finished_at = ?, wall_time_ms = ?, error = ? WHERE id = ?').run(o.status, now(), o.wallTimeMs ?? null, o.error ?? null, runId)
+      this.db
+        .prepare('UPDATE runs SET status = ?, finished_at = ?, wall_time_ms = ?, error = ? WHERE id = ?')
+        .run(o.status, now(), o.wallTimeMs ?? null, o.error ?? null, runId)
       if (o.summary) this.saveSummary(runId, o.summary, o.headline ?? {})
     })()
     this.nextSeq.delete(runId)
   }
 
   saveSummary(runId: number, summary: RunSummary, headline: Record<string, number>): void {
-    this.db.prepare('INSERT OR REPLACE INTO summaries (run_id, summary, headline) VALUES (?, ?, ?)').run(runId, JSON.stringify(summary), JSON.stringify(headline))
+    this.db
+      .prepare('INSERT OR REPLACE INTO summaries (run_id, summary, headline) VALUES (?, ?, ?)')
+      .run(runId, JSON.stringify(summary), JSON.stringify(headline))
   }
 
   /** Appends samples in one transaction (callers batch them; one transaction per sample would be ~100x slower). */
@@ -309,7 +349,8 @@ export class RunStore {
     if (samples.length === 0) return
     this.db.transaction(() => {
       let seq = this.nextSeq.get(runId)
-      if (seq === undefined) seq = ((this.db.prepare('SELECT max(seq) AS m FROM samples WHERE run_id = ?').get(runId) as { m: number | null }).m ?? -1) + 1
+      if (seq === undefined)
+        seq = ((this.db.prepare('SELECT max(seq) AS m FROM samples WHERE run_id = ?').get(runId) as { m: number | null }).m ?? -1) + 1
       // Rows go in groups of ROWS_PER_INSERT per statement: per-statement overhead dominates single-row inserts.
       const width = SAMPLE_ARITY
       let args: unknown[] = new Array(ROWS_PER_INSERT * width)
@@ -327,7 +368,9 @@ export class RunStore {
   private insertStatement(rows: number): Database.Statement {
     let st = this.insertByRows.get(rows)
     if (!st) {
-      st = this.db.prepare(`INSERT INTO samples (${SAMPLE_INSERT_COLUMNS.join(', ')}) VALUES ${Array.from({ length: rows }, () => `(${SAMPLE_INSERT_COLUMNS.map(() => '?').join(', ')})`).join(', ')}`)
+      st = this.db.prepare(
+        `INSERT INTO samples (${SAMPLE_INSERT_COLUMNS.join(', ')}) VALUES ${Array.from({ length: rows }, () => `(${SAMPLE_INSERT_COLUMNS.map(() => '?').join(', ')})`).join(', ')}`
+      )
       this.insertByRows.set(rows, st)
     }
     return st
@@ -352,14 +395,15 @@ export class RunStore {
   getRun(runId: number): RunDetail | undefined {
     const row = this.db.prepare(`${RUN_SELECT} WHERE r.id = ?`).get(runId) as RunRow | undefined
     if (!row) return undefined
-    const extra = this.db.prepare('SELECT r.config, s.summary FROM runs r LEFT JOIN summaries s ON s.run_id = r.id WHERE r.id = ?').get(runId) as { config: string; summary: string | null }
+    const extra = this.db
+      .prepare('SELECT r.config, s.summary FROM runs r LEFT JOIN summaries s ON s.run_id = r.id WHERE r.id = ?')
+      .get(runId) as { config: string; summary: string | null }
     return { ...toRecord(row), config: JSON.parse(extra.config), summary: extra.summary ? JSON.parse(extra.summary) : null }
   }
 
   getExperiment(id: number): { id: number; name: string; config: unknown; createdAt: string; importedFrom: string | null } | undefined {
     const r = this.db.prepare('SELECT id, name, config, created_at, imported_from FROM experiments WHERE id = ?').get(id) as
-      | { id: number; name: string; config: string; created_at: string; imported_from: string | null }
-      | undefined
+      { id: number; name: string; config: string; created_at: string; imported_from: string | null } | undefined
     return r && { id: r.id, name: r.name, config: JSON.parse(r.config), createdAt: r.created_at, importedFrom: r.imported_from }
   }
 

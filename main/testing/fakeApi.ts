@@ -15,14 +15,22 @@ export function recordingApi(): RecordingApi {
     (method: string, value: unknown = null) =>
     async (...args: unknown[]) => {
       calls.push({ method, args })
-      if (method === 'start' && (args[0] as { name?: unknown }).name === 'explode') throw Object.assign(new Error('must be at least 1; got 0'), { field: 'cpus' })
+      if (method === 'start' && (args[0] as { name?: unknown }).name === 'explode')
+        throw Object.assign(new Error('must be at least 1; got 0'), { field: 'cpus' })
       return value
     }
   return {
     calls,
     emit: (e) => listeners.forEach((l) => l(e)),
     listenerCount: () => listeners.size,
-    catalogue: rec('catalogue', { designs: [], workloads: [], devicePresets: [], appVersion: '0', engineVersion: '0', maxRuns: 1 }) as LabApi['catalogue'],
+    catalogue: rec('catalogue', {
+      designs: [],
+      workloads: [],
+      devicePresets: [],
+      appVersion: '0',
+      engineVersion: '0',
+      maxRuns: 1
+    }) as LabApi['catalogue'],
     presets: rec('presets', []) as LabApi['presets'],
     validate: rec('validate', { ok: true }) as LabApi['validate'],
     preview: rec('preview', { runs: 1, estimatedSeconds: 1, maxRuns: 10 }) as LabApi['preview'],

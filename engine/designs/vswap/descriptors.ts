@@ -30,7 +30,11 @@ export class Descriptors {
     if (n <= this.capacity) return
     let cap = Math.max(this.capacity * 2, 4096)
     while (cap < n) cap *= 2
-    const g = <T extends Uint8Array | Uint16Array | Uint32Array | Int32Array | Float64Array>(a: T, C: new (n: number) => T, fill?: number): T => {
+    const g = <T extends Uint8Array | Uint16Array | Uint32Array | Int32Array | Float64Array>(
+      a: T,
+      C: new (n: number) => T,
+      fill?: number
+    ): T => {
       const b = new C(cap)
       if (fill !== undefined) b.fill(fill)
       b.set(a)

@@ -21,6 +21,7 @@ export const ZSWAP_ENTRY_BYTES = 56
 /** zsmalloc size classes: objects are rounded up to 16 B, and no class is below 32 B. */
 export const ZS_SIZE_CLASS_DELTA = 16
 export const ZS_MIN_ALLOC_SIZE = 32
-export const zsObjectBytes = (len: number): number => Math.max(ZS_MIN_ALLOC_SIZE, Math.ceil(len / ZS_SIZE_CLASS_DELTA) * ZS_SIZE_CLASS_DELTA)
+export const zsObjectBytes = (len: number): number =>
+  Math.max(ZS_MIN_ALLOC_SIZE, Math.ceil(len / ZS_SIZE_CLASS_DELTA) * ZS_SIZE_CLASS_DELTA)
 /** Bytes of the bitmaps of a device of nslots (unsigned long words). */
 export const bitmapBytes = (nslots: number): number => Math.ceil(nslots / 64) * 8

@@ -167,8 +167,15 @@ export class VirtualClusters {
       const st = this.state[c]
       invariant((st === VC_FREE) === onFree.has(c), () => `virtual cluster ${c} state ${st} does not match the free stack`)
       invariant(st !== VC_FREE || used === 0, () => `free virtual cluster ${c} has ${used} slots in use`)
-      invariant((st === VC_NONFULL) === this.nonfull[this.order[c]].has(c), () => `virtual cluster ${c} state ${st} does not match nonfull[${this.order[c]}]`)
-      if (st === VC_CURRENT) invariant(this.owner[c] >= 0 && this.pcpCluster[this.owner[c] * SWAP_NR_ORDERS + this.order[c]] === c, () => `virtual cluster ${c} is current for no CPU`)
+      invariant(
+        (st === VC_NONFULL) === this.nonfull[this.order[c]].has(c),
+        () => `virtual cluster ${c} state ${st} does not match nonfull[${this.order[c]}]`
+      )
+      if (st === VC_CURRENT)
+        invariant(
+          this.owner[c] >= 0 && this.pcpCluster[this.owner[c] * SWAP_NR_ORDERS + this.order[c]] === c,
+          () => `virtual cluster ${c} is current for no CPU`
+        )
       if (st !== VC_FREE) inUse++
     }
     let listed = 0

@@ -31,8 +31,9 @@ export function runEngine(config: EngineConfig, hooks: EngineHooks, options: Fak
   for (let step = 0; step < steps; step++) {
     if (failure && failure.atStep === step) {
       if (failure.kind === 'exit') process.exit(3)
-      if (failure.kind === 'corruption') throw Object.assign(new Error('swap device 0 slot 17: page corrupt (checksum)'), { name: 'CorruptionError' })
-      throw Object.assign(new Error("ENOSPC: no space left on device, write"), { code: 'ENOSPC', errno: -28, syscall: 'write' })
+      if (failure.kind === 'corruption')
+        throw Object.assign(new Error('swap device 0 slot 17: page corrupt (checksum)'), { name: 'CorruptionError' })
+      throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', errno: -28, syscall: 'write' })
     }
     sleep(options.stepMs ?? 10)
     hooks.onSamples?.(samples(options.samplesPerStep ?? 5, step * (options.samplesPerStep ?? 5)))

@@ -37,14 +37,21 @@ export function newRun(extra: Partial<NewRun> = {}): NewRun {
 export function samples(n: number, from = 0): Sample[] {
   return Array.from({ length: n }, (_, k) => {
     const i = from + k
-    return { tSimNs: i * 1e6, tWallMs: i / 10, ops: i * 7, values: Object.fromEntries(SAMPLE_FIELDS.map((f, j) => [f, i * (j + 1) + 0.5])) as Sample['values'] }
+    return {
+      tSimNs: i * 1e6,
+      tWallMs: i / 10,
+      ops: i * 7,
+      values: Object.fromEntries(SAMPLE_FIELDS.map((f, j) => [f, i * (j + 1) + 0.5])) as Sample['values']
+    }
   })
 }
 
 const lat = (mean: number): LatencySummary => ({ count: 10, mean, p50: mean, p90: mean * 2, p99: mean * 3, p999: mean * 4, max: mean * 5 })
 
 /** A RunSummary shaped like the engine's, with the given headline numbers. */
-export function fakeSummary(o: { simTimeNs?: number; seed?: number; design?: RunSummary['design']; throughputMBps?: number } = {}): RunSummary {
+export function fakeSummary(
+  o: { simTimeNs?: number; seed?: number; design?: RunSummary['design']; throughputMBps?: number } = {}
+): RunSummary {
   const zeros = (): number[] => new Array(10).fill(0)
   return {
     engineVersion: '0.0.0-test',
@@ -60,19 +67,86 @@ export function fakeSummary(o: { simTimeNs?: number; seed?: number; design?: Run
     systemTimeNs: 5e8,
     operations: 1000,
     counters: {
-      swpout: [100, 0, 0, 0, 4, 0, 0, 0, 0, 0], swpoutFallback: [0, 0, 0, 0, 1, 0, 0, 0, 0, 0], swpin: [50, ...new Array(9).fill(0)], swpoutDiscontig: zeros(), mthpSwpinReadahead: 0,
-      pswpout: 164, pswpin: 50, swapCacheAdd: 1, swapCacheDelete: 1, swapCacheLookup: 20, swapCacheHit: 5, readaheadPages: 8, readaheadHits: 4, syncBypassSwapins: 0,
-      hasCacheRetries: 3, hasCacheRetryNs: 12e6, folioLockWaits: 0, folioLockWaitNs: 0, slotsScanned: 900, allocCalls: 104, allocFailures: 0, slotCacheRefills: 2,
-      slotCacheFlushes: 1, continuationAllocs: 0, extensionTableAllocs: 0, extensionTableFrees: 0, tableAllocs: 0, tableFrees: 0, discards: 0, fullClusterReclaims: 0,
-      cacheReclaimedSlots: 0, workingsetRefaults: 0, majorFaults: 50, minorFaults: 2000, cowCopies: 0, forks: 0, exits: 2, reclaimScanned: 300, reclaimEvicted: 164,
-      writebackWaitNs: 0, zswapStores: 0, zswapLoads: 0, zswapWritebacks: 0, zswapRejects: 0,
-      lockAcquisitions: { device: 10, cluster: 40 }, lockContended: { device: 2, cluster: 1 }, lockWaitNs: { device: 3000, cluster: 1000 }
+      swpout: [100, 0, 0, 0, 4, 0, 0, 0, 0, 0],
+      swpoutFallback: [0, 0, 0, 0, 1, 0, 0, 0, 0, 0],
+      swpin: [50, ...new Array(9).fill(0)],
+      swpoutDiscontig: zeros(),
+      mthpSwpinReadahead: 0,
+      pswpout: 164,
+      pswpin: 50,
+      swapCacheAdd: 1,
+      swapCacheDelete: 1,
+      swapCacheLookup: 20,
+      swapCacheHit: 5,
+      readaheadPages: 8,
+      readaheadHits: 4,
+      syncBypassSwapins: 0,
+      hasCacheRetries: 3,
+      hasCacheRetryNs: 12e6,
+      folioLockWaits: 0,
+      folioLockWaitNs: 0,
+      slotsScanned: 900,
+      allocCalls: 104,
+      allocFailures: 0,
+      slotCacheRefills: 2,
+      slotCacheFlushes: 1,
+      continuationAllocs: 0,
+      extensionTableAllocs: 0,
+      extensionTableFrees: 0,
+      tableAllocs: 0,
+      tableFrees: 0,
+      discards: 0,
+      fullClusterReclaims: 0,
+      cacheReclaimedSlots: 0,
+      workingsetRefaults: 0,
+      majorFaults: 50,
+      minorFaults: 2000,
+      cowCopies: 0,
+      forks: 0,
+      exits: 2,
+      reclaimScanned: 300,
+      reclaimEvicted: 164,
+      writebackWaitNs: 0,
+      zswapStores: 0,
+      zswapLoads: 0,
+      zswapWritebacks: 0,
+      zswapRejects: 0,
+      lockAcquisitions: { device: 10, cluster: 40 },
+      lockContended: { device: 2, cluster: 1 },
+      lockWaitNs: { device: 3000, cluster: 1000 }
     },
-    latency: { swapoutSimNs: lat(20_000), swapinSimNs: lat(80_000), freeSimNs: lat(1e6), swapoutWallNs: lat(900), swapinWallNs: lat(900), freeWallNs: lat(900) },
-    metadata: { staticBytes: 16384, dynamicBytes: 4096, breakdown: { swap_map: 16384, xarray: 4096 }, totalSlots: 16384, usedSlots: 164, bytesPerSlot: 1.25, dynamicBytesPerUsedSlot: 24.97 },
+    latency: {
+      swapoutSimNs: lat(20_000),
+      swapinSimNs: lat(80_000),
+      freeSimNs: lat(1e6),
+      swapoutWallNs: lat(900),
+      swapinWallNs: lat(900),
+      freeWallNs: lat(900)
+    },
+    metadata: {
+      staticBytes: 16384,
+      dynamicBytes: 4096,
+      breakdown: { swap_map: 16384, xarray: 4096 },
+      totalSlots: 16384,
+      usedSlots: 164,
+      bytesPerSlot: 1.25,
+      dynamicBytesPerUsedSlot: 24.97
+    },
     metadataPeakBytes: 24576,
     clusters: { free: 20, nonfull: 1, frag: 0, full: 0, discard: 0, isolated: 0 },
-    device: { pagesWritten: 164, pagesRead: 50, bytesWritten: 164 * 4096, bytesRead: 50 * 4096, verifiedReads: 50, writeCalls: 20, readCalls: 50 },
-    workloadMetrics: { throughputMBps: o.throughputMBps ?? 100, freeLatencyMsMean: 1.5, throughputMBpsPerTask: [50, 50] as unknown as number }
+    device: {
+      pagesWritten: 164,
+      pagesRead: 50,
+      bytesWritten: 164 * 4096,
+      bytesRead: 50 * 4096,
+      verifiedReads: 50,
+      writeCalls: 20,
+      readCalls: 50
+    },
+    workloadMetrics: {
+      throughputMBps: o.throughputMBps ?? 100,
+      freeLatencyMsMean: 1.5,
+      throughputMBpsPerTask: [50, 50] as unknown as number
+    }
   }
 }

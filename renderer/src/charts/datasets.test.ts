@@ -13,12 +13,27 @@ function samples(n: number, scale = 1): Sample[] {
   }))
 }
 
-const stats = (mean: number, n = 3) => ({ n, mean, stddev: 1, median: mean, min: mean - 2, max: mean + 2, ci95Low: mean - 1.5, ci95High: mean + 1.5 })
+const stats = (mean: number, n = 3) => ({
+  n,
+  mean,
+  stddev: 1,
+  median: mean,
+  min: mean - 2,
+  max: mean + 2,
+  ci95Low: mean - 1.5,
+  ci95High: mean + 1.5
+})
 
 const data: CompareData = {
   groups: [
     { key: 'a', variantLabel: 'cluster', point: {}, runIds: [1, 2, 3], metrics: { throughputMBps: stats(100) } },
-    { key: 'b', variantLabel: 'swap-table P4', point: { 'workload.params.tasks': 8 }, runIds: [4, 5, 6], metrics: { throughputMBps: stats(150) } },
+    {
+      key: 'b',
+      variantLabel: 'swap-table P4',
+      point: { 'workload.params.tasks': 8 },
+      runIds: [4, 5, 6],
+      metrics: { throughputMBps: stats(150) }
+    },
     { key: 'c', variantLabel: 'vswap', point: {}, runIds: [7], metrics: { throughputMBps: stats(50, 1) } }
   ],
   baselineKey: 'a',

@@ -119,7 +119,7 @@ export function deltaRows(data: CompareData, metric: string): DeltaRow[] {
     .map((g) => {
       const isBaseline = g.key === data.baselineKey
       const rel = data.deltas[metric]?.[g.key]
-      return { key: g.key, label: groupLabel(g), mean: g.metrics[metric].mean, relative: isBaseline ? null : rel ?? null, isBaseline }
+      return { key: g.key, label: groupLabel(g), mean: g.metrics[metric].mean, relative: isBaseline ? null : (rel ?? null), isBaseline }
     })
 }
 

@@ -3,7 +3,10 @@ import { lttb, lttbIndices } from './decimate'
 
 describe('LTTB decimation', () => {
   it('returns short series unchanged', () => {
-    const pts = [{ x: 0, y: 1 }, { x: 1, y: 2 }]
+    const pts = [
+      { x: 0, y: 1 },
+      { x: 1, y: 2 }
+    ]
     expect(lttb(pts, 10)).toBe(pts)
   })
 
@@ -23,7 +26,9 @@ describe('LTTB decimation', () => {
   })
 
   it('thins 10 runs x 100 000 samples fast enough for an interactive chart', () => {
-    const runs = Array.from({ length: 10 }, (_, r) => Array.from({ length: 100_000 }, (_, i) => ({ x: i, y: Math.sin(i / 1000 + r) * 100 + (i % 97) })))
+    const runs = Array.from({ length: 10 }, (_, r) =>
+      Array.from({ length: 100_000 }, (_, i) => ({ x: i, y: Math.sin(i / 1000 + r) * 100 + (i % 97) }))
+    )
     const t0 = performance.now()
     const out = runs.map((pts) => lttb(pts, 800))
     const ms = performance.now() - t0

@@ -18,8 +18,18 @@ export function lineOptions(xLabel: string, yMetric: string | null, showLegend =
       tooltip: { callbacks: { label: (c) => `${c.dataset.label}: ${yMetric ? fmtMetric(yMetric, c.parsed.y) : fmtNumber(c.parsed.y)}` } }
     },
     scales: {
-      x: { type: 'linear', title: { display: true, text: xLabel }, ticks: { maxTicksLimit: 8, callback: (v) => fmtNumber(Number(v)) }, grid: { color: '#eef0f3' } },
-      y: { type: 'linear', beginAtZero: true, ticks: { maxTicksLimit: 6, callback: (v) => (yMetric ? fmtMetric(yMetric, Number(v)) : fmtNumber(Number(v))) }, grid: { color: '#eef0f3' } }
+      x: {
+        type: 'linear',
+        title: { display: true, text: xLabel },
+        ticks: { maxTicksLimit: 8, callback: (v) => fmtNumber(Number(v)) },
+        grid: { color: '#eef0f3' }
+      },
+      y: {
+        type: 'linear',
+        beginAtZero: true,
+        ticks: { maxTicksLimit: 6, callback: (v) => (yMetric ? fmtMetric(yMetric, Number(v)) : fmtNumber(Number(v))) },
+        grid: { color: '#eef0f3' }
+      }
     }
   }
 }
@@ -35,7 +45,12 @@ export function errorBarOptions(metric: string): ChartOptions<'bar'> {
     },
     scales: {
       x: { type: 'category', ticks: { autoSkip: false, maxRotation: 30 }, grid: { display: false } },
-      y: { type: 'linear', beginAtZero: true, ticks: { maxTicksLimit: 6, callback: (v) => fmtMetric(metric, Number(v)) }, grid: { color: '#eef0f3' } }
+      y: {
+        type: 'linear',
+        beginAtZero: true,
+        ticks: { maxTicksLimit: 6, callback: (v) => fmtMetric(metric, Number(v)) },
+        grid: { color: '#eef0f3' }
+      }
     }
   }
 }

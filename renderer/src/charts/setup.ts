@@ -1,6 +1,18 @@
 // Registers exactly the Chart.js parts the app uses (keeps the bundle small), the error-bar
 // controller, and a white background so exported PNGs are not transparent.
-import { BarElement, CategoryScale, Chart, Filler, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip, type Plugin } from 'chart.js'
+import {
+  BarElement,
+  CategoryScale,
+  Chart,
+  Filler,
+  Legend,
+  LinearScale,
+  LineController,
+  LineElement,
+  PointElement,
+  Tooltip,
+  type Plugin
+} from 'chart.js'
 import { BarWithErrorBar, BarWithErrorBarsController } from 'chartjs-chart-error-bars'
 
 const whiteBackground: Plugin = {
@@ -19,7 +31,20 @@ let done = false
 export function setupCharts(): void {
   if (done) return
   done = true
-  Chart.register(LineController, LineElement, PointElement, LinearScale, CategoryScale, BarElement, Filler, Legend, Tooltip, BarWithErrorBarsController, BarWithErrorBar, whiteBackground)
+  Chart.register(
+    LineController,
+    LineElement,
+    PointElement,
+    LinearScale,
+    CategoryScale,
+    BarElement,
+    Filler,
+    Legend,
+    Tooltip,
+    BarWithErrorBarsController,
+    BarWithErrorBar,
+    whiteBackground
+  )
   Chart.defaults.font.family = getComputedStyleSafe('--font') ?? 'system-ui, sans-serif'
   Chart.defaults.font.size = 11
   Chart.defaults.color = '#4b5563'

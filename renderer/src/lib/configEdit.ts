@@ -11,7 +11,10 @@ export function specDefaults(specs: ParamSpec[]): Record<string, number | string
 export function scratchConfig(designs: DesignInfo[], workloads: WorkloadInfo[]): ExperimentConfig {
   const e = resolveEngineConfig({})
   const w = workloads.find((x) => x.name === e.workload.name)
-  const variant = (name: DesignName): DesignVariant => ({ design: name, options: specDefaults(designs.find((d) => d.name === name)?.options ?? []) })
+  const variant = (name: DesignName): DesignVariant => ({
+    design: name,
+    options: specDefaults(designs.find((d) => d.name === name)?.options ?? [])
+  })
   return {
     name: 'New experiment',
     designs: [variant('cluster'), variant('swap-table')],
@@ -50,7 +53,12 @@ export function sweepablePaths(workload: WorkloadInfo | undefined): { path: stri
     { path: 'devices.0.sizeBytes', label: 'Device size (bytes)' },
     { path: 'pageCluster', label: 'page-cluster' }
   ]
-  return [...fixed, ...(workload?.params ?? []).filter((p) => p.kind !== 'string').map((p) => ({ path: `workload.params.${p.key}`, label: `${workload!.title.split(' ')[0]}: ${p.label}` }))]
+  return [
+    ...fixed,
+    ...(workload?.params ?? [])
+      .filter((p) => p.kind !== 'string')
+      .map((p) => ({ path: `workload.params.${p.key}`, label: `${workload!.title.split(' ')[0]}: ${p.label}` }))
+  ]
 }
 
 /** Errors for one field; with prefix, also errors of everything below it. */
@@ -59,7 +67,14 @@ export function errorsAt(errors: FieldError[], path: string, prefix = false): st
 }
 
 /** Fields the form shows a message beside; other errors are listed above the start button. */
-const PLACED = [/^name$/, /^designs(\.\d+\.(design|label|options\.\w+))?$/, /^workload\.(name|params\.\w+)$/, /^devices(\.\d+\.(sizeBytes|preset|priority|discard))?$/, /^(storage|memoryLimitBytes|cpus|seed|trials|thpOrders|pageCluster|sampleIntervalNs|tickNs|fsyncPerBatch|checkInvariants)$/, /^sweep(\.mode|\.axes(\.\d+(\.(path|values)(\.\d+)?)?)?)?$/]
+const PLACED = [
+  /^name$/,
+  /^designs(\.\d+\.(design|label|options\.\w+))?$/,
+  /^workload\.(name|params\.\w+)$/,
+  /^devices(\.\d+\.(sizeBytes|preset|priority|discard))?$/,
+  /^(storage|memoryLimitBytes|cpus|seed|trials|thpOrders|pageCluster|sampleIntervalNs|tickNs|fsyncPerBatch|checkInvariants)$/,
+  /^sweep(\.mode|\.axes(\.\d+(\.(path|values)(\.\d+)?)?)?)?$/
+]
 
 export function unplacedErrors(errors: FieldError[]): FieldError[] {
   return errors.filter((e) => !PLACED.some((re) => re.test(e.field)))

@@ -14,7 +14,7 @@ describe('formatting', () => {
 
   it('keeps numbers short', () => {
     expect(fmtNumber(1234567)).toBe('1.23M')
-    expect(fmtNumber(0.012345)).toBe(0.0123.toString())
+    expect(fmtNumber(0.012345)).toBe((0.0123).toString())
     expect(fmtDuration(75)).toBe('75 s')
     expect(fmtDuration(400)).toBe('6 min 40 s')
   })

@@ -35,7 +35,11 @@ export const CHART_PANELS: { id: string; title: string; fields: SampleField[] }[
   { id: 'throughput', title: 'Throughput', fields: ['throughputMBps'] },
   { id: 'metadata', title: 'Swap metadata memory', fields: ['metadataBytes'] },
   { id: 'swap', title: 'Swap usage', fields: ['swapUsedSlots', 'swapCachePages', 'residentPages'] },
-  { id: 'clusters', title: 'Cluster lists', fields: ['clustersFree', 'clustersNonfull', 'clustersFrag', 'clustersFull', 'clustersDiscard'] },
+  {
+    id: 'clusters',
+    title: 'Cluster lists',
+    fields: ['clustersFree', 'clustersNonfull', 'clustersFrag', 'clustersFull', 'clustersDiscard']
+  },
   { id: 'fallbacks', title: 'Fallbacks and retries', fields: ['swpoutFallback', 'hasCacheRetries', 'folioLockWaits'] }
 ]
 
@@ -72,13 +76,37 @@ const HIGHER_IS_BETTER = /(throughput|per_s$|hits|requests)/
 
 export function metricInfo(key: string): MetricInfo {
   if (key in SAMPLE_FIELD_INFO) return SAMPLE_FIELD_INFO[key as SampleField]
-  const unit: MetricInfo['unit'] = /_bytes_per_s($|_)/.test(key) ? 'bytes/s' : /_bytes(_|$)/.test(key) ? 'bytes' : /_s(_(mean|p\d+|max|min))?$/.test(key) ? 's' : /_percent$/.test(key) ? '%' : /_per_s$/.test(key) ? '/s' : 'count'
+  const unit: MetricInfo['unit'] = /_bytes_per_s($|_)/.test(key)
+    ? 'bytes/s'
+    : /_bytes(_|$)/.test(key)
+      ? 'bytes'
+      : /_s(_(mean|p\d+|max|min))?$/.test(key)
+        ? 's'
+        : /_percent$/.test(key)
+          ? '%'
+          : /_per_s$/.test(key)
+            ? '/s'
+            : 'count'
   const higherIsBetter = HIGHER_IS_BETTER.test(key) ? true : LOWER_IS_BETTER.test(key) ? false : undefined
   return { label: SUMMARY_LABELS[key] ?? humanize(key), unit, higherIsBetter }
 }
 
 /** Metrics worth showing first, in this order, when present. */
-export const PREFERRED_METRICS = ['throughput_bytes_per_s', 'requests_per_s', 'sim_time_s', 'metadata_peak_bytes', 'mthp_fallback_percent', 'system_time_s', 'metadata_bytes_per_slot', 'swpout_fallback', 'has_cache_retries', 'swapout_latency_s_p99', 'swapin_latency_s_p99', 'swpout', 'swpin']
+export const PREFERRED_METRICS = [
+  'throughput_bytes_per_s',
+  'requests_per_s',
+  'sim_time_s',
+  'metadata_peak_bytes',
+  'mthp_fallback_percent',
+  'system_time_s',
+  'metadata_bytes_per_slot',
+  'swpout_fallback',
+  'has_cache_retries',
+  'swapout_latency_s_p99',
+  'swapin_latency_s_p99',
+  'swpout',
+  'swpin'
+]
 
 export function preferredOrder(keys: string[]): string[] {
   const first = PREFERRED_METRICS.filter((k) => keys.includes(k))

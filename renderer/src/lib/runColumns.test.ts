@@ -3,11 +3,41 @@ import type { RunRecord } from '../../../experiments/api'
 import { filterAndSort, groupByExperiment } from './runColumns'
 
 const run = (id: number, over: Partial<RunRecord>): RunRecord =>
-  ({ id, experimentId: 1, experimentName: 'e1', design: 'cluster', variantLabel: 'cluster', workload: 'usemem', point: {}, trial: 0, seed: 1, status: 'done', storage: 'file', createdAt: '2026-01-01T00:00:00Z', startedAt: null, finishedAt: null, wallTimeMs: 10, error: null, engineVersion: '1', appVersion: '1', platform: 'p', note: '', tags: [], headline: null, ...over }) as RunRecord
+  ({
+    id,
+    experimentId: 1,
+    experimentName: 'e1',
+    design: 'cluster',
+    variantLabel: 'cluster',
+    workload: 'usemem',
+    point: {},
+    trial: 0,
+    seed: 1,
+    status: 'done',
+    storage: 'file',
+    createdAt: '2026-01-01T00:00:00Z',
+    startedAt: null,
+    finishedAt: null,
+    wallTimeMs: 10,
+    error: null,
+    engineVersion: '1',
+    appVersion: '1',
+    platform: 'p',
+    note: '',
+    tags: [],
+    headline: null,
+    ...over
+  }) as RunRecord
 
 const runs = [
   run(1, { headline: { throughput_bytes_per_s: 300e6 } }),
-  run(2, { variantLabel: 'swap-table P4', design: 'swap-table', headline: { throughput_bytes_per_s: 500e6 }, experimentId: 2, experimentName: 'e2' }),
+  run(2, {
+    variantLabel: 'swap-table P4',
+    design: 'swap-table',
+    headline: { throughput_bytes_per_s: 500e6 },
+    experimentId: 2,
+    experimentName: 'e2'
+  }),
   run(3, { status: 'failed', headline: null }),
   run(4, { variantLabel: 'vswap', design: 'vswap', headline: { throughput_bytes_per_s: 100e6 }, experimentId: 2, experimentName: 'e2' })
 ]
@@ -38,6 +68,15 @@ describe('form error placement', () => {
   it('places every field the form shows, including sweep values, and lists the rest', async () => {
     const { unplacedErrors } = await import('./configEdit')
     const e = (field: string) => ({ field, message: 'm' })
-    expect(unplacedErrors([e('cpus'), e('sweep.axes.0.values.2'), e('designs.1.options.phase'), e('workload.params.tasks'), e('deviceDir'), e('(config)')]).map((x) => x.field)).toEqual(['deviceDir', '(config)'])
+    expect(
+      unplacedErrors([
+        e('cpus'),
+        e('sweep.axes.0.values.2'),
+        e('designs.1.options.phase'),
+        e('workload.params.tasks'),
+        e('deviceDir'),
+        e('(config)')
+      ]).map((x) => x.field)
+    ).toEqual(['deviceDir', '(config)'])
   })
 })

@@ -32,7 +32,13 @@ export const COLUMN_DEFS: Record<RunColumn, ColumnDef> = {
   simTime: headline('simTime', 'sim_time_s', 'Sim time'),
   metadataPeak: headline('metadataPeak', 'metadata_peak_bytes', 'Metadata peak'),
   fallback: headline('fallback', 'mthp_fallback_percent'),
-  wallTime: { id: 'wallTime', label: 'Wall time', value: (r) => r.wallTimeMs, text: (r) => (r.wallTimeMs === null ? '-' : fmtMetric('engine_wall_time_s', r.wallTimeMs / 1e3)), numeric: true },
+  wallTime: {
+    id: 'wallTime',
+    label: 'Wall time',
+    value: (r) => r.wallTimeMs,
+    text: (r) => (r.wallTimeMs === null ? '-' : fmtMetric('engine_wall_time_s', r.wallTimeMs / 1e3)),
+    numeric: true
+  },
   createdAt: { id: 'createdAt', label: 'Date', value: (r) => r.createdAt, text: (r) => fmtDate(r.createdAt, true) }
 }
 
@@ -50,7 +56,11 @@ export function compareValues(a: number | string | null, b: number | string | nu
 }
 
 /** Filters (case-insensitive substring of the shown text, per column) then sorts. */
-export function filterAndSort(runs: RunRecord[], filters: Partial<Record<RunColumn, string>>, sort: { column: RunColumn; dir: 'asc' | 'desc' }): RunRecord[] {
+export function filterAndSort(
+  runs: RunRecord[],
+  filters: Partial<Record<RunColumn, string>>,
+  sort: { column: RunColumn; dir: 'asc' | 'desc' }
+): RunRecord[] {
   const active = Object.entries(filters).filter(([, v]) => v && v.trim()) as [RunColumn, string][]
   const kept = runs.filter((r) => active.every(([col, q]) => COLUMN_DEFS[col].text(r).toLowerCase().includes(q.trim().toLowerCase())))
   const def = COLUMN_DEFS[sort.column]

@@ -23,6 +23,7 @@ export function flattenConfig(value: unknown, prefix = ''): [string, string][] {
     if (value.every((v) => typeof v !== 'object' || v === null)) return [[prefix, value.join(', ')]]
     return value.flatMap((v, i) => flattenConfig(v, `${prefix}.${i}`))
   }
-  if (typeof value === 'object') return Object.entries(value as Record<string, unknown>).flatMap(([k, v]) => flattenConfig(v, prefix ? `${prefix}.${k}` : k))
+  if (typeof value === 'object')
+    return Object.entries(value as Record<string, unknown>).flatMap(([k, v]) => flattenConfig(v, prefix ? `${prefix}.${k}` : k))
   return [[prefix, String(value)]]
 }

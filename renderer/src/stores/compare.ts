@@ -20,7 +20,9 @@ export const useCompare = defineStore('compare', () => {
   const error = ref<string | null>(null)
   const runIds = ref<number[]>([])
 
-  const runs = computed<RunRecord[]>(() => runIds.value.map((id) => runsStore.all.find((r) => r.id === id)).filter((r): r is RunRecord => !!r))
+  const runs = computed<RunRecord[]>(() =>
+    runIds.value.map((id) => runsStore.all.find((r) => r.id === id)).filter((r): r is RunRecord => !!r)
+  )
 
   /** Loads compare data for the selection (the baseline joins it when pinned). */
   async function load(ids: number[] = runsStore.selected): Promise<void> {
@@ -35,7 +37,10 @@ export const useCompare = defineStore('compare', () => {
     loading.value = true
     error.value = null
     try {
-      const [d, ...s] = await Promise.all([lab().compare(all, base ?? undefined), ...all.map((id) => lab().getSamples(id, COMPARE_MAX_POINTS))])
+      const [d, ...s] = await Promise.all([
+        lab().compare(all, base ?? undefined),
+        ...all.map((id) => lab().getSamples(id, COMPARE_MAX_POINTS))
+      ])
       data.value = d
       series.value = s.map((x) => {
         const r = runsStore.all.find((rr) => rr.id === x.runId)

@@ -100,7 +100,9 @@ export const useDraft = defineStore('draft', () => {
     config.value.workload = { name, params: specDefaults(cat.workload(name)?.params ?? []) }
     // Axes over the old workload's params no longer apply.
     if (config.value.sweep) {
-      const keep = config.value.sweep.axes.map((a, i) => ({ a, t: sweepText.value[i] })).filter(({ a }) => !a.path.startsWith('workload.params.'))
+      const keep = config.value.sweep.axes
+        .map((a, i) => ({ a, t: sweepText.value[i] }))
+        .filter(({ a }) => !a.path.startsWith('workload.params.'))
       config.value.sweep.axes = keep.map((k) => k.a)
       sweepText.value = keep.map((k) => k.t)
       if (!keep.length) config.value.sweep = null
@@ -148,5 +150,27 @@ export const useDraft = defineStore('draft', () => {
     }
   }
 
-  return { config, source, errors, preview, checking, starting, startError, sweepText, load, fromScratch, fromPreset, check, addDesign, removeDesign, setDesign, setWorkload, addSweepAxis, setSweepText, removeSweepAxis, canStart, start }
+  return {
+    config,
+    source,
+    errors,
+    preview,
+    checking,
+    starting,
+    startError,
+    sweepText,
+    load,
+    fromScratch,
+    fromPreset,
+    check,
+    addDesign,
+    removeDesign,
+    setDesign,
+    setWorkload,
+    addSweepAxis,
+    setSweepText,
+    removeSweepAxis,
+    canStart,
+    start
+  }
 })

@@ -37,7 +37,8 @@ export const useQueue = defineStore('queue', () => {
         upsert(e.run)
         live.set(e.run.id, [])
         // Follow the newest running run unless the user picked one that still runs.
-        if (watchedRunId.value === null || !ACTIVE.has(runs.value.find((r) => r.id === watchedRunId.value)?.status ?? '')) watchedRunId.value = e.run.id
+        if (watchedRunId.value === null || !ACTIVE.has(runs.value.find((r) => r.id === watchedRunId.value)?.status ?? ''))
+          watchedRunId.value = e.run.id
         liveVersion.value++
         break
       case 'progress':
@@ -48,7 +49,11 @@ export const useQueue = defineStore('queue', () => {
         let arr = live.get(e.runId)
         if (!arr) live.set(e.runId, (arr = []))
         for (const s of e.samples) arr.push(s)
-        if (arr.length > LIVE_SAMPLE_CAP) live.set(e.runId, arr.filter((_, i) => i % 2 === 0))
+        if (arr.length > LIVE_SAMPLE_CAP)
+          live.set(
+            e.runId,
+            arr.filter((_, i) => i % 2 === 0)
+          )
         liveVersion.value++
         break
       }
@@ -111,7 +116,22 @@ export const useQueue = defineStore('queue', () => {
     return { fraction: sum / total, done, total, etaSeconds: eta }
   })
 
-  return { runs, progress, lastProgress, liveVersion, watchedRunId, init, dispose, onEvent, cancel, clearFinished, liveSamples, active, running, overall }
+  return {
+    runs,
+    progress,
+    lastProgress,
+    liveVersion,
+    watchedRunId,
+    init,
+    dispose,
+    onEvent,
+    cancel,
+    clearFinished,
+    liveSamples,
+    active,
+    running,
+    overall
+  }
 })
 
 function emptyProgress(runId: number): ProgressInfo {

@@ -50,7 +50,10 @@ export const useRuns = defineStore('runs', () => {
   const groups = computed(() => groupByExperiment(rows.value))
 
   function sortBy(column: RunColumn): void {
-    settings.sort = settings.sort.column === column ? { column, dir: settings.sort.dir === 'asc' ? 'desc' : 'asc' } : { column, dir: column === 'id' || column === 'createdAt' ? 'desc' : 'asc' }
+    settings.sort =
+      settings.sort.column === column
+        ? { column, dir: settings.sort.dir === 'asc' ? 'desc' : 'asc' }
+        : { column, dir: column === 'id' || column === 'createdAt' ? 'desc' : 'asc' }
   }
 
   function toggle(id: number): void {
@@ -90,5 +93,26 @@ export const useRuns = defineStore('runs', () => {
 
   const baselineRunId = computed(() => settings.baselineRunId)
 
-  return { all, loaded, error, filters, selected, message, rows, groups, baselineRunId, init, dispose, refresh, onEvent, sortBy, toggle, setSelection, pinBaseline, remove, rerun, exportCsv }
+  return {
+    all,
+    loaded,
+    error,
+    filters,
+    selected,
+    message,
+    rows,
+    groups,
+    baselineRunId,
+    init,
+    dispose,
+    refresh,
+    onEvent,
+    sortBy,
+    toggle,
+    setSelection,
+    pinBaseline,
+    remove,
+    rerun,
+    exportCsv
+  }
 })

@@ -7,7 +7,20 @@ import type { SampleField } from '../../../engine/pure'
 
 export const SETTINGS_KEY = 'swaplab.settings.v1'
 
-export const RUN_COLUMNS = ['id', 'status', 'experiment', 'design', 'workload', 'trial', 'throughput', 'simTime', 'metadataPeak', 'fallback', 'wallTime', 'createdAt'] as const
+export const RUN_COLUMNS = [
+  'id',
+  'status',
+  'experiment',
+  'design',
+  'workload',
+  'trial',
+  'throughput',
+  'simTime',
+  'metadataPeak',
+  'fallback',
+  'wallTime',
+  'createdAt'
+] as const
 export type RunColumn = (typeof RUN_COLUMNS)[number]
 
 export interface Settings {
@@ -40,7 +53,10 @@ export function loadSettings(storage: Pick<Storage, 'getItem'> | undefined): Set
     if (!raw) return d
     const s = JSON.parse(raw) as Partial<Settings>
     return {
-      runColumns: Array.isArray(s.runColumns) && s.runColumns.length ? s.runColumns.filter((c) => (RUN_COLUMNS as readonly string[]).includes(c)) : d.runColumns,
+      runColumns:
+        Array.isArray(s.runColumns) && s.runColumns.length
+          ? s.runColumns.filter((c) => (RUN_COLUMNS as readonly string[]).includes(c))
+          : d.runColumns,
       xAxis: s.xAxis === 'sim' || s.xAxis === 'wall' || s.xAxis === 'ops' ? s.xAxis : d.xAxis,
       baselineRunId: typeof s.baselineRunId === 'number' ? s.baselineRunId : null,
       compareFields: Array.isArray(s.compareFields) ? s.compareFields : d.compareFields,

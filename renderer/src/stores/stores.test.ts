@@ -107,7 +107,11 @@ describe('queue store (Running)', () => {
 
 describe('runs store (Runs)', () => {
   it('lists, sorts, filters, selects, pins a baseline and deletes', async () => {
-    const { lab } = freshLab([{ variantLabel: 'cluster' }, { variantLabel: 'swap-table P4', design: 'swap-table' }, { variantLabel: 'vswap', design: 'vswap' }])
+    const { lab } = freshLab([
+      { variantLabel: 'cluster' },
+      { variantLabel: 'swap-table P4', design: 'swap-table' },
+      { variantLabel: 'vswap', design: 'vswap' }
+    ])
     const runs = useRuns()
     await runs.init()
     expect(runs.rows.map((r) => r.id)).toEqual([3, 2, 1])

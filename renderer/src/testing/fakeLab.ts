@@ -1,7 +1,26 @@
 // An in-memory lab for component and store tests: the LabApi contract with deterministic,
 // test-driven runs (nothing happens until the test calls step() or finish()).
-import type { Catalogue, CompareData, ExperimentConfig, FieldError, LabEvent, Preset, RunDetail, RunRecord, RunStatus, ValidationResult } from '../../../experiments/api'
-import { DESIGN_CATALOGUE, DEVICE_PRESETS, SAMPLE_FIELDS, WORKLOAD_CATALOGUE, checkEngineConfig, resolveEngineConfig, type Sample } from '../../../engine/pure'
+import type {
+  Catalogue,
+  CompareData,
+  ExperimentConfig,
+  FieldError,
+  LabEvent,
+  Preset,
+  RunDetail,
+  RunRecord,
+  RunStatus,
+  ValidationResult
+} from '../../../experiments/api'
+import {
+  DESIGN_CATALOGUE,
+  DEVICE_PRESETS,
+  SAMPLE_FIELDS,
+  WORKLOAD_CATALOGUE,
+  checkEngineConfig,
+  resolveEngineConfig,
+  type Sample
+} from '../../../engine/pure'
 import type { LabClient, SaveOutcome } from '../transport/types'
 
 const MiB = 2 ** 20
@@ -33,8 +52,18 @@ export function baseConfig(over: Partial<ExperimentConfig> = {}): ExperimentConf
 }
 
 export const FAKE_PRESETS: Preset[] = [
-  { id: 'usemem-cluster-vs-table', title: 'usemem: cluster vs swap table', shows: 'Throughput and metadata of the 6.12 allocator against swap table P4.', config: baseConfig({ name: 'usemem: cluster vs swap table' }) },
-  { id: 'fill-metadata', title: 'Metadata at 50 % fill', shows: 'Memory the swap metadata takes per slot.', config: baseConfig({ name: 'Metadata at 50 % fill', workload: { name: 'fill', params: { targetPercent: 50 } } }) }
+  {
+    id: 'usemem-cluster-vs-table',
+    title: 'usemem: cluster vs swap table',
+    shows: 'Throughput and metadata of the 6.12 allocator against swap table P4.',
+    config: baseConfig({ name: 'usemem: cluster vs swap table' })
+  },
+  {
+    id: 'fill-metadata',
+    title: 'Metadata at 50 % fill',
+    shows: 'Memory the swap metadata takes per slot.',
+    config: baseConfig({ name: 'Metadata at 50 % fill', workload: { name: 'fill', params: { targetPercent: 50 } } })
+  }
 ]
 
 /** Field errors the way the real schema names them (engine checks per design variant, plus experiment fields). */
@@ -43,12 +72,18 @@ export function fakeValidate(input: unknown): ValidationResult {
   const errors: FieldError[] = []
   if (!c.name || !String(c.name).trim()) errors.push({ field: 'name', message: 'must not be empty' })
   if (!Array.isArray(c.designs) || c.designs.length === 0) errors.push({ field: 'designs', message: 'choose at least one design' })
-  if (!Number.isInteger(c.trials) || c.trials < 1 || c.trials > 100) errors.push({ field: 'trials', message: `must be an integer from 1 to 100; got ${c.trials}` })
+  if (!Number.isInteger(c.trials) || c.trials < 1 || c.trials > 100)
+    errors.push({ field: 'trials', message: `must be an integer from 1 to 100; got ${c.trials}` })
   const seen = new Set<string>()
   ;(c.designs ?? []).forEach((d, i) => {
     const engine = resolveEngineConfig({ ...c, design: d.design, designOptions: d.options, workload: c.workload, devices: c.devices })
     for (const p of checkEngineConfig(engine)) {
-      const field = p.field === 'design' ? `designs.${i}.design` : p.field.startsWith('designOptions.') ? `designs.${i}.options.${p.field.slice(14)}` : p.field
+      const field =
+        p.field === 'design'
+          ? `designs.${i}.design`
+          : p.field.startsWith('designOptions.')
+            ? `designs.${i}.options.${p.field.slice(14)}`
+            : p.field
       if (!seen.has(field)) errors.push({ field, message: p.message })
       seen.add(field)
     }
@@ -59,7 +94,9 @@ export function fakeValidate(input: unknown): ValidationResult {
 function fakeSamples(runId: number, n: number): Sample[] {
   const out: Sample[] = []
   for (let i = 0; i < n; i++) {
-    const values = Object.fromEntries(SAMPLE_FIELDS.map((f, k) => [f, Math.round(1000 * (1 + Math.sin(i / 10 + k + runId)) + i)])) as Sample['values']
+    const values = Object.fromEntries(
+      SAMPLE_FIELDS.map((f, k) => [f, Math.round(1000 * (1 + Math.sin(i / 10 + k + runId)) + i)])
+    ) as Sample['values']
     out.push({ tSimNs: i * 10_000_000, tWallMs: i * 2, ops: i * 1000, values })
   }
   return out
@@ -126,8 +163,13 @@ export function createFakeLab(seed: Partial<RunRecord>[] = []): FakeLab {
       queued.startedAt = new Date().toISOString()
       fake.emit({ type: 'run-started', run: { ...queued } })
       const total = fake.runs.filter((r) => r.experimentId === queued.experimentId).length
-      const done = fake.runs.filter((r) => r.experimentId === queued.experimentId && ['done', 'failed', 'cancelled'].includes(r.status)).length
-      fake.emit({ type: 'progress', progress: { runId: queued.id, fraction: 0.5, simTimeNs: 1e9, runsDone: done, runsTotal: total, etaSeconds: 12 } })
+      const done = fake.runs.filter(
+        (r) => r.experimentId === queued.experimentId && ['done', 'failed', 'cancelled'].includes(r.status)
+      ).length
+      fake.emit({
+        type: 'progress',
+        progress: { runId: queued.id, fraction: 0.5, simTimeNs: 1e9, runsDone: done, runsTotal: total, etaSeconds: 12 }
+      })
       fake.emit({ type: 'samples', runId: queued.id, samples: fakeSamples(queued.id, 20) })
     },
     finish(runId, status = 'done', error) {
@@ -141,7 +183,14 @@ export function createFakeLab(seed: Partial<RunRecord>[] = []): FakeLab {
       if (!fake.runs.some((x) => x.status === 'queued' || x.status === 'running')) fake.emit({ type: 'queue-empty' })
     },
     async catalogue(): Promise<Catalogue> {
-      return { designs: DESIGN_CATALOGUE, workloads: WORKLOAD_CATALOGUE, devicePresets: [...DEVICE_PRESETS], appVersion: '0.1.0', engineVersion: '1.0.0', maxRuns: 500 }
+      return {
+        designs: DESIGN_CATALOGUE,
+        workloads: WORKLOAD_CATALOGUE,
+        devicePresets: [...DEVICE_PRESETS],
+        appVersion: '0.1.0',
+        engineVersion: '1.0.0',
+        maxRuns: 500
+      }
     },
     async presets() {
       return structuredClone(FAKE_PRESETS)
@@ -152,7 +201,11 @@ export function createFakeLab(seed: Partial<RunRecord>[] = []): FakeLab {
     },
     async preview(config) {
       const c = config as ExperimentConfig
-      const points = c.sweep ? (c.sweep.mode === 'grid' ? c.sweep.axes.reduce((n, a) => n * a.values.length, 1) : Math.min(...c.sweep.axes.map((a) => a.values.length))) : 1
+      const points = c.sweep
+        ? c.sweep.mode === 'grid'
+          ? c.sweep.axes.reduce((n, a) => n * a.values.length, 1)
+          : Math.min(...c.sweep.axes.map((a) => a.values.length))
+        : 1
       const runs = c.designs.length * points * c.trials
       return { runs, estimatedSeconds: runs * 3, maxRuns: 500 }
     },
@@ -165,7 +218,20 @@ export function createFakeLab(seed: Partial<RunRecord>[] = []): FakeLab {
       const runIds: number[] = []
       for (const d of c.designs)
         for (let t = 0; t < c.trials; t++) {
-          const r = record({ experimentId, experimentName: c.name, design: d.design, variantLabel: d.label ?? d.design, workload: c.workload.name, trial: t, seed: c.seed + t, status: 'queued', headline: null, startedAt: null, finishedAt: null, createdAt: new Date().toISOString() })
+          const r = record({
+            experimentId,
+            experimentName: c.name,
+            design: d.design,
+            variantLabel: d.label ?? d.design,
+            workload: c.workload.name,
+            trial: t,
+            seed: c.seed + t,
+            status: 'queued',
+            headline: null,
+            startedAt: null,
+            finishedAt: null,
+            createdAt: new Date().toISOString()
+          })
           fake.runs.push(r)
           configs.set(r.id, c)
           runIds.push(r.id)
@@ -183,7 +249,8 @@ export function createFakeLab(seed: Partial<RunRecord>[] = []): FakeLab {
     },
     async cancel(target) {
       fake.calls.push({ method: 'cancel', args: [target] })
-      for (const r of fake.runs) if ((target === 'all' || r.id === target) && (r.status === 'queued' || r.status === 'running')) fake.finish(r.id, 'cancelled')
+      for (const r of fake.runs)
+        if ((target === 'all' || r.id === target) && (r.status === 'queued' || r.status === 'running')) fake.finish(r.id, 'cancelled')
     },
     async listRuns(filter) {
       return fake.runs.filter((r) => !filter?.status || r.status === filter.status).map((r) => ({ ...r }))
@@ -205,12 +272,21 @@ export function createFakeLab(seed: Partial<RunRecord>[] = []): FakeLab {
         variantLabel: r.variantLabel,
         point: r.point,
         runIds: [r.id],
-        metrics: Object.fromEntries(Object.entries(r.headline ?? {}).map(([k, v]) => [k, { n: 2, mean: v, stddev: v * 0.05, median: v, min: v * 0.9, max: v * 1.1, ci95Low: v * 0.9, ci95High: v * 1.1 }]))
+        metrics: Object.fromEntries(
+          Object.entries(r.headline ?? {}).map(([k, v]) => [
+            k,
+            { n: 2, mean: v, stddev: v * 0.05, median: v, min: v * 0.9, max: v * 1.1, ci95Low: v * 0.9, ci95High: v * 1.1 }
+          ])
+        )
       }))
       const base = groups.find((g) => g.runIds.includes(baselineRunId ?? -1)) ?? groups[0] ?? null
       const deltas: CompareData['deltas'] = {}
-      for (const g of groups) for (const [k, s] of Object.entries(g.metrics)) (deltas[k] ??= {})[g.key] = base?.metrics[k] ? s.mean / base.metrics[k].mean - 1 : NaN
-      const cfgs: CompareData['configs'] = Object.fromEntries(runs.map((r) => [r.id, { design: r.design, workload: r.workload, seed: r.seed, cpus: 2, 'workload.params.tasks': 4 }]))
+      for (const g of groups)
+        for (const [k, s] of Object.entries(g.metrics))
+          (deltas[k] ??= {})[g.key] = base?.metrics[k] ? s.mean / base.metrics[k].mean - 1 : NaN
+      const cfgs: CompareData['configs'] = Object.fromEntries(
+        runs.map((r) => [r.id, { design: r.design, workload: r.workload, seed: r.seed, cpus: 2, 'workload.params.tasks': 4 }])
+      )
       return { groups, baselineKey: base?.key ?? null, deltas, configs: cfgs }
     },
     async deleteRuns(runIds) {

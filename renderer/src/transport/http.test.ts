@@ -21,7 +21,12 @@ function client(respond: (method: string, body: unknown) => unknown) {
     const out = respond(method, JSON.parse(String(init.body)))
     return new Response(JSON.stringify(out), { status: (out as { ok: boolean }).ok ? 200 : 400 })
   })
-  const c = createHttpClient({ fetch: fetch as unknown as typeof globalThis.fetch, EventSource: FakeEventSource as unknown as typeof EventSource, origin: 'http://127.0.0.1:9', token: 'T' })
+  const c = createHttpClient({
+    fetch: fetch as unknown as typeof globalThis.fetch,
+    EventSource: FakeEventSource as unknown as typeof EventSource,
+    origin: 'http://127.0.0.1:9',
+    token: 'T'
+  })
   return { c, fetch }
 }
 

@@ -44,8 +44,7 @@ export function createHttpClient(deps: HttpDeps): LabClient {
     }
   }
 
-  const m = <K extends keyof LabApi>(name: K) =>
-    ((...args: unknown[]) => call(name, args)) as unknown as LabApi[K]
+  const m = <K extends keyof LabApi>(name: K) => ((...args: unknown[]) => call(name, args)) as unknown as LabApi[K]
 
   const client: LabClient = {
     transport: 'http',

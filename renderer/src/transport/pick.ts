@@ -24,5 +24,10 @@ export function pickTransport(w: Window & { swaplab?: DesktopBridge }): LabClien
   if (w.swaplab) return createIpcClient(w.swaplab)
   const token = takeToken(w.location, w.sessionStorage, w.history)
   if (!token) throw new Error('This page needs the link printed by `swaplab serve` (it carries the access token).')
-  return createHttpClient({ fetch: w.fetch.bind(w), EventSource: (w as unknown as { EventSource: typeof EventSource }).EventSource, origin: w.location.origin, token })
+  return createHttpClient({
+    fetch: w.fetch.bind(w),
+    EventSource: (w as unknown as { EventSource: typeof EventSource }).EventSource,
+    origin: w.location.origin,
+    token
+  })
 }

@@ -79,7 +79,11 @@ describe('Running view', () => {
 })
 
 describe('Runs view', () => {
-  const seed = [{ variantLabel: 'cluster' }, { variantLabel: 'swap-table P4', design: 'swap-table' as const }, { variantLabel: 'vswap', design: 'vswap' as const, status: 'failed' as const }]
+  const seed = [
+    { variantLabel: 'cluster' },
+    { variantLabel: 'swap-table P4', design: 'swap-table' as const },
+    { variantLabel: 'vswap', design: 'vswap' as const, status: 'failed' as const }
+  ]
 
   it('lists runs, filters by a column, sorts by a header, groups by experiment', async () => {
     const t = freshLab(seed)
@@ -89,7 +93,10 @@ describe('Runs view', () => {
     await w.get('[data-filter=status]').setValue('fail')
     expect(w.findAll('tbody tr[data-run]').map((r) => r.attributes('data-run'))).toEqual(['3'])
     await w.get('[data-filter=status]').setValue('')
-    await w.findAll('th .th-button').find((b) => b.text().startsWith('Design'))!.trigger('click')
+    await w
+      .findAll('th .th-button')
+      .find((b) => b.text().startsWith('Design'))!
+      .trigger('click')
     expect(w.findAll('tbody tr[data-run]').map((r) => r.attributes('data-run'))).toEqual(['1', '2', '3'])
     await w.get('[data-test=group]').setValue(true)
     expect(w.find('.group-row').text()).toMatch(/Seeded/)
@@ -102,10 +109,16 @@ describe('Runs view', () => {
     await w.get('input[aria-label="select run 2"]').setValue(true)
     await w.get('[data-test=delete]').trigger('click')
     expect(w.get('[role=dialog]').text()).toMatch(/Delete 1 run/)
-    await w.findAll('[role=dialog] button').find((b) => b.text() === 'Cancel')!.trigger('click')
+    await w
+      .findAll('[role=dialog] button')
+      .find((b) => b.text() === 'Cancel')!
+      .trigger('click')
     expect(t.lab.calls.filter((c) => c.method === 'deleteRuns')).toEqual([])
     await w.get('[data-test=delete]').trigger('click')
-    await w.findAll('[role=dialog] button').find((b) => b.text() === 'Delete')!.trigger('click')
+    await w
+      .findAll('[role=dialog] button')
+      .find((b) => b.text() === 'Delete')!
+      .trigger('click')
     await settle()
     expect(t.lab.calls).toContainEqual({ method: 'deleteRuns', args: [[2]] })
     expect(w.find('tr[data-run="2"]').exists()).toBe(false)
@@ -139,7 +152,10 @@ describe('Run detail view', () => {
     await w.get('[data-test=x-axis]').setValue('wall')
     expect(useSettings().settings.xAxis).toBe('wall')
     await w.get('textarea').setValue('note text')
-    await w.findAll('button').find((b) => b.text() === 'Save note')!.trigger('click')
+    await w
+      .findAll('button')
+      .find((b) => b.text() === 'Save note')!
+      .trigger('click')
     await settle()
     expect(t.lab.calls).toContainEqual({ method: 'setNote', args: [1, 'note text'] })
   })
@@ -147,7 +163,10 @@ describe('Run detail view', () => {
 
 describe('Compare view', () => {
   it('shows overlays, error-bar charts, deltas in % and x, and a config table with differences only', async () => {
-    const t = freshLab([{ variantLabel: 'cluster', headline: { throughput_bytes_per_s: 100 } }, { variantLabel: 'swap-table P4', design: 'swap-table', headline: { throughput_bytes_per_s: 150 } }])
+    const t = freshLab([
+      { variantLabel: 'cluster', headline: { throughput_bytes_per_s: 100 } },
+      { variantLabel: 'swap-table P4', design: 'swap-table', headline: { throughput_bytes_per_s: 150 } }
+    ])
     const runs = useRuns()
     await runs.init()
     runs.setSelection([1, 2])

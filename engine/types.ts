@@ -1,6 +1,8 @@
 // Public types of the swap engine: what a run is given and what it reports.
 // Plain data only, so results cross worker and process boundaries unchanged.
 
+import type { KernelRunInfo } from './kernel/types'
+
 export const PAGE_SIZE = 4096
 export const PAGE_SHIFT = 12
 /** Slots per cluster with THP on (SWAPFILE_CLUSTER). */
@@ -231,6 +233,8 @@ export interface RunSummary {
   }
   /** Workload-specific results (throughput, fallback % per iteration, ...). */
   workloadMetrics: Record<string, number | number[]>
+  /** Set exactly for runs on a real kernel (host or VM): release, accelerator, raw counter deltas. */
+  kernel?: KernelRunInfo
 }
 
 export interface EngineHooks {

@@ -43,6 +43,11 @@ Experiment
   --device-dir DIR                folder for the device files (default: SWAPLAB_DEVICE_DIR or the temp folder)
   --cpus N, --seed N, --trials N, --thp-orders 0,4, --page-cluster N
   --sample-interval-ns N, --tick-ns N, --check-invariants, --fsync-per-batch
+  --cost-profile default|host|FILE  the cost model of simulated times (host: fitted by calibration)
+  --sensitivity                   rerun each design with each cost group x0.5 and x2; compare says
+                                  whether each difference is robust or depends on the cost model
+  --sensitivity-groups a,b        device, paths, metadata, lock, compression (default: all but compression)
+  --sensitivity-factors 0.5,2     the factors (default 0.5,2)
   --sweep PATH=V1,V2,...          repeatable; e.g. --sweep workload.params.tasks=1,2,4
   --sweep-mode grid|list          grid: every combination (default); list: the i-th values together
   --set PATH=VALUE                any config field by its path, e.g. --set devices.1.preset=zram

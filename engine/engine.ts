@@ -78,7 +78,9 @@ export function runEngine(config: EngineConfig, hooks: EngineHooks = {}): RunSum
     if (config.storage === 'file') {
       dir = makeDeviceDir(config.deviceDir)
       config.devices.forEach((d, i) =>
-        stores.push(new FileDevice(path.join(dir!, `swap${i}.img`), i, Math.floor(d.sizeBytes / PAGE_SIZE), config.fsyncPerBatch))
+        stores.push(
+          new FileDevice(path.join(dir!, `swap${i}.img`), i, Math.floor(d.sizeBytes / PAGE_SIZE), config.fsyncPerBatch, hooks.ioRecorder)
+        )
       )
     } else config.devices.forEach(() => stores.push(new MetadataOnlyStore()))
 

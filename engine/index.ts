@@ -20,3 +20,4 @@ export {
   type EngineWorkload
 } from './sim/calibrate'
 export { parseCostProfile, COST_PROFILE_FORMAT, type CostProfileFile } from './sim/costProfile'
+export { IoRecorder, replayIo, IO_READ, IO_WRITE, IO_SYNC, type IoRecord, type ReplayResult } from './device/ioRecorder'

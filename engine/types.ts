@@ -287,4 +287,12 @@ export interface EngineHooks {
   onProgress?(fraction: number, info: { simTimeNs: number; ops: number }): void
   /** Polled between steps; return true to stop the run (it then throws RunCancelled). */
   shouldAbort?(): boolean
+  /** Logs every pread/pwrite of the run's device files (bench replay: device/ioRecorder.ts); off when absent. */
+  ioRecorder?: IoLog
+}
+
+/** Where a file device logs its calls: op 0 read, 1 write, 2 fdatasync; bytes are the data moved. */
+export interface IoLog {
+  openDevice(index: number, sizeBytes: number): void
+  record(device: number, op: 0 | 1 | 2, offset: number, length: number, bytes?: Uint8Array): void
 }

@@ -26,6 +26,52 @@ describe('cost flags', () => {
     expect(!bad.ok && bad.errors[0]).toMatchObject({ field: 'sensitivity.groups.0' })
   })
 
+  it('swaplab run --sensitivity keeps the scaled runs out of the table and says under it whether each difference holds', () => {
+    const dir = tempDir()
+    const root = path.join(__dirname, '..', '..')
+    const db = path.join(dir, 'x.db')
+    const cli = (args: string[]) =>
+      spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'main', 'cli.ts'), ...args, '--db', db], {
+        cwd: root,
+        encoding: 'utf8',
+        env: { ...process.env, SWAPLAB_DEVICE_DIR: path.join(dir, 'devices') }
+      })
+    const run = cli([
+      'run',
+      '--design',
+      'legacy',
+      '--design',
+      'swap-table:phase=4',
+      '--workload',
+      'usemem',
+      '--tasks',
+      '2',
+      '--size-bytes',
+      '4MiB',
+      '--random',
+      '--memory-limit',
+      '3MiB',
+      '--device-size',
+      '64MiB',
+      '--sensitivity-groups',
+      'device,lock',
+      '--sensitivity-factors',
+      '0.5,2',
+      '--quiet'
+    ])
+    expect(run.status, run.stderr).toBe(0)
+    expect(run.stdout).toContain('experiment 1: 10 done')
+    // The table has the two main groups only.
+    expect(run.stdout).toMatch(/legacy \(n=1, baseline\)\s+swap-table P4 \(n=1\)/)
+    expect(run.stdout).not.toMatch(/lock=2 \(n=/)
+    expect(run.stdout).toContain('cost-model sensitivity')
+    expect(run.stdout).toMatch(/swap-table P4 vs legacy\s+metadata_peak_bytes\s+robust \(-\d/)
+    expect(run.stdout).toMatch(/swap-table P4 vs legacy\s+sim_time_s\s+(robust|depends on the cost model) \(/)
+    const cmp = cli(['compare', '--metrics', 'sim_time_s,system_time_s'])
+    expect(cmp.status, cmp.stderr).toBe(0)
+    expect(cmp.stdout).toMatch(/swap-table P4 vs legacy\s+system_time_s\s+(robust|depends on the cost model)/)
+  }, 180_000)
+
   it('swaplab run --cost-profile host exits 2 saying there is no host profile yet', () => {
     const dir = tempDir()
     const root = path.join(__dirname, '..', '..')

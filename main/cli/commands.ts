@@ -19,6 +19,7 @@ import { experimentFromArgs, RUN_BOOLEAN_FLAGS, RUN_OPTIONS } from './experiment
 import { fmtDuration, fmtNum, fmtPercent, table } from './format'
 import { progressReporter } from './progress'
 import { mainRunIds, sensitivityNotes } from './sensitivityNotes'
+import { calibrateCommand, CALIBRATE_USAGE } from './calibrate'
 import { USAGE, RUN_USAGE } from './usage'
 
 export interface CliIo {
@@ -45,14 +46,15 @@ const COMMANDS: Record<string, { run: Command; options: string[]; booleans?: str
   export: { run: exportCommand, options: ['experiment', 'format', 'out'] },
   import: { run: importCommand, options: [] },
   delete: { run: deleteCommand, options: ['experiment'] },
-  presets: { run: listPresets, options: ['json'], booleans: ['json'] }
+  presets: { run: listPresets, options: ['json'], booleans: ['json'] },
+  calibrate: { run: calibrateCommand, options: ['runs', 'out', 'groups', 'wall-weight', 'iterations'] }
 }
 
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const [command, ...rest] = argv
   try {
     if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
-      io.stdout(rest[0] === 'run' ? RUN_USAGE : USAGE)
+      io.stdout(rest[0] === 'run' ? RUN_USAGE : rest[0] === 'calibrate' ? CALIBRATE_USAGE : USAGE)
       return EXIT_OK
     }
     if (command === '--version' || command === 'version') {
@@ -65,7 +67,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     if (!spec) throw new UsageError(`unknown command "${command}"; expected one of run, ${Object.keys(COMMANDS).join(', ')}, serve, help`)
     const args = parseArgs(rest, new Set(['help', ...(spec.booleans ?? [])]), new Set(['db', ...spec.options]))
     if (args.options.has('help')) {
-      io.stdout(USAGE)
+      io.stdout(command === 'calibrate' ? CALIBRATE_USAGE : USAGE)
       return EXIT_OK
     }
     return await spec.run(args, io)

@@ -13,6 +13,7 @@ Commands
   import     FILE   add the runs of a JSON export (e.g. from another machine)
   delete     IDS... | --experiment ID
   presets    list the shipped presets and what each shows
+  calibrate  fit the cost model to measured kernel runs: --runs FILE --out PROFILE (swaplab help calibrate)
   serve      serve the lab to a browser on this machine (swaplab serve --help)
 
 Every command takes --db FILE (default: SWAPLAB_DB, else swaplab.db in the user's data folder).

@@ -18,6 +18,11 @@ it('npm run bench -- --quick prints all four sections and writes the headline fi
   for (const title of ['1. Device ceiling', '2. Metadata paths', '3. Scale', '4. Store']) expect(r.stdout).toContain(title)
   const json = JSON.parse(fs.readFileSync(out, 'utf8'))
   expect(json.deviceRatio).toBeGreaterThan(0)
+  // The fair baseline: the engine's own calls replayed raw.
+  expect(json.replayRatio).toBeGreaterThan(0)
+  expect(json.device.designs['swap-table P4'].replayMs).toBeGreaterThan(0)
+  expect(json.device.designs['swap-table P4'].replayCalls).toBeGreaterThan(json.device.designs['swap-table P4'].writeCalls)
+  expect(r.stdout).toMatch(/headline: deviceRatio [\d.]+ .*replayRatio [\d.]+/)
   expect(json.metadataOpsPerSec).toBeGreaterThan(0)
   expect(Object.keys(json.device.designs)).toEqual(['legacy', 'mthp-6.10', 'cluster', 'swap-table P1', 'swap-table P4', 'vswap 24 B'])
   expect(json.store.ingestSamplesPerSec).toBeGreaterThan(0)

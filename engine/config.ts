@@ -6,6 +6,7 @@ import { DESIGN_NAMES, DEVICE_PRESETS, SWAPFILE_CLUSTER, PAGE_SIZE, WORKLOAD_NAM
 import { WORKLOAD_CATALOGUE, workloadFootprintBytes } from './workloads/catalogue'
 import { DESIGN_CATALOGUE } from './designs/catalogue'
 import { ConfigError } from './errors'
+import { costConfigProblems } from './sim/costProfile'
 
 const MiB = 2 ** 20
 const GiB = 2 ** 30
@@ -56,7 +57,9 @@ export function resolveEngineConfig(input: EngineConfigInput): EngineConfig {
     sampleIntervalNs: input.sampleIntervalNs ?? 10_000_000,
     checkInvariants: input.checkInvariants ?? false,
     fsyncPerBatch: input.fsyncPerBatch ?? false,
-    tickNs: input.tickNs ?? 4_000_000
+    tickNs: input.tickNs ?? 4_000_000,
+    ...(input.costProfile !== undefined ? { costProfile: input.costProfile } : {}),
+    ...(input.costScale !== undefined ? { costScale: input.costScale } : {})
   }
 }
 
@@ -109,6 +112,7 @@ export function checkEngineConfig(c: EngineConfig): ConfigProblem[] {
   if (!Number.isInteger(c.pageCluster) || c.pageCluster < 0 || c.pageCluster > 5) bad('pageCluster', 'must be an integer from 0 to 5')
   if (!(c.sampleIntervalNs >= 1000)) bad('sampleIntervalNs', 'must be at least 1000 ns')
   if (!(c.tickNs >= 100_000 && c.tickNs <= 10_000_000)) bad('tickNs', 'must be from 0.1 ms to 10 ms (HZ 100..10000)')
+  for (const [field, message] of costConfigProblems(c.costProfile, c.costScale)) bad(field, message)
   if (out.length === 0 && winfo) {
     const deviceBytes = c.devices.reduce((s, d) => s + d.sizeBytes, 0)
     const footprint = workloadFootprintBytes(winfo.name, c.workload.params, deviceBytes, c.memoryLimitBytes)

@@ -16,6 +16,7 @@ import { assertEngineConfig } from './config'
 import { RunCancelled } from './errors'
 import { Scheduler, type Program } from './sim/scheduler'
 import { Rng } from './sim/rng'
+import { applyCostModel } from './sim/costProfile'
 import { FileDevice } from './device/fileDevice'
 import { MetadataOnlyStore, newIoStats, type PageStore } from './device/pageStore'
 import { makeDeviceDir, removeDeviceDir } from './device/tempDir'
@@ -71,11 +72,15 @@ export function runEngine(config: EngineConfig, hooks: EngineHooks = {}): RunSum
   const counters = emptyCounters()
   const stores: PageStore[] = []
   let dir: string | null = null
+  // The profile goes into the live cost tables for this run only; finally puts the defaults back.
+  const costModel = applyCostModel(config.costProfile, config.costScale)
   try {
     if (config.storage === 'file') {
       dir = makeDeviceDir(config.deviceDir)
       config.devices.forEach((d, i) =>
-        stores.push(new FileDevice(path.join(dir!, `swap${i}.img`), i, Math.floor(d.sizeBytes / PAGE_SIZE), config.fsyncPerBatch))
+        stores.push(
+          new FileDevice(path.join(dir!, `swap${i}.img`), i, Math.floor(d.sizeBytes / PAGE_SIZE), config.fsyncPerBatch, hooks.ioRecorder)
+        )
       )
     } else config.devices.forEach(() => stores.push(new MetadataOnlyStore()))
 
@@ -202,9 +207,11 @@ export function runEngine(config: EngineConfig, hooks: EngineHooks = {}): RunSum
       metadataPeakBytes: metadataPeak,
       clusters: design.clusterLists(),
       device: io,
-      workloadMetrics: workload.results()
+      workloadMetrics: workload.results(),
+      costProfile: costModel.record
     }
   } finally {
+    costModel.restore()
     for (const s of stores) s.close()
     if (dir) removeDeviceDir(dir)
   }

@@ -8,3 +8,16 @@ export { WORKLOAD_CATALOGUE, type WorkloadInfo, type ParamSpec } from './workloa
 export { DEVICE_MODELS } from './sim/cost'
 export { cleanStaleDeviceDirs, freeBytes } from './device/tempDir'
 export { parseSwapHeader, buildSwapHeader, SWAP_MAGIC } from './device/swapHeader'
+export {
+  calibrate,
+  calibrateEngine,
+  contributions,
+  DEFAULT_FIT_GROUPS,
+  type CalibrationRecord,
+  type CalibrationCounts,
+  type CalibrationResult,
+  type CalibrationOptions,
+  type EngineWorkload
+} from './sim/calibrate'
+export { parseCostProfile, COST_PROFILE_FORMAT, type CostProfileFile } from './sim/costProfile'
+export { IoRecorder, replayIo, IO_READ, IO_WRITE, IO_SYNC, type IoRecord, type ReplayResult } from './device/ioRecorder'

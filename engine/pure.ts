@@ -15,3 +15,16 @@ export {
   type EngineConfigInput
 } from './config'
 export { DEVICE_MODELS, COST } from './sim/cost'
+export {
+  COST_SOURCES,
+  DEVICE_SOURCES,
+  COST_PROFILE_FORMAT,
+  BUILTIN_PROFILE_NAMES,
+  parseCostProfile,
+  costProfileRecord,
+  effectiveCosts,
+  groupConstants,
+  type CostProfileFile,
+  type CostSource,
+  type CostSourceKind
+} from './sim/costProfile'

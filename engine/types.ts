@@ -21,6 +21,44 @@ export const WORKLOAD_NAMES = ['usemem', 'fill', 'thp-swap-allocator-test', 'kbu
 export type WorkloadName = (typeof WORKLOAD_NAMES)[number]
 
 export type SwapTablePhase = 1 | 2 | 3 | 4
+
+/**
+ * Groups of cost-model constants (engine/sim/costProfile.ts assigns every constant to one):
+ * device timings, CPU paths of mm (faults, page allocation, mapping, reclaim, bio submission,
+ * context switches), swap metadata updates (slot scans, maps, tables, XArray, lists), the
+ * spinlock base cost, and zswap compression. Sensitivity runs and calibration scale whole groups.
+ */
+export const COST_GROUPS = ['device', 'paths', 'metadata', 'lock', 'compression'] as const
+export type CostGroup = (typeof COST_GROUPS)[number]
+
+/** Device timing fields a cost profile may set (the structural fields of a DeviceModel are not costs). */
+export const DEVICE_TIMING_KEYS = ['readLatencyNs', 'writeLatencyNs', 'readPageNs', 'writePageNs', 'seekNs', 'discardClusterNs'] as const
+export type DeviceTimingKey = (typeof DEVICE_TIMING_KEYS)[number]
+
+/**
+ * A cost profile as a run is given it: 'default' (the constants in engine/sim/cost.ts), a
+ * profile shipped with the engine ('host'), or constants read from a file by the front end.
+ * Constants not named keep their default value.
+ */
+export interface CostProfileSpec {
+  /** 'default', 'host', or the file the constants were read from. */
+  name: string
+  /** CPU-side constants (keys of COST), ns. Absent for the built-in profiles, which the engine knows. */
+  cost?: Record<string, number>
+  /** Device timings per preset, ns. */
+  devices?: Partial<Record<DevicePresetName, Partial<Record<DeviceTimingKey, number>>>>
+}
+
+/** Which cost model a run used, as recorded in its summary. */
+export interface CostProfileRecord {
+  name: string
+  /** Hash of every effective constant (profile and scale applied): equal hashes, equal cost models. */
+  hash: string
+  /** Sensitivity runs: the factor each scaled group was multiplied by. */
+  scale?: Partial<Record<CostGroup, number>>
+  /** Every constant whose effective value differs from the default, with that value. */
+  changed: { cost: Record<string, number>; devices: Partial<Record<DevicePresetName, Record<string, number>>> }
+}
 export type VswapDescriptorBytes = 24 | 48 | 64
 
 export interface DesignOptions {
@@ -76,6 +114,10 @@ export interface EngineConfig {
   fsyncPerBatch: boolean
   /** Scheduler tick used by HAS_CACHE retry sleeps (schedule_timeout_uninterruptible(1)). */
   tickNs: number
+  /** Cost model for this run only; absent means the default constants. */
+  costProfile?: CostProfileSpec
+  /** Sensitivity runs: multiply every constant of a group by a factor (after the profile). */
+  costScale?: Partial<Record<CostGroup, number>>
 }
 
 export interface LatencySummary {
@@ -235,6 +277,8 @@ export interface RunSummary {
   workloadMetrics: Record<string, number | number[]>
   /** Set exactly for runs on a real kernel (host or VM): release, accelerator, raw counter deltas. */
   kernel?: KernelRunInfo
+  /** Simulated runs: the cost model the simulated times come from (absent in summaries from before it was recorded). */
+  costProfile?: CostProfileRecord
 }
 
 export interface EngineHooks {
@@ -243,4 +287,12 @@ export interface EngineHooks {
   onProgress?(fraction: number, info: { simTimeNs: number; ops: number }): void
   /** Polled between steps; return true to stop the run (it then throws RunCancelled). */
   shouldAbort?(): boolean
+  /** Logs every pread/pwrite of the run's device files (bench replay: device/ioRecorder.ts); off when absent. */
+  ioRecorder?: IoLog
+}
+
+/** Where a file device logs its calls: op 0 read, 1 write, 2 fdatasync; bytes are the data moved. */
+export interface IoLog {
+  openDevice(index: number, sizeBytes: number): void
+  record(device: number, op: 0 | 1 | 2, offset: number, length: number, bytes?: Uint8Array): void
 }

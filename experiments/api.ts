@@ -1,7 +1,17 @@
 // The lab API contract: the one interface every front end (Electron preload, web bridge,
 // CLI) uses to talk to the lab service. Types only; payloads are plain JSON-safe data.
 
-import type { DesignName, DesignOptions, DeviceConfig, RunSummary, Sample, WorkloadName, DesignInfo, WorkloadInfo } from '../engine/pure'
+import type {
+  CostGroup,
+  DesignName,
+  DesignOptions,
+  DeviceConfig,
+  RunSummary,
+  Sample,
+  WorkloadName,
+  DesignInfo,
+  WorkloadInfo
+} from '../engine/pure'
 
 /** One design variant of an experiment: a design with its options (e.g. swap-table phase 2). */
 export interface DesignVariant {
@@ -39,6 +49,23 @@ export interface ExperimentConfig {
   sweep: { mode: 'grid' | 'list'; axes: SweepAxis[] } | null
   /** Folder for device files. Only trusted front ends (the CLI) may set it; the lab picks it otherwise. */
   deviceDir?: string
+  /**
+   * The cost model simulated times come from: 'default' (engine/sim/cost.ts, also when absent),
+   * 'host' (fitted to this machine's kernel by swaplab calibrate), or a profile file (CLI only).
+   */
+  costProfile?: string
+  /**
+   * Sensitivity runs: every simulated variant is rerun (each sweep point and trial) with each
+   * cost group scaled by each factor; true means the default groups and factors. The extra
+   * runs carry `sensitivity.<group>: factor` in their point, apart from the main groups.
+   */
+  sensitivity?: boolean | SensitivityOption
+}
+
+export interface SensitivityOption {
+  groups: CostGroup[]
+  /** Each a multiplier other than 1, e.g. [0.5, 2]. */
+  factors: number[]
 }
 
 export interface FieldError {

@@ -9,6 +9,8 @@ import {
   MAX_DEVICE_BYTES,
   PAGE_SIZE,
   SWAPFILE_CLUSTER,
+  BUILTIN_PROFILE_NAMES,
+  type CostGroup,
   type ParamSpec
 } from '../engine/pure'
 import type { ExperimentConfig } from './api'
@@ -34,8 +36,21 @@ export const TOP_FIELDS = {
   tickNs: { kind: 'int', min: 100_000, max: 10_000_000, unit: 'ns' },
   storage: { kind: 'enum', values: ['file', 'metadata-only'] },
   fsyncPerBatch: { kind: 'bool' },
-  checkInvariants: { kind: 'bool' }
+  checkInvariants: { kind: 'bool' },
+  costProfile: { kind: 'string' }
 } satisfies Record<string, FieldSpec>
+
+/** A cost profile that names a file (anything but the built-in names): only the CLI may give one. */
+export function isCostProfileFile(profile: string | undefined): profile is string {
+  return profile !== undefined && !(BUILTIN_PROFILE_NAMES as readonly string[]).includes(profile)
+}
+
+/** `sensitivity: true`: the groups that set the outcome of most comparisons, halved and doubled. */
+export const SENSITIVITY_DEFAULT: { groups: CostGroup[]; factors: number[] } = {
+  groups: ['device', 'paths', 'metadata', 'lock'],
+  factors: [0.5, 2]
+}
+export const MAX_SENSITIVITY_FACTORS = 4
 
 export const DEVICE_FIELDS = {
   sizeBytes: { kind: 'int', min: MIN_DEVICE_BYTES, max: MAX_DEVICE_BYTES, unit: 'bytes' },
@@ -56,6 +71,7 @@ export function sweepFieldSpec(config: Pick<ExperimentConfig, 'designs' | 'workl
   const parts = path.split('.')
   if (parts.length === 1 && path in TOP_FIELDS) {
     if (path === 'trials') return 'trials cannot be swept; set trials instead'
+    if (path === 'costProfile') return 'the cost profile cannot be swept; run the experiment once per profile'
     return TOP_FIELDS[path as keyof typeof TOP_FIELDS]
   }
   if (parts[0] === 'devices' && parts.length === 3) {
@@ -81,6 +97,6 @@ export function sweepFieldSpec(config: Pick<ExperimentConfig, 'designs' | 'workl
     return spec ?? 'no designs to apply it to'
   }
   return `cannot be swept; expected a numeric or enum field such as ${Object.keys(TOP_FIELDS)
-    .filter((k) => k !== 'trials')
+    .filter((k) => k !== 'trials' && k !== 'costProfile')
     .join(', ')}, devices.N.<field>, workload.params.<key> or options.<key>`
 }

@@ -8,12 +8,25 @@ import {
   WORKLOAD_CATALOGUE,
   DESIGN_NAMES,
   WORKLOAD_NAMES,
+  COST_GROUPS,
   checkEngineConfig,
   fmtBytes,
   type ParamSpec
 } from '../engine/pure'
 import type { ExperimentConfig, FieldError, ValidationResult } from './api'
-import { TOP_FIELDS, DEVICE_FIELDS, MAX_DEVICES, MAX_DESIGNS, MAX_RUNS, MAX_SEED, sweepFieldSpec, type FieldSpec } from './fields'
+import {
+  TOP_FIELDS,
+  DEVICE_FIELDS,
+  MAX_DEVICES,
+  MAX_DESIGNS,
+  MAX_RUNS,
+  MAX_SEED,
+  MAX_SENSITIVITY_FACTORS,
+  SENSITIVITY_DEFAULT,
+  isCostProfileFile,
+  sweepFieldSpec,
+  type FieldSpec
+} from './fields'
 import { bytesOrAsIs } from './units'
 import { applyPoint, countRuns, sweepPoints, toEngineConfig, variantLabel } from './sweep'
 
@@ -109,6 +122,38 @@ const sweepAxis = z.strictObject({
 
 const top = (k: keyof typeof TOP_FIELDS) => valueSchema(TOP_FIELDS[k])
 
+/** true stands for the default groups and factors (written out in the validated config); false for none. */
+const sensitivity = z.preprocess(
+  (v) => (v === true ? {} : v === false ? undefined : v),
+  z
+    .strictObject(
+      {
+        groups: z
+          .array(z.enum(COST_GROUPS, { error: (i) => `unknown cost group ${show(i.input)}; expected one of ${COST_GROUPS.join(', ')}` }))
+          .min(1, { error: 'needs at least one cost group' })
+          .refine((g) => new Set(g).size === g.length, { error: 'names a cost group twice' })
+          .default(() => [...SENSITIVITY_DEFAULT.groups]),
+        factors: z
+          .array(
+            z
+              .number({ error: (i) => `must be a number; got ${show(i.input)}` })
+              .gt(0, { error: (i) => `must be above 0; got ${show(i.input)}` })
+              .max(100, { error: (i) => `must be at most 100; got ${show(i.input)}` })
+              .refine((f) => f !== 1, { error: 'a factor of 1 is the main run itself' })
+          )
+          .min(1, { error: 'needs at least one factor' })
+          .max(MAX_SENSITIVITY_FACTORS, { error: `at most ${MAX_SENSITIVITY_FACTORS} factors` })
+          .refine((f) => new Set(f).size === f.length, { error: 'names a factor twice' })
+          .default(() => [...SENSITIVITY_DEFAULT.factors])
+      },
+      {
+        error: (i) =>
+          i.code === 'unrecognized_keys' ? 'unknown field' : `must be true, false or { groups, factors }; got ${show(i.input)}`
+      }
+    )
+    .optional()
+)
+
 const experimentShape = z.strictObject({
   name: z.string().trim().min(1, { error: 'must not be empty' }).max(200).default('experiment'),
   designs: z
@@ -139,7 +184,9 @@ const experimentShape = z.strictObject({
     })
     .nullable()
     .default(null),
-  deviceDir: z.string().min(1).optional()
+  deviceDir: z.string().min(1).optional(),
+  costProfile: top('costProfile').optional(),
+  sensitivity: sensitivity.optional()
 })
 
 /** Cross-field rules: sweep axes, the run cap, unique labels, then the engine's checks on every planned run. */
@@ -198,7 +245,10 @@ function crossCheck(config: ExperimentConfig): FieldError[] {
           .join(', ')})`
       : ''
     atPoint.designs.forEach((variant, i) => {
-      for (const p of checkEngineConfig(toEngineConfig(atPoint, variant, config.seed))) {
+      const engineConfig = toEngineConfig(atPoint, variant, config.seed)
+      // A profile file is read and checked by the front end that may read files (the CLI's lab service).
+      if (isCostProfileFile(config.costProfile)) delete engineConfig.costProfile
+      for (const p of checkEngineConfig(engineConfig)) {
         const path =
           p.field === 'design'
             ? ['designs', i, 'design']

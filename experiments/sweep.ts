@@ -1,8 +1,10 @@
 // Sweep expansion: an experiment becomes runs (design variant x sweep point x trial), each
 // with a complete engine config. Pure functions; the schema uses them to check every run.
 
-import { resolveEngineConfig, type EngineConfig, type DesignOptions } from '../engine/pure'
-import type { DesignVariant, ExperimentConfig } from './api'
+import { resolveEngineConfig, DESIGN_NAMES, type CostGroup, type EngineConfig, type DesignOptions } from '../engine/pure'
+import type { DesignVariant, ExperimentConfig, SensitivityOption } from './api'
+import { SENSITIVITY_DEFAULT } from './fields'
+import { SENSITIVITY_PREFIX } from './sensitivity'
 
 export type SweepPoint = Record<string, number | string | boolean>
 
@@ -13,6 +15,8 @@ export interface PlannedRun {
   trial: number
   seed: number
   engineConfig: EngineConfig
+  /** Sensitivity runs only: the cost group scaled and its factor (also in point as sensitivity.<group>). */
+  sensitivity?: { group: CostGroup; factor: number }
 }
 
 /** Sweep points in run order (the empty point when there is no sweep). */
@@ -34,8 +38,25 @@ export function countSweepPoints(sweep: ExperimentConfig['sweep']): number {
   return sweep.axes.reduce((n, a) => n * a.values.length, 1)
 }
 
-export function countRuns(config: Pick<ExperimentConfig, 'designs' | 'sweep' | 'trials'>): number {
-  return config.designs.length * countSweepPoints(config.sweep) * config.trials
+/** The groups and factors of an experiment's sensitivity runs, or null when it has none. */
+export function sensitivityPlan(config: Pick<ExperimentConfig, 'sensitivity'>): SensitivityOption | null {
+  const s = config.sensitivity
+  if (!s) return null
+  return s === true ? SENSITIVITY_DEFAULT : s
+}
+
+/** Variants that run in the simulation (sensitivity runs rescale the simulation's cost model only). */
+export function isSimulatedVariant(v: Pick<DesignVariant, 'design'>): boolean {
+  return (DESIGN_NAMES as readonly string[]).includes(v.design)
+}
+
+/** Main runs (designs x sweep points x trials) plus sensitivity runs (simulated designs x points x trials x groups x factors). */
+export function countRuns(config: Pick<ExperimentConfig, 'designs' | 'sweep' | 'trials' | 'sensitivity'>): number {
+  const points = countSweepPoints(config.sweep)
+  const main = config.designs.length * points * config.trials
+  const s = sensitivityPlan(config)
+  if (!s) return main
+  return main + config.designs.filter(isSimulatedVariant).length * points * config.trials * s.groups.length * s.factors.length
 }
 
 /** "swap-table P2", "swap-table P4 +discontiguousSwapout", "vswap 48B": options that differ from the catalogue defaults. */
@@ -51,10 +72,11 @@ export function variantLabel(v: DesignVariant): string {
   return parts.join(' ')
 }
 
-/** The experiment with one sweep point's values written into it (options.* go to every variant). */
+/** The experiment with one sweep point's values written into it (options.* go to every variant; sensitivity.* are not config fields). */
 export function applyPoint(config: ExperimentConfig, point: SweepPoint): ExperimentConfig {
   const out: ExperimentConfig = structuredClone(config)
   for (const [path, value] of Object.entries(point)) {
+    if (path.startsWith(SENSITIVITY_PREFIX)) continue
     const parts = path.split('.')
     if (parts[0] === 'options') {
       for (const v of out.designs) (v.options as Record<string, unknown>)[parts[1]] = value
@@ -83,14 +105,21 @@ export function toEngineConfig(config: ExperimentConfig, variant: DesignVariant,
     sampleIntervalNs: config.sampleIntervalNs,
     checkInvariants: config.checkInvariants,
     fsyncPerBatch: config.fsyncPerBatch,
-    tickNs: config.tickNs
+    tickNs: config.tickNs,
+    // A file profile's constants are read and filled in by the front end that may read files.
+    ...(config.costProfile !== undefined && config.costProfile !== 'default' ? { costProfile: { name: config.costProfile } } : {})
   })
 }
 
-/** Every run of a validated experiment, in queue order: point, then trial, then variant (so designs interleave and drift in the machine's speed hits them alike). */
+/**
+ * Every run of a validated experiment, in queue order: point, then trial, then variant (so
+ * designs interleave and drift in the machine's speed hits them alike). Sensitivity runs come
+ * after every main run, in the same order per group and factor.
+ */
 export function planRuns(config: ExperimentConfig): PlannedRun[] {
   const runs: PlannedRun[] = []
-  for (const point of sweepPoints(config.sweep)) {
+  const points = sweepPoints(config.sweep)
+  for (const point of points) {
     const atPoint = applyPoint(config, point)
     for (let trial = 0; trial < config.trials; trial++) {
       const seed = config.seed + trial
@@ -105,6 +134,30 @@ export function planRuns(config: ExperimentConfig): PlannedRun[] {
         })
       })
     }
+  }
+  const s = sensitivityPlan(config)
+  if (!s) return runs
+  for (const point of points) {
+    const atPoint = applyPoint(config, point)
+    for (const group of s.groups)
+      for (const factor of s.factors)
+        for (let trial = 0; trial < config.trials; trial++) {
+          const seed = config.seed + trial
+          atPoint.designs.forEach((variant, variantIndex) => {
+            if (!isSimulatedVariant(variant)) return
+            const engineConfig = toEngineConfig(atPoint, variant, seed, config.deviceDir)
+            engineConfig.costScale = { [group]: factor }
+            runs.push({
+              variantIndex,
+              variantLabel: variantLabel(variant),
+              point: { ...point, [`${SENSITIVITY_PREFIX}${group}`]: factor },
+              trial,
+              seed,
+              engineConfig,
+              sensitivity: { group, factor }
+            })
+          })
+        }
   }
   return runs
 }

@@ -6,11 +6,12 @@
 
 import * as fs from 'node:fs'
 import { randomBytes } from 'node:crypto'
-import { PAGE_SIZE } from '../types'
+import { PAGE_SIZE, type IoLog } from '../types'
 import { CorruptionError } from '../errors'
 import { buildSwapHeader } from './swapHeader'
 import { encodePage, pageViews, verifyPage, type PageView } from './pageCodec'
 import { newIoStats, type PageStore } from './pageStore'
+import { IO_READ, IO_SYNC, IO_WRITE } from './ioRecorder'
 
 const MAX_BATCH = 512
 /** Pages merged into one write at most (1 MiB, a typical max_sectors_kb). */
@@ -35,9 +36,12 @@ export class FileDevice implements PageStore {
     readonly path: string,
     readonly index: number,
     readonly nrPages: number,
-    private readonly fsyncPerBatch: boolean
+    private readonly fsyncPerBatch: boolean,
+    /** Logs every call for a raw replay (bench); undefined in normal runs. */
+    private readonly recorder?: IoLog
   ) {
     this.fd = fs.openSync(path, 'w+', 0o600)
+    recorder?.openDevice(index, nrPages * PAGE_SIZE)
     try {
       fs.ftruncateSync(this.fd, nrPages * PAGE_SIZE)
       const uuid = randomBytes(16)
@@ -76,7 +80,10 @@ export class FileDevice implements PageStore {
   flush(): void {
     if (this.plugPages === 0) return
     this.pwrite(this.plug, this.plugPages * PAGE_SIZE, this.plugSlot * PAGE_SIZE)
-    if (this.fsyncPerBatch) fs.fdatasyncSync(this.fd)
+    if (this.fsyncPerBatch) {
+      fs.fdatasyncSync(this.fd)
+      if (this.recorder !== undefined) this.recorder.record(this.index, IO_SYNC, 0, 0)
+    }
     this.stats.writeCalls++
     this.plugPages = 0
   }
@@ -91,6 +98,7 @@ export class FileDevice implements PageStore {
       if (r === 0) throw new CorruptionError(this.index, slot + Math.floor(got / PAGE_SIZE), 'short read: device file truncated')
       got += r
     }
+    if (this.recorder !== undefined) this.recorder.record(this.index, IO_READ, slot * PAGE_SIZE, len, this.buf)
     for (let i = 0; i < n; i++) {
       const bad = verifyPage(this.bufPages[i], this.index, slot + i, this.origins[i], this.vpns[i], this.gens[i])
       if (bad) throw new CorruptionError(this.index, slot + i, bad)
@@ -118,6 +126,7 @@ export class FileDevice implements PageStore {
     let done = 0
     try {
       while (done < len) done += fs.writeSync(this.fd, buf, done, len - done, pos + done)
+      if (this.recorder !== undefined) this.recorder.record(this.index, IO_WRITE, pos, len, buf)
     } catch (e) {
       const err = e as NodeJS.ErrnoException
       if (err.code === 'ENOSPC')

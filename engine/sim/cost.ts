@@ -3,6 +3,9 @@
 // Figures are order-of-magnitude costs of the corresponding kernel paths on a current x86
 // server (tens of ns for a cache-hot lock or table update, hundreds for an XArray walk
 // with node allocation); they set ratios between designs, not absolute kernel timings.
+// These are the defaults: a run may select another profile (costProfile.ts applies it to
+// these same objects for that run only and restores them after); where each figure comes
+// from is in COST_SOURCES and DEVICE_SOURCES (costProfile.ts).
 
 import type { DevicePresetName } from '../types'
 
@@ -141,7 +144,7 @@ export const COST = {
   zapPerPage: 25,
   /** Task switch on a simulated CPU. */
   contextSwitch: 1500
-} as const
+}
 
 export type LockDomain = 'device' | 'cluster' | 'swapCache' | 'slotCache' | 'vswap' | 'zswap'
 export const LOCK_DOMAINS: LockDomain[] = ['device', 'cluster', 'swapCache', 'slotCache', 'vswap', 'zswap']

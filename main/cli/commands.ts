@@ -18,6 +18,8 @@ import { last, parseArgs, runIdsFrom, UsageError, type ParsedArgs } from './args
 import { experimentFromArgs, RUN_BOOLEAN_FLAGS, RUN_OPTIONS } from './experimentFlags'
 import { fmtDuration, fmtNum, fmtPercent, table } from './format'
 import { progressReporter } from './progress'
+import { mainRunIds, sensitivityNotes } from './sensitivityNotes'
+import { calibrateCommand, CALIBRATE_USAGE } from './calibrate'
 import { USAGE, RUN_USAGE } from './usage'
 
 export interface CliIo {
@@ -44,14 +46,15 @@ const COMMANDS: Record<string, { run: Command; options: string[]; booleans?: str
   export: { run: exportCommand, options: ['experiment', 'format', 'out'] },
   import: { run: importCommand, options: [] },
   delete: { run: deleteCommand, options: ['experiment'] },
-  presets: { run: listPresets, options: ['json'], booleans: ['json'] }
+  presets: { run: listPresets, options: ['json'], booleans: ['json'] },
+  calibrate: { run: calibrateCommand, options: ['runs', 'out', 'groups', 'wall-weight', 'iterations'] }
 }
 
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const [command, ...rest] = argv
   try {
     if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
-      io.stdout(rest[0] === 'run' ? RUN_USAGE : USAGE)
+      io.stdout(rest[0] === 'run' ? RUN_USAGE : rest[0] === 'calibrate' ? CALIBRATE_USAGE : USAGE)
       return EXIT_OK
     }
     if (command === '--version' || command === 'version') {
@@ -64,7 +67,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     if (!spec) throw new UsageError(`unknown command "${command}"; expected one of run, ${Object.keys(COMMANDS).join(', ')}, serve, help`)
     const args = parseArgs(rest, new Set(['help', ...(spec.booleans ?? [])]), new Set(['db', ...spec.options]))
     if (args.options.has('help')) {
-      io.stdout(USAGE)
+      io.stdout(command === 'calibrate' ? CALIBRATE_USAGE : USAGE)
       return EXIT_OK
     }
     return await spec.run(args, io)
@@ -167,7 +170,10 @@ async function run(argv: string[], io: CliIo): Promise<number> {
       io.stdout(`${JSON.stringify({ experimentId, db: lab.store.file, runs: details.map(runJson) }, null, 2)}\n`)
     } else {
       const done = runs.filter((r) => r.status === 'done').map((r) => r.id)
-      if (done.length) io.stdout(`${compareTable(await lab.compare(done), headlineKeys(runs))}\n`)
+      if (done.length)
+        io.stdout(
+          `${compareTable(await lab.compare(mainRunIds(runs, done)), headlineKeys(runs))}\n${await sensitivityNotes(lab, runs, headlineKeys(runs))}`
+        )
       io.stdout(`experiment ${experimentId}: ${summarizeStatuses(runs)}\n`)
     }
     if (stoppedBy) return stoppedBy === 'SIGINT' ? 130 : 143
@@ -341,17 +347,19 @@ async function compare(args: ParsedArgs, io: CliIo): Promise<number> {
     const ids = await selectRuns(args, lab)
     const b = last(args, 'baseline')
     const baseline = b === undefined ? undefined : runIdsFrom([b])[0]
-    const c = await lab.compare(ids, baseline)
     if (last(args, 'json') === 'true') {
-      io.stdout(`${JSON.stringify(c, null, 2)}\n`)
+      io.stdout(`${JSON.stringify(await lab.compare(ids, baseline), null, 2)}\n`)
       return EXIT_OK
     }
     const runs = await lab.listRuns({ ids } as RunFilter)
+    // Sensitivity runs are not trials of the main groups: they go in the notes under the table.
+    const shown = mainRunIds(runs, ids)
+    const c = await lab.compare(baseline === undefined || shown.includes(baseline) ? shown : ids, baseline)
     let metrics = headlineKeys(runs)
     if (last(args, 'all') === 'true') metrics = [...new Set(c.groups.flatMap((g) => Object.keys(g.metrics)))]
     if (last(args, 'metrics')) metrics = last(args, 'metrics')!.split(',')
     if (!c.groups.some((g) => Object.keys(g.metrics).length)) io.stdout('none of these runs finished as done; nothing to compare\n')
-    else io.stdout(`${compareTable(c, metrics)}\n`)
+    else io.stdout(`${compareTable(c, metrics)}\n${await sensitivityNotes(lab, runs, metrics, baseline)}`)
     return EXIT_OK
   })
 }

@@ -35,7 +35,10 @@ const STRUCTURE_OPTIONS = [
   'thp-orders',
   'sweep',
   'sweep-mode',
-  'set'
+  'set',
+  'sensitivity',
+  'sensitivity-groups',
+  'sensitivity-factors'
 ]
 
 /** Every option `run` knows (the flags of every design option and workload parameter included). */
@@ -54,6 +57,7 @@ export const RUN_BOOLEAN_FLAGS = new Set<string>([
   'help',
   'discard',
   'metadata-only',
+  'sensitivity',
   ...[...DESIGN_OPTION_FLAGS].filter(([, o]) => o.kind === 'bool').map(([f]) => f),
   ...[...WORKLOAD_PARAM_FLAGS].filter(([, p]) => p.kind === 'bool').map(([f]) => f),
   ...[...TOP_FLAGS].filter(([, t]) => t.spec.kind === 'bool').map(([f]) => f)
@@ -187,6 +191,15 @@ export function experimentFromArgs(args: ParsedArgs): Config {
   })
   if (axes.length) c.sweep = { mode: one('sweep-mode') ?? 'grid', axes }
   else if (one('sweep-mode') !== undefined) throw new UsageError('--sweep-mode needs at least one --sweep PATH=V1,V2')
+
+  const groups = one('sensitivity-groups')
+  const factors = one('sensitivity-factors')
+  if (groups !== undefined || factors !== undefined)
+    c.sensitivity = {
+      ...(groups !== undefined ? { groups: groups.split(',') } : {}),
+      ...(factors !== undefined ? { factors: factors.split(',').map(coerce) } : {})
+    }
+  else if (one('sensitivity') === 'true') c.sensitivity = true
 
   for (const pair of all('set')) {
     const [path, v] = splitAssignment('set', pair)

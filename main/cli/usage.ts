@@ -13,6 +13,7 @@ Commands
   import     FILE   add the runs of a JSON export (e.g. from another machine)
   delete     IDS... | --experiment ID
   presets    list the shipped presets and what each shows
+  calibrate  fit the cost model to measured kernel runs: --runs FILE --out PROFILE (swaplab help calibrate)
   serve      serve the lab to a browser on this machine (swaplab serve --help)
 
 Every command takes --db FILE (default: SWAPLAB_DB, else swaplab.db in the user's data folder).
@@ -43,6 +44,11 @@ Experiment
   --device-dir DIR                folder for the device files (default: SWAPLAB_DEVICE_DIR or the temp folder)
   --cpus N, --seed N, --trials N, --thp-orders 0,4, --page-cluster N
   --sample-interval-ns N, --tick-ns N, --check-invariants, --fsync-per-batch
+  --cost-profile default|host|FILE  the cost model of simulated times (host: fitted by calibration)
+  --sensitivity                   rerun each design with each cost group x0.5 and x2; compare says
+                                  whether each difference is robust or depends on the cost model
+  --sensitivity-groups a,b        device, paths, metadata, lock, compression (default: all but compression)
+  --sensitivity-factors 0.5,2     the factors (default 0.5,2)
   --sweep PATH=V1,V2,...          repeatable; e.g. --sweep workload.params.tasks=1,2,4
   --sweep-mode grid|list          grid: every combination (default); list: the i-th values together
   --set PATH=VALUE                any config field by its path, e.g. --set devices.1.preset=zram

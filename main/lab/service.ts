@@ -21,10 +21,13 @@ import type {
 } from '../../experiments/api'
 import { validateExperiment, experimentSchema, toFieldErrors } from '../../experiments/schema'
 import { countRuns, planRuns, applyPoint, variantLabel } from '../../experiments/sweep'
-import { MAX_RUNS } from '../../experiments/fields'
+import { MAX_RUNS, isCostProfileFile } from '../../experiments/fields'
+import type { CostProfileSpec } from '../../engine/pure'
+import { loadCostProfileFile } from './costProfileFile'
 import { presets } from '../../experiments/presets'
 import { runMetrics } from '../../experiments/metrics'
 import { buildCompare } from '../../experiments/compare'
+import { sensitivityOf } from '../../experiments/sensitivity'
 import { estimateRunSeconds } from '../../experiments/estimate'
 import { parseRunsExport } from '../../experiments/exportFormat'
 import { RunStore } from './store'
@@ -92,13 +95,37 @@ export class LabService implements LabApi {
   }
 
   async validate(config: unknown): Promise<ValidationResult> {
+    return this.validateAndLoad(config).result
+  }
+
+  /** Validation plus the constants of a cost profile file, read once for start(). */
+  private validateAndLoad(config: unknown): { result: ValidationResult; profile?: CostProfileSpec } {
     const r = validateExperiment(config)
     if (r.ok && r.config.deviceDir !== undefined && !this.o.trustConfigPaths)
       return {
-        ok: false,
-        errors: [{ field: 'deviceDir', message: 'cannot be set from this front end; the lab chooses the device folder' }]
+        result: {
+          ok: false,
+          errors: [{ field: 'deviceDir', message: 'cannot be set from this front end; the lab chooses the device folder' }]
+        }
       }
-    return r
+    if (r.ok && isCostProfileFile(r.config.costProfile)) {
+      if (!this.o.trustConfigPaths)
+        return {
+          result: {
+            ok: false,
+            errors: [
+              {
+                field: 'costProfile',
+                message: `must be default or host here; a profile file can only be named on the command line (swaplab --cost-profile FILE)`
+              }
+            ]
+          }
+        }
+      const loaded = loadCostProfileFile(r.config.costProfile)
+      if ('field' in loaded) return { result: { ok: false, errors: [loaded] } }
+      return { result: r, profile: loaded }
+    }
+    return { result: r }
   }
 
   /** Counts runs even past the cap (so the cap can be shown against it); refuses configs with bad fields. */
@@ -113,10 +140,12 @@ export class LabService implements LabApi {
   }
 
   async start(input: unknown): Promise<{ experimentId: number; runIds: number[] }> {
-    const r = await this.validate(input)
+    const { result: r, profile } = this.validateAndLoad(input)
     if (!r.ok) throw new InputError(r.errors)
     const config = r.config
     const plan = planRuns(config)
+    // Each run carries the file's constants: a later change to the file cannot change a queued run.
+    if (profile) for (const p of plan) p.engineConfig.costProfile = structuredClone(profile)
     const { experimentId, runIds } = this.store.inTransaction(() => {
       const experimentId = this.store.createExperiment({ name: config.name, config })
       const runIds = this.store.createRuns(
@@ -154,6 +183,7 @@ export class LabService implements LabApi {
         }
       ])
     const atPoint = applyPoint(parsed.config, run.point)
+    const scaled = sensitivityOf(run.point)
     const variant =
       atPoint.designs.find((d) => variantLabel(d) === run.variantLabel) ?? atPoint.designs.find((d) => d.design === run.design)
     const config: ExperimentConfig = {
@@ -162,7 +192,9 @@ export class LabService implements LabApi {
       designs: variant ? [variant] : atPoint.designs,
       sweep: null,
       trials: 1,
-      seed: run.seed
+      seed: run.seed,
+      // A sensitivity run reruns with its own scaled group (and so also the main run it belongs to).
+      sensitivity: scaled ? { groups: [scaled.group], factors: [scaled.factor] } : undefined
     }
     return this.start(config)
   }

@@ -76,7 +76,14 @@ export function fakeValidate(input: unknown): ValidationResult {
     errors.push({ field: 'trials', message: `must be an integer from 1 to 100; got ${c.trials}` })
   const seen = new Set<string>()
   ;(c.designs ?? []).forEach((d, i) => {
-    const engine = resolveEngineConfig({ ...c, design: d.design, designOptions: d.options, workload: c.workload, devices: c.devices })
+    const engine = resolveEngineConfig({
+      ...c,
+      design: d.design,
+      designOptions: d.options,
+      workload: c.workload,
+      devices: c.devices,
+      costProfile: c.costProfile && c.costProfile !== 'default' ? { name: c.costProfile } : undefined
+    })
     for (const p of checkEngineConfig(engine)) {
       const field =
         p.field === 'design'

@@ -20,7 +20,7 @@ import type {
   ValidationResult
 } from '../../experiments/api'
 import { validateExperiment, experimentSchema, toFieldErrors } from '../../experiments/schema'
-import { countRuns, planRuns, applyPoint, variantLabel } from '../../experiments/sweep'
+import { countRuns, findUnsafeKey, planRuns, applyPoint, variantLabel } from '../../experiments/sweep'
 import { MAX_RUNS } from '../../experiments/fields'
 import { presets } from '../../experiments/presets'
 import { runMetrics } from '../../experiments/metrics'
@@ -167,7 +167,13 @@ export class LabService implements LabApi {
     return this.start(config)
   }
 
+  /** Cancels a queued or running run (or all); a run that does not exist or has already finished is an error naming it. */
   async cancel(target: number | 'all'): Promise<void> {
+    if (target !== 'all') {
+      const run = this.mustGet(target)
+      if (FINISHED.has(run.status))
+        throw new InputError([{ field: 'target', message: `run ${target} is ${run.status}; only queued or running runs can be cancelled` }])
+    }
     this.runner.cancel(target)
   }
 
@@ -185,6 +191,7 @@ export class LabService implements LabApi {
   }
 
   async compare(runIds: number[], baselineRunId?: number): Promise<CompareData> {
+    if (runIds.length === 0) throw new InputError([{ field: 'runIds', message: 'select at least one run to compare' }])
     const details = runIds.map((id) => this.mustGet(id))
     if (baselineRunId !== undefined && !runIds.includes(baselineRunId))
       throw new InputError([{ field: 'baselineRunId', message: `run ${baselineRunId} is not among the compared runs` }])
@@ -194,6 +201,11 @@ export class LabService implements LabApi {
   }
 
   async deleteRuns(runIds: number[]): Promise<number> {
+    if (runIds.length === 0) throw new InputError([{ field: 'runIds', message: 'select at least one run to delete' }])
+    const found = new Set(this.store.listRuns({ ids: runIds }).map((r) => r.id))
+    const missing = runIds.filter((id) => !found.has(id))
+    // Nothing is deleted when any id is wrong: a typo must not delete the other runs silently.
+    if (missing.length) throw new NotFoundError(`run ${missing.join(', ')} does not exist; nothing was deleted`)
     const busy = this.store.listRuns({ ids: runIds }).filter((r) => !FINISHED.has(r.status))
     if (busy.length)
       throw new InputError([{ field: 'runIds', message: `run ${busy.map((r) => r.id).join(', ')} is ${busy[0].status}; cancel it first` }])
@@ -226,6 +238,17 @@ export class LabService implements LabApi {
   }
 
   async importJson(json: string): Promise<{ runIds: number[] }> {
+    // Keys that would reach Object.prototype are refused before anything reads the export (a
+    // cheap scan first: a full walk only when such a key may be there).
+    if (/"(__proto__|constructor|prototype)"\s*:/.test(json)) {
+      let unsafe: string | null = null
+      try {
+        unsafe = findUnsafeKey(JSON.parse(json))
+      } catch {
+        // Not JSON: parseRunsExport says so below.
+      }
+      if (unsafe) throw new InputError([{ field: 'json', message: `the key ${unsafe} is not allowed` }])
+    }
     const parsed = parseRunsExport(json)
     if (!parsed.ok) throw new InputError([{ field: 'json', message: parsed.error }])
     return { runIds: importRuns(this.store, parsed.value) }

@@ -12,7 +12,7 @@ import type { RunDetail, RunFilter, RunRecord, RunStatus, SampleSeries } from '.
 import { APPLICATION_ID, LATEST_VERSION, MIGRATIONS, SAMPLE_COLUMNS_V1 } from './migrations'
 import { OWN_START_MS, ownerAlive } from './processes'
 
-export type StoreProblem = 'corrupt' | 'newer' | 'foreign'
+export type StoreProblem = 'corrupt' | 'newer' | 'foreign' | 'unusable'
 
 /** The database cannot be used; the message says why and what to do, and the file is untouched. */
 export class StoreError extends Error {
@@ -95,11 +95,22 @@ function inspect(file: string, options: StoreOptions): void {
     )
   }
   const header = Buffer.alloc(100)
-  const fd = fs.openSync(file, 'r')
-  const got = fs.readSync(fd, header, 0, 100, 0)
-  fs.closeSync(fd)
+  let got: number
+  try {
+    const fd = fs.openSync(file, 'r')
+    try {
+      got = fs.readSync(fd, header, 0, 100, 0)
+    } finally {
+      fs.closeSync(fd)
+    }
+  } catch (e) {
+    throw new StoreError('unusable', `${file}: cannot read the database (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`)
+  }
   if (got < 100 || header.toString('latin1', 0, 16) !== SQLITE_MAGIC)
     refuse('corrupt', 'not an SQLite database (the header is missing or damaged)')
+  // A read-only connection still creates -wal and -shm files for a WAL database; those it
+  // created are removed again, so a refused file is left exactly as it was found.
+  const sideFiles = ['-wal', '-shm', '-journal'].map((s) => `${file}${s}`).filter((f) => !fs.existsSync(f))
   let db: Database.Database | undefined
   try {
     db = new Database(file, { readonly: true, fileMustExist: true, nativeBinding: options.nativeBinding })
@@ -119,7 +130,64 @@ function inspect(file: string, options: StoreOptions): void {
     if (e instanceof StoreError) throw e
     refuse('corrupt', `the database is damaged or unreadable (${(e as Error).message})`)
   } finally {
-    db?.close()
+    try {
+      db?.close()
+    } finally {
+      for (const f of sideFiles) fs.rmSync(f, { force: true })
+    }
+  }
+}
+
+/** Errors of the file system and of SQLite that mean the path cannot hold a database, as a reason. */
+function unusableReason(e: unknown): string | null {
+  const err = e as { code?: string; message?: string }
+  switch (err.code) {
+    case 'EROFS':
+    case 'SQLITE_READONLY':
+    case 'SQLITE_READONLY_DIRECTORY':
+      return 'the file system is read-only'
+    case 'EACCES':
+    case 'EPERM':
+    case 'SQLITE_PERM':
+      return 'permission denied'
+    case 'ENOSPC':
+    case 'SQLITE_FULL':
+      return 'the disk is full'
+    case 'SQLITE_CANTOPEN':
+    case 'SQLITE_IOERR':
+    case 'SQLITE_NOTADB':
+      return `SQLite cannot open it (${err.message})`
+    default:
+      return null
+  }
+}
+
+/**
+ * Refuses paths that cannot hold a database before SQLite touches them (SQLite would create
+ * a journal beside /dev/null, or fail with a bare "unable to open database file").
+ */
+function checkDbPath(file: string): void {
+  let st: fs.Stats | undefined
+  try {
+    st = fs.statSync(file)
+  } catch {
+    st = undefined
+  }
+  if (st?.isDirectory()) throw new StoreError('unusable', `${file}: is a directory; give the path of a database file (--db or SWAPLAB_DB)`)
+  if (st && !st.isFile())
+    throw new StoreError(
+      'unusable',
+      `${file}: not a regular file (a device, pipe or socket); give the path of a database file (--db or SWAPLAB_DB)`
+    )
+  // The nearest folder that exists must be writable: SQLite writes its journal beside the database.
+  let dir = path.dirname(path.resolve(file))
+  while (!fs.existsSync(dir) && path.dirname(dir) !== dir) dir = path.dirname(dir)
+  if (!fs.statSync(dir).isDirectory()) throw new StoreError('unusable', `${file}: ${dir} is not a folder`)
+  try {
+    fs.accessSync(dir, fs.constants.W_OK)
+  } catch (e) {
+    const why = unusableReason(e) ?? (e as Error).message
+    throw new StoreError('unusable', `${file}: cannot write in the folder ${dir}: ${why}`)
   }
 }
 
@@ -196,7 +264,12 @@ function toRecord(r: RunRow): RunRecord {
 
 export class RunStore {
   /** Runs found `queued` or `running` under a process that no longer exists, marked `interrupted` at open. */
-  readonly recoveredRunIds: number[]
+  readonly recoveredRunIds: number[] = []
+  /**
+   * Set when runs of dead processes were found but could not be marked interrupted (the disk
+   * is full or the file read-only): the store still opens so what is there can be read.
+   */
+  readonly recoveryWarning: string | null = null
   private readonly insertSamples: Database.Statement
   private readonly readSamples: Database.Statement
   private readonly insertByRows = new Map<number, Database.Statement>()
@@ -211,17 +284,38 @@ export class RunStore {
       `SELECT t_sim_ns, t_wall_ms, ops, ${SAMPLE_COLUMNS_V1.map(([, c]) => c).join(', ')}, extra FROM samples
        WHERE run_id = ? AND (seq % ? = 0 OR seq = (SELECT max(seq) FROM samples WHERE run_id = ?)) ORDER BY seq`
     )
-    this.recoveredRunIds = this.markInterrupted()
+    const orphans = this.findOrphans()
+    try {
+      this.markInterrupted(orphans)
+      this.recoveredRunIds = orphans.map((r) => r.id)
+    } catch (e) {
+      const why = unusableReason(e)
+      if (!why) throw e
+      this.recoveryWarning = `run ${orphans.map((r) => r.id).join(', ')} ${orphans.length === 1 ? 'was' : 'were'} left unfinished by a process that stopped, but could not be marked interrupted: ${why}`
+    }
   }
 
   /** Opens (creating and migrating if needed) the store at `file`; throws StoreError for files it must not touch. */
   static open(file: string, options: StoreOptions = {}): RunStore {
     if (file !== ':memory:') {
+      checkDbPath(file)
       const exists = fs.existsSync(file) && fs.statSync(file).size > 0
       if (exists) inspect(file, options)
-      else fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true })
+      else
+        try {
+          fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true })
+        } catch (e) {
+          throw new StoreError('unusable', `${file}: cannot create its folder: ${unusableReason(e) ?? (e as Error).message}`)
+        }
     }
-    const db = new Database(file, { nativeBinding: options.nativeBinding })
+    let db: Database.Database
+    try {
+      db = new Database(file, { nativeBinding: options.nativeBinding })
+    } catch (e) {
+      const why = unusableReason(e)
+      if (why) throw new StoreError('unusable', `${file}: cannot open the database: ${why}`)
+      throw e
+    }
     try {
       db.pragma('busy_timeout = 10000')
       db.pragma('journal_mode = WAL')
@@ -232,6 +326,8 @@ export class RunStore {
       return new RunStore(file, db)
     } catch (e) {
       db.close()
+      const why = e instanceof StoreError ? null : unusableReason(e)
+      if (why) throw new StoreError('unusable', `${file}: cannot open the database: ${why}`)
       throw e
     }
   }
@@ -249,7 +345,7 @@ export class RunStore {
     return this.db.pragma('user_version', { simple: true }) as number
   }
 
-  private markInterrupted(): number[] {
+  private findOrphans(): { id: number; status: RunStatus; owner_pid: number | null }[] {
     const host = os.hostname()
     const candidates = this.db
       .prepare("SELECT id, status, owner_pid, owner_host, owner_started_ms FROM runs WHERE status IN ('queued', 'running') ORDER BY id")
@@ -261,9 +357,13 @@ export class RunStore {
       owner_started_ms: number | null
     }[]
     // Runs owned by a live process (or one on another machine sharing the file) are left alone.
-    const orphans = candidates.filter(
+    return candidates.filter(
       (r) => r.owner_pid === null || (r.owner_host === host && r.owner_pid !== process.pid && !ownerAlive(r.owner_pid, r.owner_started_ms))
     )
+  }
+
+  private markInterrupted(orphans: { id: number; status: RunStatus; owner_pid: number | null }[]): void {
+    if (orphans.length === 0) return
     const mark = this.db.prepare(
       "UPDATE runs SET status = 'interrupted', finished_at = ?, error = ? WHERE id = ? AND status IN ('queued', 'running')"
     )
@@ -273,7 +373,6 @@ export class RunStore {
         mark.run(now(), `interrupted: the process that ${what} (pid ${r.owner_pid ?? '?'}) stopped before the run finished`, r.id)
       }
     })()
-    return orphans.map((r) => r.id)
   }
 
   createExperiment(e: NewExperiment): number {

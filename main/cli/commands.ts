@@ -71,7 +71,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     }
     return await spec.run(args, io)
   } catch (e) {
-    return fail(e, io)
+    return fail(e, io, rest.includes('--json'))
   }
 }
 
@@ -86,7 +86,21 @@ async function serve(argv: string[]): Promise<number> {
   return serveCommand(argv)
 }
 
-function fail(e: unknown, io: CliIo): number {
+/** SQLite's codes for a database that cannot be written now (full disk, I/O error, read-only). */
+const STORE_WRITE_CODES = /^SQLITE_(FULL|IOERR|READONLY|CANTOPEN|BUSY|LOCKED)/
+
+function fail(e: unknown, io: CliIo, json = false): number {
+  const code = fail1(e, io)
+  if (json) io.stdout(`${JSON.stringify({ error: (e as Error)?.message ?? String(e) })}\n`)
+  return code
+}
+
+function fail1(e: unknown, io: CliIo): number {
+  const sqliteCode = (e as { code?: unknown })?.code
+  if (typeof sqliteCode === 'string' && STORE_WRITE_CODES.test(sqliteCode)) {
+    io.stderr(`swaplab: the run database could not be used: ${(e as Error).message}\n`)
+    return EXIT_RUN_FAILED
+  }
   if (e instanceof InputError) {
     io.stderr(`swaplab: invalid input:\n${indent(formatFieldErrors(e.errors))}\n`)
     return EXIT_BAD_INPUT
@@ -166,9 +180,15 @@ async function run(argv: string[], io: CliIo): Promise<number> {
       )
     const runs = await lab.waitForRuns(runIds)
     progress?.end()
+    // The database could not be written (a full disk): say so, whatever else is printed.
+    const storeError = lab.storeFailure
+      ? `the run database ${lab.store.file} could not be written (${lab.storeFailure}); the runs after the failure were not started`
+      : null
+    if (storeError) io.stderr(`swaplab: ${storeError}\n`)
     if (json) {
       const details = await Promise.all(runIds.map((id) => lab.getRun(id)))
-      io.stdout(`${JSON.stringify({ experimentId, db: lab.store.file, runs: details.map(runJson) }, null, 2)}\n`)
+      const out = { experimentId, db: lab.store.file, ...(storeError ? { error: storeError } : {}), runs: details.map(runJson) }
+      io.stdout(`${JSON.stringify(out, null, 2)}\n`)
     } else {
       const done = runs.filter((r) => r.status === 'done').map((r) => r.id)
       if (done.length) io.stdout(`${compareTable(await lab.compare(done), headlineKeys(runs))}\n`)

@@ -4,6 +4,8 @@
 
 import { DESIGN_CATALOGUE, WORKLOAD_CATALOGUE, DEVICE_PRESETS } from '../../engine/pure'
 import { ENGINE_VERSION, cleanStaleDeviceDirs } from '../../engine/index'
+import { readDeviceDirMarker } from '../../engine/device/tempDir'
+import * as fs from 'node:fs'
 import type {
   Catalogue,
   CompareData,
@@ -56,12 +58,15 @@ export class LabService implements LabApi {
   private readonly runner: Runner
   private readonly listeners = new Set<(e: LabEvent) => void>()
   private readonly platform = platformDescription()
+  /** Device folders of dead processes removed at open. */
+  readonly removedDeviceDirs: string[]
 
   constructor(private readonly o: LabServiceOptions) {
     this.store = RunStore.open(o.dbPath, { nativeBinding: o.nativeBinding })
     const deviceDir = o.deviceDir ?? defaultDeviceDir()
-    // Device files of a process that was killed mid-run would otherwise stay on disk.
-    cleanStaleDeviceDirs(deviceDir)
+    // Device files of a process that was killed mid-run would otherwise stay on disk: the
+    // folders recorded in the store (wherever they are) and marked folders in the device folder.
+    this.removedDeviceDirs = [...this.cleanRecordedDeviceDirs(), ...cleanStaleDeviceDirs(deviceDir)]
     this.runner = new Runner({
       store: this.store,
       deviceDir,
@@ -69,6 +74,43 @@ export class LabService implements LabApi {
       cancelGraceMs: o.cancelGraceMs,
       emit: (e) => this.emit(e)
     })
+  }
+
+  /**
+   * Removes the device folders the store recorded for processes that no longer exist. A folder
+   * is removed only if it still carries the lab's marker naming that process; a failed write
+   * (a full disk) only leaves the row for next time.
+   */
+  private cleanRecordedDeviceDirs(): string[] {
+    const removed: string[] = []
+    for (const d of this.store.staleDeviceDirs()) {
+      const marker = readDeviceDirMarker(d.path)
+      if (marker && marker.pid === d.ownerPid) {
+        try {
+          fs.rmSync(d.path, { recursive: true, force: true })
+          removed.push(d.path)
+        } catch {
+          continue
+        }
+      }
+      try {
+        if (!fs.existsSync(d.path) || !marker || marker.pid !== d.ownerPid) this.store.dropDeviceDir(d.path)
+      } catch {
+        // The database cannot be written now (full disk); the row is dropped at a later open.
+      }
+    }
+    return removed
+  }
+
+  /** Why the run database cannot be written, once a run could not be recorded; null while all is well. */
+  get storeFailure(): string | null {
+    return this.runner.storeFailure
+  }
+
+  /** A record with the outcome the store could not record laid over it. */
+  private withUnrecorded<T extends RunRecord>(r: T): T {
+    const lost = this.runner.unrecorded.get(r.id)
+    return lost ? { ...r, ...lost } : r
   }
 
   /** Runs found interrupted when the store was opened (a previous process died mid-run). */
@@ -178,11 +220,12 @@ export class LabService implements LabApi {
   }
 
   async listRuns(filter: RunFilter = {}): Promise<RunRecord[]> {
-    return this.store.listRuns(filter)
+    const runs = this.store.listRuns(filter).map((r) => this.withUnrecorded(r))
+    return filter.status ? runs.filter((r) => r.status === filter.status) : runs
   }
 
   async getRun(runId: number): Promise<RunDetail> {
-    return this.mustGet(runId)
+    return this.withUnrecorded(this.mustGet(runId))
   }
 
   async getSamples(runId: number, maxPoints?: number): Promise<SampleSeries> {
@@ -264,10 +307,10 @@ export class LabService implements LabApi {
     const pending = new Set(runIds)
     return new Promise((resolve) => {
       const check = (): boolean => {
-        for (const r of this.store.listRuns({ ids: [...pending] })) if (FINISHED.has(r.status)) pending.delete(r.id)
+        for (const r of this.store.listRuns({ ids: [...pending] })) if (FINISHED.has(this.withUnrecorded(r).status)) pending.delete(r.id)
         if (pending.size > 0) return false
         unsubscribe()
-        resolve(this.store.listRuns({ ids: runIds }))
+        resolve(this.store.listRuns({ ids: runIds }).map((r) => this.withUnrecorded(r)))
         return true
       }
       const unsubscribe = this.subscribe((e) => {

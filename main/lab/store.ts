@@ -108,9 +108,11 @@ function inspect(file: string, options: StoreOptions): void {
   }
   if (got < 100 || header.toString('latin1', 0, 16) !== SQLITE_MAGIC)
     refuse('corrupt', 'not an SQLite database (the header is missing or damaged)')
-  // A read-only connection still creates -wal and -shm files for a WAL database; those it
-  // created are removed again, so a refused file is left exactly as it was found.
+  // A read-only connection still creates -wal and -shm files for a WAL database. When the file
+  // is refused, those it created empty are removed again, so it is left exactly as it was found.
+  // (Only on refusal and only empty ones: a live writer's WAL beside a good file is never touched.)
   const sideFiles = ['-wal', '-shm', '-journal'].map((s) => `${file}${s}`).filter((f) => !fs.existsSync(f))
+  let refused = false
   let db: Database.Database | undefined
   try {
     db = new Database(file, { readonly: true, fileMustExist: true, nativeBinding: options.nativeBinding })
@@ -127,14 +129,36 @@ function inspect(file: string, options: StoreOptions): void {
     const check = db.pragma('quick_check', { simple: true }) as string
     if (check !== 'ok') refuse('corrupt', `the database is damaged (${check})`)
   } catch (e) {
+    refused = true
     if (e instanceof StoreError) throw e
     refuse('corrupt', `the database is damaged or unreadable (${(e as Error).message})`)
   } finally {
     try {
       db?.close()
     } finally {
-      for (const f of sideFiles) fs.rmSync(f, { force: true })
+      if (refused) removeCreatedSideFiles(file, sideFiles)
     }
+  }
+}
+
+const sizeOf = (f: string): number | null => {
+  try {
+    return fs.statSync(f).size
+  } catch {
+    return null
+  }
+}
+
+/**
+ * Removes side files the inspection created beside a refused database: an empty -wal or
+ * -journal, and the -shm (only an index of the WAL) when no WAL content exists.
+ */
+function removeCreatedSideFiles(file: string, created: string[]): void {
+  const walBytes = sizeOf(`${file}-wal`) ?? 0
+  for (const f of created) {
+    const size = sizeOf(f)
+    if (size === null) continue
+    if (size === 0 || (f.endsWith('-shm') && walBytes === 0)) fs.rmSync(f, { force: true })
   }
 }
 
@@ -534,6 +558,30 @@ export class RunStore {
       this.db.prepare('DELETE FROM experiments WHERE id NOT IN (SELECT DISTINCT experiment_id FROM runs)').run()
       return n
     })()
+  }
+
+  /** Records a folder made for a run's device files, owned by this process. */
+  addDeviceDir(dir: string, runId: number | null): void {
+    this.db
+      .prepare(
+        'INSERT OR REPLACE INTO device_dirs (path, run_id, owner_pid, owner_host, owner_started_ms, created_at) VALUES (?, ?, ?, ?, ?, ?)'
+      )
+      .run(path.resolve(dir), runId, process.pid, os.hostname(), OWN_START_MS, now())
+  }
+
+  /** Forgets a device folder (it was removed). */
+  dropDeviceDir(dir: string): void {
+    this.db.prepare('DELETE FROM device_dirs WHERE path = ?').run(path.resolve(dir))
+  }
+
+  /** Device folders recorded by processes of this machine that no longer exist. */
+  staleDeviceDirs(): { path: string; runId: number | null; ownerPid: number }[] {
+    const rows = this.db
+      .prepare('SELECT path, run_id, owner_pid, owner_started_ms FROM device_dirs WHERE owner_host = ? AND owner_pid != ? ORDER BY path')
+      .all(os.hostname(), process.pid) as { path: string; run_id: number | null; owner_pid: number; owner_started_ms: number | null }[]
+    return rows
+      .filter((r) => !ownerAlive(r.owner_pid, r.owner_started_ms))
+      .map((r) => ({ path: r.path, runId: r.run_id, ownerPid: r.owner_pid }))
   }
 
   setNote(runId: number, note: string): void {

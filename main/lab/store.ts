@@ -362,7 +362,7 @@ export class RunStore {
 
   /** Runs fn in one transaction (nested calls become savepoints). */
   inTransaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)()
+    return this.db.transaction(fn).immediate()
   }
 
   get schemaVersion(): number {
@@ -391,12 +391,14 @@ export class RunStore {
     const mark = this.db.prepare(
       "UPDATE runs SET status = 'interrupted', finished_at = ?, error = ? WHERE id = ? AND status IN ('queued', 'running')"
     )
-    this.db.transaction(() => {
-      for (const r of orphans) {
-        const what = r.status === 'running' ? 'ran it' : 'queued it'
-        mark.run(now(), `interrupted: the process that ${what} (pid ${r.owner_pid ?? '?'}) stopped before the run finished`, r.id)
-      }
-    })()
+    this.db
+      .transaction(() => {
+        for (const r of orphans) {
+          const what = r.status === 'running' ? 'ran it' : 'queued it'
+          mark.run(now(), `interrupted: the process that ${what} (pid ${r.owner_pid ?? '?'}) stopped before the run finished`, r.id)
+        }
+      })
+      .immediate()
   }
 
   createExperiment(e: NewExperiment): number {
@@ -412,36 +414,38 @@ export class RunStore {
       .prepare(`INSERT INTO runs (experiment_id, design, variant_label, workload, point, trial, seed, storage, status, config, created_at,
       started_at, finished_at, wall_time_ms, error, engine_version, app_version, platform, owner_pid, owner_host, owner_started_ms)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-    return this.db.transaction(() =>
-      runs.map((r) => {
-        const status = r.status ?? 'queued'
-        const owned = status === 'queued' || status === 'running'
-        const res = insert.run(
-          experimentId,
-          r.design,
-          r.variantLabel,
-          r.workload,
-          JSON.stringify(r.point),
-          r.trial,
-          r.seed,
-          r.storage,
-          status,
-          JSON.stringify(r.config),
-          r.createdAt ?? now(),
-          r.startedAt ?? null,
-          r.finishedAt ?? null,
-          r.wallTimeMs ?? null,
-          r.error ?? null,
-          r.engineVersion,
-          r.appVersion,
-          r.platform,
-          owned ? process.pid : null,
-          owned ? os.hostname() : null,
-          owned ? OWN_START_MS : null
-        )
-        return Number(res.lastInsertRowid)
-      })
-    )()
+    return this.db
+      .transaction(() =>
+        runs.map((r) => {
+          const status = r.status ?? 'queued'
+          const owned = status === 'queued' || status === 'running'
+          const res = insert.run(
+            experimentId,
+            r.design,
+            r.variantLabel,
+            r.workload,
+            JSON.stringify(r.point),
+            r.trial,
+            r.seed,
+            r.storage,
+            status,
+            JSON.stringify(r.config),
+            r.createdAt ?? now(),
+            r.startedAt ?? null,
+            r.finishedAt ?? null,
+            r.wallTimeMs ?? null,
+            r.error ?? null,
+            r.engineVersion,
+            r.appVersion,
+            r.platform,
+            owned ? process.pid : null,
+            owned ? os.hostname() : null,
+            owned ? OWN_START_MS : null
+          )
+          return Number(res.lastInsertRowid)
+        })
+      )
+      .immediate()
   }
 
   markRunning(runId: number): void {
@@ -452,12 +456,14 @@ export class RunStore {
 
   /** Ends a run: status, timing, error and summary in one transaction. */
   finishRun(runId: number, o: RunOutcome): void {
-    this.db.transaction(() => {
-      this.db
-        .prepare('UPDATE runs SET status = ?, finished_at = ?, wall_time_ms = ?, error = ? WHERE id = ?')
-        .run(o.status, now(), o.wallTimeMs ?? null, o.error ?? null, runId)
-      if (o.summary) this.saveSummary(runId, o.summary, o.headline ?? {})
-    })()
+    this.db
+      .transaction(() => {
+        this.db
+          .prepare('UPDATE runs SET status = ?, finished_at = ?, wall_time_ms = ?, error = ? WHERE id = ?')
+          .run(o.status, now(), o.wallTimeMs ?? null, o.error ?? null, runId)
+        if (o.summary) this.saveSummary(runId, o.summary, o.headline ?? {})
+      })
+      .immediate()
     this.nextSeq.delete(runId)
   }
 
@@ -470,22 +476,24 @@ export class RunStore {
   /** Appends samples in one transaction (callers batch them; one transaction per sample would be ~100x slower). */
   appendSamples(runId: number, samples: Sample[]): void {
     if (samples.length === 0) return
-    this.db.transaction(() => {
-      let seq = this.nextSeq.get(runId)
-      if (seq === undefined)
-        seq = ((this.db.prepare('SELECT max(seq) AS m FROM samples WHERE run_id = ?').get(runId) as { m: number | null }).m ?? -1) + 1
-      // Rows go in groups of ROWS_PER_INSERT per statement: per-statement overhead dominates single-row inserts.
-      const width = SAMPLE_ARITY
-      let args: unknown[] = new Array(ROWS_PER_INSERT * width)
-      let i = 0
-      while (i < samples.length) {
-        const rows = Math.min(ROWS_PER_INSERT, samples.length - i)
-        if (rows < ROWS_PER_INSERT) args = new Array(rows * width)
-        for (let r = 0; r < rows; r++, i++) fillSampleRow(args, r * width, runId, seq++, samples[i])
-        ;(rows === ROWS_PER_INSERT ? this.insertSamples : this.insertStatement(rows)).run(args)
-      }
-      this.nextSeq.set(runId, seq)
-    })()
+    this.db
+      .transaction(() => {
+        let seq = this.nextSeq.get(runId)
+        if (seq === undefined)
+          seq = ((this.db.prepare('SELECT max(seq) AS m FROM samples WHERE run_id = ?').get(runId) as { m: number | null }).m ?? -1) + 1
+        // Rows go in groups of ROWS_PER_INSERT per statement: per-statement overhead dominates single-row inserts.
+        const width = SAMPLE_ARITY
+        let args: unknown[] = new Array(ROWS_PER_INSERT * width)
+        let i = 0
+        while (i < samples.length) {
+          const rows = Math.min(ROWS_PER_INSERT, samples.length - i)
+          if (rows < ROWS_PER_INSERT) args = new Array(rows * width)
+          for (let r = 0; r < rows; r++, i++) fillSampleRow(args, r * width, runId, seq++, samples[i])
+          ;(rows === ROWS_PER_INSERT ? this.insertSamples : this.insertStatement(rows)).run(args)
+        }
+        this.nextSeq.set(runId, seq)
+      })
+      .immediate()
   }
 
   private insertStatement(rows: number): Database.Statement {
@@ -552,12 +560,14 @@ export class RunStore {
 
   /** Deletes runs with everything recorded for them, and experiments left without runs; returns how many runs went. */
   deleteRuns(runIds: number[]): number {
-    return this.db.transaction(() => {
-      const ids = JSON.stringify(runIds)
-      const n = this.db.prepare('DELETE FROM runs WHERE id IN (SELECT value FROM json_each(?))').run(ids).changes
-      this.db.prepare('DELETE FROM experiments WHERE id NOT IN (SELECT DISTINCT experiment_id FROM runs)').run()
-      return n
-    })()
+    return this.db
+      .transaction(() => {
+        const ids = JSON.stringify(runIds)
+        const n = this.db.prepare('DELETE FROM runs WHERE id IN (SELECT value FROM json_each(?))').run(ids).changes
+        this.db.prepare('DELETE FROM experiments WHERE id NOT IN (SELECT DISTINCT experiment_id FROM runs)').run()
+        return n
+      })
+      .immediate()
   }
 
   /** Records a folder made for a run's device files, owned by this process. */
@@ -590,10 +600,12 @@ export class RunStore {
   }
 
   setTags(runId: number, tags: string[]): void {
-    this.db.transaction(() => {
-      this.db.prepare('DELETE FROM tags WHERE run_id = ?').run(runId)
-      const insert = this.db.prepare('INSERT OR IGNORE INTO tags (run_id, tag) VALUES (?, ?)')
-      for (const t of tags) insert.run(runId, t)
-    })()
+    this.db
+      .transaction(() => {
+        this.db.prepare('DELETE FROM tags WHERE run_id = ?').run(runId)
+        const insert = this.db.prepare('INSERT OR IGNORE INTO tags (run_id, tag) VALUES (?, ?)')
+        for (const t of tags) insert.run(runId, t)
+      })
+      .immediate()
   }
 }

@@ -140,7 +140,7 @@ export async function start(): Promise<void> {
     return
   }
   installMenu()
-  unbind = registerIpc(lab.api, { window: () => mainWindow, isAppUrl, defaultDir: () => app.getPath('documents') })
+  unbind = registerIpc(lab.api, { window: () => mainWindow, isAppUrl, defaultDir: () => app.getPath('documents'), traces: lab.traces })
   mainWindow = createWindow()
   app.on('activate', () => {
     if (!mainWindow) mainWindow = createWindow()

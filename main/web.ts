@@ -10,6 +10,7 @@ import { extname, join, normalize, resolve, sep } from 'node:path'
 import type { AddressInfo } from 'node:net'
 import type { LabApi, LabEvent } from '../experiments/api'
 import { callChecked, isLabMethod } from './channels'
+import type { TraceStore } from './lab/traces'
 
 export const LOOPBACK = '127.0.0.1'
 /** Big enough for importJson of many runs; anything larger is refused unread. */
@@ -42,6 +43,8 @@ export interface WebBridgeOptions {
   token?: string
   /** Cap on body bytes buffered over all requests at once (default MAX_BODY_BYTES_IN_FLIGHT). */
   maxBodyBytesInFlight?: number
+  /** The lab's trace folder: POST /api/uploadTrace streams a trace there (never into memory) and answers its `lab:` name. */
+  traces?: TraceStore
 }
 
 export interface WebBridge {
@@ -170,6 +173,27 @@ export async function startWebBridge(api: LabApi, options: WebBridgeOptions): Pr
     res.on('error', close)
   }
 
+  /** A trace from the browser, streamed into the lab's trace folder; the page gets its `lab:` name, never a path. */
+  async function uploadTrace(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!options.traces) return sendJson(res, 404, { ok: false, error: 'this server takes no trace uploads' })
+    if (req.headers['content-type'] !== 'application/octet-stream')
+      return sendJson(res, 415, { ok: false, error: 'content-type must be application/octet-stream' })
+    let name: string
+    try {
+      name = decodeURIComponent(String(req.headers['x-swaplab-filename'] ?? 'trace'))
+    } catch {
+      return sendJson(res, 400, { ok: false, error: 'x-swaplab-filename must be URI-encoded' })
+    }
+    try {
+      const value = await options.traces.addStream(req, name)
+      sendJson(res, 200, { ok: true, value })
+    } catch (e) {
+      res.setHeader('connection', 'close')
+      res.once('finish', () => req.destroy())
+      sendJson(res, 400, { ok: false, error: `the trace was not stored: ${(e as Error).message}` })
+    }
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (!hostAllowed(req.headers.host, port)) return send(res, 421, 'wrong host')
     const url = new URL(req.url ?? '/', `http://${LOOPBACK}:${port}`)
@@ -190,6 +214,7 @@ export async function startWebBridge(api: LabApi, options: WebBridgeOptions): Pr
     if (!sameToken(req.headers['x-swaplab-token'] as string | undefined, token))
       return sendJson(res, 401, { ok: false, error: 'missing or wrong token' })
     if (req.method !== 'POST') return sendJson(res, 405, { ok: false, error: 'method not allowed' })
+    if (url.pathname === '/api/uploadTrace') return uploadTrace(req, res)
     if (!/^application\/json\b/.test(req.headers['content-type'] ?? ''))
       return sendJson(res, 415, { ok: false, error: 'content-type must be application/json' })
     const method = url.pathname.slice('/api/'.length)

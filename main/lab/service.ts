@@ -19,6 +19,7 @@ import type {
   RunPreview,
   RunRecord,
   SampleSeries,
+  FieldError,
   ValidationResult
 } from '../../experiments/api'
 import { validateExperiment, experimentSchema, toFieldErrors } from '../../experiments/schema'
@@ -34,7 +35,10 @@ import { Runner } from './runner'
 import type { EngineModuleRef } from './protocol'
 import { InputError, NotFoundError } from './errors'
 import { buildRunsExport, importRuns, samplesCsv, summaryCsv } from './export'
-import { defaultDeviceDir, platformDescription } from './paths'
+import { dataDir, defaultDeviceDir, platformDescription } from './paths'
+import { TraceStore } from './traces'
+import { configPathErrors, LAB_TRACE_PREFIX } from '../../experiments/pathFields'
+import * as path from 'node:path'
 
 export interface LabServiceOptions {
   dbPath: string
@@ -45,6 +49,8 @@ export interface LabServiceOptions {
   nativeBinding?: string
   /** Lets configs name their own deviceDir: only for front ends the user types paths into (the CLI). */
   trustConfigPaths?: boolean
+  /** The lab's own folder of trace files (default: traces/ in the user's data folder). */
+  traceDir?: string
   /** Tests inject a fake engine here. */
   engine?: EngineModuleRef
   /** How long a cancelled run may take to stop before its worker is terminated (ms). */
@@ -60,9 +66,12 @@ export class LabService implements LabApi {
   private readonly platform = platformDescription()
   /** Device folders of dead processes removed at open. */
   readonly removedDeviceDirs: string[]
+  /** Trace files the app picked or uploaded, named `lab:<name>` in configs. */
+  readonly traces: TraceStore
 
   constructor(private readonly o: LabServiceOptions) {
     this.store = RunStore.open(o.dbPath, { nativeBinding: o.nativeBinding })
+    this.traces = new TraceStore(o.traceDir ?? path.join(dataDir(), 'traces'))
     const deviceDir = o.deviceDir ?? defaultDeviceDir()
     // Device files of a process that was killed mid-run would otherwise stay on disk: the
     // folders recorded in the store (wherever they are) and marked folders in the device folder.
@@ -135,11 +144,12 @@ export class LabService implements LabApi {
 
   async validate(config: unknown): Promise<ValidationResult> {
     const r = validateExperiment(config)
-    if (r.ok && r.config.deviceDir !== undefined && !this.o.trustConfigPaths)
-      return {
-        ok: false,
-        errors: [{ field: 'deviceDir', message: 'cannot be set from this front end; the lab chooses the device folder' }]
-      }
+    if (!r.ok) return r
+    // Paths are for the CLI only: a window or a page must not make the lab read or write a
+    // file of its choosing (every path-valued field is listed in experiments/pathFields.ts).
+    const paths = this.o.trustConfigPaths ? [] : configPathErrors(r.config)
+    const traces = this.traceErrors(r.config)
+    if (paths.length || traces.length) return { ok: false, errors: [...paths, ...traces] }
     return r
   }
 
@@ -154,11 +164,26 @@ export class LabService implements LabApi {
     return { runs, estimatedSeconds, maxRuns: MAX_RUNS }
   }
 
+  /** `lab:` traces that the lab's trace folder does not hold. */
+  private traceErrors(config: ExperimentConfig): FieldError[] {
+    const source = config.workload.params.source
+    if (config.workload.name !== 'trace' || typeof source !== 'string' || !source.startsWith(LAB_TRACE_PREFIX)) return []
+    if (this.traces.resolve(source)) return []
+    return [{ field: 'workload.params.source', message: `no trace ${source} in the lab's trace folder; choose the file again` }]
+  }
+
   async start(input: unknown): Promise<{ experimentId: number; runIds: number[] }> {
     const r = await this.validate(input)
     if (!r.ok) throw new InputError(r.errors)
     const config = r.config
-    const plan = planRuns(config)
+    // The engine reads a `lab:` trace from the lab's folder; the experiment keeps the `lab:` name.
+    const plan = planRuns(config).map((p) => {
+      const source = p.engineConfig.workload.params.source
+      const file = typeof source === 'string' ? this.traces.resolve(source) : null
+      if (!file) return p
+      const workload = { ...p.engineConfig.workload, params: { ...p.engineConfig.workload.params, source: file } }
+      return { ...p, engineConfig: { ...p.engineConfig, workload } }
+    })
     const { experimentId, runIds } = this.store.inTransaction(() => {
       const experimentId = this.store.createExperiment({ name: config.name, config })
       const runIds = this.store.createRuns(

@@ -129,7 +129,8 @@ function inspect(file: string, options: StoreOptions): void {
     const check = db.pragma('quick_check', { simple: true }) as string
     if (check !== 'ok') refuse('corrupt', `the database is damaged (${check})`)
   } catch (e) {
-    refused = true
+    // Only a damaged file: a foreign or newer database may be in use by its own program.
+    refused = !(e instanceof StoreError) || e.problem === 'corrupt'
     if (e instanceof StoreError) throw e
     refuse('corrupt', `the database is damaged or unreadable (${(e as Error).message})`)
   } finally {

@@ -17,7 +17,7 @@ import {
   type Sample
 } from './index'
 import type { EngineConfigInput } from './config'
-import { cleanStaleDeviceDirs } from './device/tempDir'
+import { cleanStaleDeviceDirs, markDeviceDir } from './device/tempDir'
 import { FileDevice } from './device/fileDevice'
 
 const MiB = 2 ** 20
@@ -190,12 +190,16 @@ describe('the swap device file', () => {
   it('removes device folders left by a process that no longer exists', () => {
     const stale = path.join(tmp, 'swaplab-999999999-abcd')
     fs.mkdirSync(stale)
-    fs.writeFileSync(path.join(stale, 'owner.json'), JSON.stringify({ pid: 999999999 }))
+    markDeviceDir(stale, { pid: 999999999 })
     fs.writeFileSync(path.join(stale, 'swap0.img'), 'x')
     const mine = path.join(tmp, `swaplab-${process.pid}-live`)
     fs.mkdirSync(mine)
-    fs.writeFileSync(path.join(mine, 'owner.json'), JSON.stringify({ pid: process.pid }))
+    markDeviceDir(mine)
+    // Only folders with the lab's marker are ever removed (issue 12 item 3).
+    const unmarked = path.join(tmp, 'swaplab-999999999-results')
+    fs.mkdirSync(unmarked)
     expect(cleanStaleDeviceDirs(tmp)).toEqual([stale])
+    expect(fs.existsSync(unmarked)).toBe(true)
     expect(fs.existsSync(stale)).toBe(false)
     expect(fs.existsSync(mine)).toBe(true)
   })

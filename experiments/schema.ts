@@ -28,7 +28,7 @@ import {
   type FieldSpec
 } from './fields'
 import { bytesOrAsIs } from './units'
-import { applyPoint, countRuns, sweepPoints, toEngineConfig, variantLabel } from './sweep'
+import { applyPoint, countRuns, findUnsafeKey, sweepPoints, toEngineConfig, unsafeSegment, variantLabel } from './sweep'
 
 const show = (v: unknown): string => (typeof v === 'string' ? JSON.stringify(v) : String(v))
 
@@ -283,11 +283,31 @@ export function toFieldErrors(error: z.ZodError): FieldError[] {
 
 /** Types and ranges first; cross-field rules only on a config whose fields are each valid. */
 export function validateExperiment(input: unknown): ValidationResult {
+  const unsafe = unsafeKeyErrors(input)
+  if (unsafe.length) return { ok: false, errors: unsafe }
   const r = experimentSchema.safeParse(input)
   if (!r.success) return { ok: false, errors: toFieldErrors(r.error) }
   const config = r.data as ExperimentConfig
   const errors = crossCheck(config)
   return errors.length ? { ok: false, errors } : { ok: true, config }
+}
+
+/**
+ * Keys and sweep paths named __proto__, constructor or prototype: refused before anything
+ * reads the config, since setting such a path would change Object.prototype.
+ */
+export function unsafeKeyErrors(input: unknown): FieldError[] {
+  const key = findUnsafeKey(input)
+  if (key) return [{ field: key, message: `the key "${key.split('.').at(-1)}" is not allowed` }]
+  const axes = (input as { sweep?: { axes?: unknown } } | null)?.sweep?.axes
+  const errors: FieldError[] = []
+  if (Array.isArray(axes))
+    axes.forEach((a, i) => {
+      const p = (a as { path?: unknown } | null)?.path
+      const bad = typeof p === 'string' ? unsafeSegment(p) : null
+      if (bad) errors.push({ field: `sweep.axes.${i}.path`, message: `${p}: the path segment "${bad}" is not allowed` })
+    })
+  return errors
 }
 
 /** "field: message" lines, the form the CLI prints and errors carry. */

@@ -8,6 +8,26 @@ import { SENSITIVITY_PREFIX } from './sensitivity'
 
 export type SweepPoint = Record<string, number | string | boolean>
 
+/** Path segments that would reach Object.prototype when a dotted path is set: refused everywhere a path is set. */
+export const FORBIDDEN_SEGMENTS: readonly string[] = ['__proto__', 'constructor', 'prototype']
+
+/** The first forbidden segment of a dotted path, or null. */
+export function unsafeSegment(dotted: string): string | null {
+  return dotted.split('.').find((s) => FORBIDDEN_SEGMENTS.includes(s)) ?? null
+}
+
+/** The dotted path of the first own key named __proto__, constructor or prototype anywhere in a value (JSON.parse makes such keys own properties), or null. */
+export function findUnsafeKey(value: unknown, at = ''): string | null {
+  if (typeof value !== 'object' || value === null) return null
+  for (const key of Object.keys(value)) {
+    const here = at ? `${at}.${key}` : key
+    if (FORBIDDEN_SEGMENTS.includes(key)) return here
+    const inner = findUnsafeKey((value as Record<string, unknown>)[key], here)
+    if (inner) return inner
+  }
+  return null
+}
+
 export interface PlannedRun {
   variantIndex: number
   variantLabel: string
@@ -77,6 +97,8 @@ export function applyPoint(config: ExperimentConfig, point: SweepPoint): Experim
   const out: ExperimentConfig = structuredClone(config)
   for (const [path, value] of Object.entries(point)) {
     if (path.startsWith(SENSITIVITY_PREFIX)) continue
+    const bad = unsafeSegment(path)
+    if (bad) throw new Error(`sweep path ${path}: the segment "${bad}" is not allowed`)
     const parts = path.split('.')
     if (parts[0] === 'options') {
       for (const v of out.designs) (v.options as Record<string, unknown>)[parts[1]] = value

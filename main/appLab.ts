@@ -3,6 +3,7 @@
 import type { LabApi } from '../experiments/api'
 import { LabService } from './lab/service'
 import { defaultDbPath } from './lab/paths'
+import type { TraceStore } from './lab/traces'
 import pkg from '../package.json'
 
 export const APP_VERSION: string = pkg.version
@@ -20,6 +21,8 @@ export interface AppLab {
   dbPath: string
   /** Runs marked interrupted at open (the previous process died mid-run). */
   recoveredRunIds: number[]
+  /** The lab's trace folder (traces picked in the app or uploaded from a browser). */
+  traces: TraceStore
   close(): Promise<void>
 }
 
@@ -27,5 +30,5 @@ export async function openLabForApp(options: AppLabOptions = {}): Promise<AppLab
   const dbPath = options.dbPath ?? defaultDbPath()
   // No trustConfigPaths: configs from a window or a web page may not choose where device files go.
   const service = new LabService({ dbPath, appVersion: options.appVersion ?? APP_VERSION, nativeBinding: options.nativeBinding })
-  return { api: service, dbPath, recoveredRunIds: service.recoveredRunIds, close: () => service.close() }
+  return { api: service, dbPath, recoveredRunIds: service.recoveredRunIds, traces: service.traces, close: () => service.close() }
 }

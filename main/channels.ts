@@ -125,6 +125,8 @@ export const EVENT_CHANNEL = 'lab:event'
 /** Renderer -> main, Electron only: main shows a save dialog and writes the files. */
 export const SAVE_CSV_CHANNEL = 'app:saveCsv'
 export const SAVE_PNG_CHANNEL = 'app:savePng'
+/** Renderer -> main, Electron only: main shows an open dialog and copies the trace into the lab's folder. */
+export const PICK_TRACE_CHANNEL = 'app:pickTrace'
 /** Main -> renderer: an app menu item asks the renderer to show a view. */
 export const MENU_CHANNEL = 'app:menu'
 

@@ -53,6 +53,17 @@ describe('Electron main', () => {
     expect(electron.Menu.setApplicationMenu).toHaveBeenCalled()
   })
 
+  it('has no DevTools in production: no "Toggle DevTools" menu item and devTools off in the window (issue 12 item 8)', async () => {
+    withBinding(true)
+    await start()
+    const template = electron.Menu.buildFromTemplate.mock.calls.at(-1)![0] as { role?: string; submenu?: unknown }[]
+    const roles = (items: { role?: string; submenu?: unknown }[]): string[] =>
+      items.flatMap((i) => [i.role ?? '', ...(Array.isArray(i.submenu) ? roles(i.submenu) : [])])
+    expect(roles(template)).toContain('reload')
+    expect(roles(template)).not.toContain('toggleDevTools')
+    expect(electron.BrowserWindow.created[0].options.webPreferences.devTools).toBe(false)
+  })
+
   it('denies navigation, new windows, webviews and permissions, and sets a CSP header', async () => {
     withBinding(true)
     await start()

@@ -13,6 +13,8 @@ import { openLabForApp, type AppLab } from './appLab'
 
 const rendererIndex = join(__dirname, '../renderer/index.html')
 const devUrl = process.env.ELECTRON_RENDERER_URL
+/** Development means the electron-vite dev server; only then are DevTools available. */
+const development = Boolean(devUrl)
 
 /** better-sqlite3 built for this Electron's ABI by `npm run electron:sqlite` (scripts/electron-sqlite.mjs). */
 export function nativeBindingPath(appPath: string, electronVersion: string): string {
@@ -40,7 +42,8 @@ export const WEB_PREFERENCES = {
   webSecurity: true,
   allowRunningInsecureContent: false,
   webviewTag: false,
-  spellcheck: false
+  spellcheck: false,
+  devTools: development
 } as const
 
 let mainWindow: BrowserWindow | null = null
@@ -97,7 +100,7 @@ function installMenu(): void {
       detail: 'A lab for Linux swap slot management designs.'
     })
   }
-  Menu.setApplicationMenu(Menu.buildFromTemplate(menuTemplate(process.platform, send, about)))
+  Menu.setApplicationMenu(Menu.buildFromTemplate(menuTemplate(process.platform, send, about, { devTools: development })))
 }
 
 export async function start(): Promise<void> {
@@ -137,7 +140,7 @@ export async function start(): Promise<void> {
     return
   }
   installMenu()
-  unbind = registerIpc(lab.api, { window: () => mainWindow, isAppUrl, defaultDir: () => app.getPath('documents') })
+  unbind = registerIpc(lab.api, { window: () => mainWindow, isAppUrl, defaultDir: () => app.getPath('documents'), traces: lab.traces })
   mainWindow = createWindow()
   app.on('activate', () => {
     if (!mainWindow) mainWindow = createWindow()

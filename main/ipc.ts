@@ -6,11 +6,13 @@ import { ipcMain, dialog, type BrowserWindow, type IpcMainInvokeEvent } from 'el
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { LabApi } from '../experiments/api'
+import type { TraceStore } from './lab/traces'
 import {
   BadPayload,
   EVENT_CHANNEL,
   LAB_CHANNELS,
   LAB_METHODS,
+  PICK_TRACE_CHANNEL,
   SAVE_CSV_CHANNEL,
   SAVE_PNG_CHANNEL,
   callChecked,
@@ -28,6 +30,8 @@ export interface IpcOptions {
   isAppUrl(url: string): boolean
   /** Where save dialogs open first (e.g. the user's Documents folder). */
   defaultDir(): string
+  /** The lab's trace folder: a trace the user picks is copied there and named `lab:<name>` in the config. */
+  traces?: TraceStore
 }
 
 export const FORBIDDEN = 'forbidden: the request did not come from the Swap Lab window'
@@ -45,7 +49,7 @@ export function isTrustedSender(
   return isAppUrl(frame.url)
 }
 
-export const IPC_CHANNELS = [...LAB_METHODS.map((m) => LAB_CHANNELS[m].channel), SAVE_CSV_CHANNEL, SAVE_PNG_CHANNEL]
+export const IPC_CHANNELS = [...LAB_METHODS.map((m) => LAB_CHANNELS[m].channel), SAVE_CSV_CHANNEL, SAVE_PNG_CHANNEL, PICK_TRACE_CHANNEL]
 
 /** Registers every channel; returns a function that removes them and stops forwarding events. */
 export function registerIpc(api: LabApi, options: IpcOptions): () => void {
@@ -102,6 +106,31 @@ export function registerIpc(api: LabApi, options: IpcOptions): () => void {
         if (choice.canceled || !choice.filePath) return { ok: true, value: { saved: false, message: 'Save cancelled' } }
         await writeFile(choice.filePath, png)
         return { ok: true, value: { saved: true, message: `Saved ${choice.filePath}` } }
+      } catch (e) {
+        return { ok: false, error: errorMessage(e) }
+      }
+    })
+  )
+
+  // The renderer never names a trace file: main shows the dialog and copies the file into the
+  // lab's trace folder; the config gets its `lab:` name (configs with paths are refused).
+  ipcMain.handle(
+    PICK_TRACE_CHANNEL,
+    guard(async (_e, ...args: unknown[]) => {
+      try {
+        if (args.length) throw new BadPayload('takes no arguments')
+        if (!options.traces) throw new Error('this window cannot choose trace files')
+        const choice = await dialog.showOpenDialog(options.window()!, {
+          title: 'Choose a trace (valgrind lackey output or CSV, optionally .gz)',
+          defaultPath: options.defaultDir(),
+          properties: ['openFile'],
+          filters: [
+            { name: 'Traces', extensions: ['lackey', 'csv', 'gz', 'txt', 'out', 'log'] },
+            { name: 'All files', extensions: ['*'] }
+          ]
+        })
+        if (choice.canceled || !choice.filePaths[0]) return { ok: true, value: null }
+        return { ok: true, value: options.traces.addFile(choice.filePaths[0]) }
       } catch (e) {
         return { ok: false, error: errorMessage(e) }
       }

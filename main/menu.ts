@@ -3,10 +3,12 @@
 import type { MenuItemConstructorOptions } from 'electron'
 import type { MenuCommand } from './channels'
 
+/** `devTools`: only in development (the electron-vite dev server); a production menu has no DevTools item. */
 export function menuTemplate(
   platform: NodeJS.Platform,
   send: (command: MenuCommand) => void,
-  about: () => void
+  about: () => void,
+  options: { devTools?: boolean } = {}
 ): MenuItemConstructorOptions[] {
   const mac = platform === 'darwin'
   const appMenu: MenuItemConstructorOptions[] = mac
@@ -44,7 +46,7 @@ export function menuTemplate(
         { label: 'Compare', accelerator: 'CmdOrCtrl+3', click: () => send('compare') },
         { type: 'separator' },
         { role: 'reload' },
-        { role: 'toggleDevTools' },
+        ...(options.devTools ? [{ role: 'toggleDevTools' } as const] : []),
         { type: 'separator' },
         { role: 'resetZoom' },
         { role: 'zoomIn' },

@@ -10,6 +10,7 @@ import {
   LAB_METHODS,
   MENU_CHANNEL,
   MENU_COMMANDS,
+  PICK_TRACE_CHANNEL,
   SAVE_CSV_CHANNEL,
   SAVE_PNG_CHANNEL,
   type Envelope
@@ -40,6 +41,7 @@ const bridge = {
   subscribe: (listener: (event: LabEvent) => void) => listen<LabEvent>(EVENT_CHANNEL, listener),
   saveCsv: (runIds: number[]) => invoke(SAVE_CSV_CHANNEL, [runIds]),
   savePng: (suggestedName: string, pngDataUrl: string) => invoke(SAVE_PNG_CHANNEL, [suggestedName, pngDataUrl]),
+  pickTrace: () => invoke(PICK_TRACE_CHANNEL, []),
   onMenu: (listener: (command: string) => void) =>
     listen<string>(MENU_CHANNEL, listener, (c) => (MENU_COMMANDS as readonly unknown[]).includes(c))
 }

@@ -71,7 +71,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
   const lab = await openLabForApp({ dbPath: args.db })
   let bridge
   try {
-    bridge = await startWebBridge(lab.api, { rendererDir, port: args.port })
+    bridge = await startWebBridge(lab.api, { rendererDir, port: args.port, traces: lab.traces })
   } catch (e) {
     await lab.close()
     process.stderr.write(`swaplab serve: cannot listen on 127.0.0.1:${args.port}: ${(e as Error).message}\n`)

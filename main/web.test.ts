@@ -105,3 +105,45 @@ describe('web bridge', () => {
     expect(api.listenerCount()).toBe(0)
   })
 })
+
+describe('issue 12 item 8: request bodies in flight are capped', () => {
+  it('refuses a large body with 503 while others hold the budget, and reads it again once they are done', async () => {
+    const MiB = 2 ** 20
+    bridge = await startWebBridge(recordingApi(), { rendererDir: rendererDir(), maxBodyBytesInFlight: 5 * MiB })
+    const port = bridge.port
+    const token = bridge.token
+    // Three bodies of 3 MiB each, sent half first: together they would hold 9 MiB at once.
+    const body = Buffer.from(JSON.stringify({ args: ['x'.repeat(3 * MiB - 20)] }))
+    const half = Math.floor(body.length / 2)
+    const sends = Array.from({ length: 3 }, () => {
+      const req = request({
+        host: '127.0.0.1',
+        port,
+        path: '/api/importJson',
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-swaplab-token': token, 'content-length': String(body.length) }
+      })
+      const status = new Promise<number>((ok) => {
+        req.on('response', (res) => {
+          res.resume()
+          ok(res.statusCode ?? 0)
+        })
+        req.on('error', () => ok(-1))
+      })
+      req.write(body.subarray(0, half))
+      return { req, status }
+    })
+    await new Promise((r) => setTimeout(r, 500))
+    for (const s of sends) s.req.end(body.subarray(half))
+    const statuses = await Promise.all(sends.map((s) => s.status))
+    expect(statuses.filter((s) => s === 503).length).toBeGreaterThanOrEqual(1)
+    expect(statuses.filter((s) => s === 200).length).toBeGreaterThanOrEqual(1)
+    // The budget is released: a body alone is read again.
+    const again = await raw(port, '/api/importJson', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-swaplab-token': token },
+      body: body.toString()
+    })
+    expect(again.status).toBe(200)
+  })
+})

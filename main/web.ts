@@ -10,10 +10,13 @@ import { extname, join, normalize, resolve, sep } from 'node:path'
 import type { AddressInfo } from 'node:net'
 import type { LabApi, LabEvent } from '../experiments/api'
 import { callChecked, isLabMethod } from './channels'
+import type { TraceStore } from './lab/traces'
 
 export const LOOPBACK = '127.0.0.1'
 /** Big enough for importJson of many runs; anything larger is refused unread. */
 export const MAX_BODY_BYTES = 64 * 2 ** 20
+/** Bytes of request bodies held in memory at once, over all requests: more concurrent large bodies are refused (503). */
+export const MAX_BODY_BYTES_IN_FLIGHT = 96 * 2 ** 20
 const KEEPALIVE_MS = 15_000
 
 /** The same policy as the renderer's meta tag, also sent as a header. */
@@ -38,6 +41,10 @@ export interface WebBridgeOptions {
   port?: number
   /** For tests; normally a fresh random token per launch. */
   token?: string
+  /** Cap on body bytes buffered over all requests at once (default MAX_BODY_BYTES_IN_FLIGHT). */
+  maxBodyBytesInFlight?: number
+  /** The lab's trace folder: POST /api/uploadTrace streams a trace there (never into memory) and answers its `lab:` name. */
+  traces?: TraceStore
 }
 
 export interface WebBridge {
@@ -74,21 +81,47 @@ function sendJson(res: ServerResponse, status: number, value: unknown): void {
   send(res, status, JSON.stringify(value), 'application/json; charset=utf-8')
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
+/** A body the bridge will not read: too large (413) or too many large bodies in flight (503). */
+class BodyRefused extends Error {
+  constructor(
+    readonly status: 413 | 503,
+    message: string
+  ) {
+    super(message)
+  }
+}
+
+/** Counts body bytes held by all requests together. */
+class BodyBudget {
+  used = 0
+  constructor(readonly cap: number) {}
+}
+
+async function readBody(req: IncomingMessage, budget: BodyBudget): Promise<string> {
+  const declared = Number(req.headers['content-length'])
+  if (Number.isFinite(declared) && declared > MAX_BODY_BYTES) throw new BodyRefused(413, 'request body too large')
   const chunks: Buffer[] = []
   let size = 0
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length
-    if (size > MAX_BODY_BYTES) throw new Error('request body too large')
-    chunks.push(chunk as Buffer)
+  try {
+    for await (const chunk of req) {
+      const n = (chunk as Buffer).length
+      size += n
+      if (size > MAX_BODY_BYTES) throw new BodyRefused(413, 'request body too large')
+      if (budget.used + n > budget.cap) throw new BodyRefused(503, 'too many large requests at once; retry when they have finished')
+      budget.used += n
+      chunks.push(chunk as Buffer)
+    }
+    return Buffer.concat(chunks).toString('utf8')
+  } finally {
+    for (const c of chunks) budget.used -= c.length
   }
-  return Buffer.concat(chunks).toString('utf8')
 }
 
 export async function startWebBridge(api: LabApi, options: WebBridgeOptions): Promise<WebBridge> {
   const token = options.token ?? newToken()
   const root = resolve(options.rendererDir)
   const streams = new Set<ServerResponse>()
+  const budget = new BodyBudget(options.maxBodyBytesInFlight ?? MAX_BODY_BYTES_IN_FLIGHT)
   let port = 0
 
   async function serveStatic(req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {
@@ -140,6 +173,27 @@ export async function startWebBridge(api: LabApi, options: WebBridgeOptions): Pr
     res.on('error', close)
   }
 
+  /** A trace from the browser, streamed into the lab's trace folder; the page gets its `lab:` name, never a path. */
+  async function uploadTrace(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!options.traces) return sendJson(res, 404, { ok: false, error: 'this server takes no trace uploads' })
+    if (req.headers['content-type'] !== 'application/octet-stream')
+      return sendJson(res, 415, { ok: false, error: 'content-type must be application/octet-stream' })
+    let name: string
+    try {
+      name = decodeURIComponent(String(req.headers['x-swaplab-filename'] ?? 'trace'))
+    } catch {
+      return sendJson(res, 400, { ok: false, error: 'x-swaplab-filename must be URI-encoded' })
+    }
+    try {
+      const value = await options.traces.addStream(req, name)
+      sendJson(res, 200, { ok: true, value })
+    } catch (e) {
+      res.setHeader('connection', 'close')
+      res.once('finish', () => req.destroy())
+      sendJson(res, 400, { ok: false, error: `the trace was not stored: ${(e as Error).message}` })
+    }
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (!hostAllowed(req.headers.host, port)) return send(res, 421, 'wrong host')
     const url = new URL(req.url ?? '/', `http://${LOOPBACK}:${port}`)
@@ -160,6 +214,7 @@ export async function startWebBridge(api: LabApi, options: WebBridgeOptions): Pr
     if (!sameToken(req.headers['x-swaplab-token'] as string | undefined, token))
       return sendJson(res, 401, { ok: false, error: 'missing or wrong token' })
     if (req.method !== 'POST') return sendJson(res, 405, { ok: false, error: 'method not allowed' })
+    if (url.pathname === '/api/uploadTrace') return uploadTrace(req, res)
     if (!/^application\/json\b/.test(req.headers['content-type'] ?? ''))
       return sendJson(res, 415, { ok: false, error: 'content-type must be application/json' })
     const method = url.pathname.slice('/api/'.length)
@@ -167,13 +222,16 @@ export async function startWebBridge(api: LabApi, options: WebBridgeOptions): Pr
 
     let args: unknown
     try {
-      const body = JSON.parse(await readBody(req)) as { args?: unknown }
+      const body = JSON.parse(await readBody(req, budget)) as { args?: unknown }
       args = body?.args ?? []
     } catch (e) {
-      return sendJson(res, 400, {
-        ok: false,
-        error: e instanceof Error && e.message === 'request body too large' ? e.message : 'body must be JSON: {"args": [...]}'
-      })
+      if (e instanceof BodyRefused) {
+        // Answer at once and stop reading: the rest of the body is never buffered.
+        res.setHeader('connection', 'close')
+        res.once('finish', () => req.destroy())
+        return sendJson(res, e.status, { ok: false, error: e.message })
+      }
+      return sendJson(res, 400, { ok: false, error: 'body must be JSON: {"args": [...]}' })
     }
     const envelope = await callChecked(api, method, args)
     sendJson(res, envelope.ok ? 200 : 400, envelope)

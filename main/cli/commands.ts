@@ -9,10 +9,12 @@ import type { CompareData, RunDetail, RunFilter, RunRecord, RunStatus } from '..
 import { formatFieldErrors } from '../../experiments/schema'
 import { presets } from '../../experiments/presets'
 import { LabService } from '../lab/service'
-import { InputError, NotFoundError } from '../lab/errors'
+import { InputError, NotFoundError, PathError } from '../lab/errors'
 import { StoreError } from '../lab/store'
 import { defaultDbPath } from '../lab/paths'
 import { writeSamplesCsv } from '../lab/export'
+import { checkOutputPath, writeFilesAtomically } from '../lab/outputFile'
+import { DESIGN_NAMES, WORKLOAD_NAMES } from '../../engine/pure'
 import type { EngineModuleRef } from '../lab/protocol'
 import { last, parseArgs, runIdsFrom, UsageError, type ParsedArgs } from './args'
 import { experimentFromArgs, RUN_BOOLEAN_FLAGS, RUN_OPTIONS } from './experimentFlags'
@@ -43,7 +45,7 @@ const COMMANDS: Record<string, { run: Command; options: string[]; booleans?: str
   list: { run: list, options: ['experiment', 'status', 'design', 'workload', 'json'], booleans: ['json'] },
   show: { run: show, options: ['json'], booleans: ['json'] },
   compare: { run: compare, options: ['experiment', 'baseline', 'metrics', 'all', 'json'], booleans: ['json', 'all'] },
-  export: { run: exportCommand, options: ['experiment', 'format', 'out'] },
+  export: { run: exportCommand, options: ['experiment', 'format', 'out', 'force'], booleans: ['force'] },
   import: { run: importCommand, options: [] },
   delete: { run: deleteCommand, options: ['experiment'] },
   presets: { run: listPresets, options: ['json'], booleans: ['json'] },
@@ -72,7 +74,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     }
     return await spec.run(args, io)
   } catch (e) {
-    return fail(e, io)
+    return fail(e, io, rest.includes('--json'))
   }
 }
 
@@ -87,12 +89,26 @@ async function serve(argv: string[]): Promise<number> {
   return serveCommand(argv)
 }
 
-function fail(e: unknown, io: CliIo): number {
+/** SQLite's codes for a database that cannot be written now (full disk, I/O error, read-only). */
+const STORE_WRITE_CODES = /^SQLITE_(FULL|IOERR|READONLY|CANTOPEN|BUSY|LOCKED)/
+
+function fail(e: unknown, io: CliIo, json = false): number {
+  const code = fail1(e, io)
+  if (json) io.stdout(`${JSON.stringify({ error: (e as Error)?.message ?? String(e) })}\n`)
+  return code
+}
+
+function fail1(e: unknown, io: CliIo): number {
+  const sqliteCode = (e as { code?: unknown })?.code
+  if (typeof sqliteCode === 'string' && STORE_WRITE_CODES.test(sqliteCode)) {
+    io.stderr(`swaplab: the run database could not be used: ${(e as Error).message}\n`)
+    return EXIT_RUN_FAILED
+  }
   if (e instanceof InputError) {
     io.stderr(`swaplab: invalid input:\n${indent(formatFieldErrors(e.errors))}\n`)
     return EXIT_BAD_INPUT
   }
-  if (e instanceof UsageError || e instanceof NotFoundError || e instanceof StoreError) {
+  if (e instanceof UsageError || e instanceof NotFoundError || e instanceof StoreError || e instanceof PathError) {
     io.stderr(`swaplab: ${e.message}\n`)
     return EXIT_BAD_INPUT
   }
@@ -117,13 +133,15 @@ function engineFromEnv(env: NodeJS.ProcessEnv): EngineModuleRef | undefined {
 
 function openLab(args: ParsedArgs, io: CliIo): LabService {
   const dbPath = path.resolve(last(args, 'db') ?? defaultDbPath(io.env))
-  return new LabService({
+  const lab = new LabService({
     dbPath,
     appVersion: io.appVersion,
     trustConfigPaths: true,
     deviceDir: io.env.SWAPLAB_DEVICE_DIR || undefined,
     engine: engineFromEnv(io.env)
   })
+  if (lab.store.recoveryWarning) io.stderr(`swaplab: warning: ${lab.store.recoveryWarning}\n`)
+  return lab
 }
 
 async function withLab<T>(args: ParsedArgs, io: CliIo, fn: (lab: LabService) => Promise<T>): Promise<T> {
@@ -165,9 +183,15 @@ async function run(argv: string[], io: CliIo): Promise<number> {
       )
     const runs = await lab.waitForRuns(runIds)
     progress?.end()
+    // The database could not be written (a full disk): say so, whatever else is printed.
+    const storeError = lab.storeFailure
+      ? `the run database ${lab.store.file} could not be written (${lab.storeFailure}); the runs after the failure were not started`
+      : null
+    if (storeError) io.stderr(`swaplab: ${storeError}\n`)
     if (json) {
       const details = await Promise.all(runIds.map((id) => lab.getRun(id)))
-      io.stdout(`${JSON.stringify({ experimentId, db: lab.store.file, runs: details.map(runJson) }, null, 2)}\n`)
+      const out = { experimentId, db: lab.store.file, ...(storeError ? { error: storeError } : {}), runs: details.map(runJson) }
+      io.stdout(`${JSON.stringify(out, null, 2)}\n`)
     } else {
       const done = runs.filter((r) => r.status === 'done').map((r) => r.id)
       if (done.length)
@@ -261,11 +285,8 @@ async function selectRuns(args: ParsedArgs, lab: LabService): Promise<number[]> 
   if (args.positional.length && experiment) throw new UsageError('give run ids or --experiment, not both')
   if (args.positional.length) return runIdsFrom(args.positional)
   let experimentId: number
-  if (experiment !== undefined) {
-    experimentId = Number(experiment)
-    if (!Number.isSafeInteger(experimentId) || experimentId < 1)
-      throw new UsageError(`--experiment: "${experiment}" is not an experiment id`)
-  } else {
+  if (experiment !== undefined) experimentId = parseExperimentId(experiment)
+  else {
     const latest = (await lab.listRuns()).at(-1)
     if (!latest) throw new NotFoundError('the database has no runs yet')
     experimentId = latest.experimentId
@@ -275,14 +296,38 @@ async function selectRuns(args: ParsedArgs, lab: LabService): Promise<number[]> 
   return ids
 }
 
+const RUN_STATUSES: readonly RunStatus[] = ['queued', 'running', 'done', 'failed', 'cancelled', 'interrupted']
+
+/** A value that must be one of a list, or a UsageError naming the option, the value and the choices. */
+function oneOf<T extends string>(option: string, value: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(value)) throw new UsageError(`--${option}: "${value}" is not one of ${allowed.join(', ')}`)
+  return value as T
+}
+
+function parseExperimentId(value: string): number {
+  const id = Number(value)
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(id) || id < 1)
+    throw new UsageError(`--experiment: "${value}" is not an experiment id (a positive integer)`)
+  return id
+}
+
+/** list's filters, each checked: a typo must not read as "no runs". */
+function listFilter(args: ParsedArgs): RunFilter {
+  const filter: RunFilter = {}
+  const e = last(args, 'experiment')
+  if (e !== undefined) filter.experimentId = parseExperimentId(e)
+  const status = last(args, 'status')
+  if (status !== undefined) filter.status = oneOf('status', status, RUN_STATUSES)
+  const design = last(args, 'design')
+  if (design !== undefined) filter.design = oneOf('design', design, DESIGN_NAMES)
+  const workload = last(args, 'workload')
+  if (workload !== undefined) filter.workload = oneOf('workload', workload, WORKLOAD_NAMES)
+  return filter
+}
+
 async function list(args: ParsedArgs, io: CliIo): Promise<number> {
+  const filter = listFilter(args)
   return withLab(args, io, async (lab) => {
-    const filter: RunFilter = {}
-    const e = last(args, 'experiment')
-    if (e !== undefined) filter.experimentId = Number(e)
-    if (last(args, 'status')) filter.status = last(args, 'status') as RunStatus
-    if (last(args, 'design')) filter.design = last(args, 'design') as RunFilter['design']
-    if (last(args, 'workload')) filter.workload = last(args, 'workload') as RunFilter['workload']
     const runs = await lab.listRuns(filter)
     if (last(args, 'json') === 'true') io.stdout(`${JSON.stringify(runs, null, 2)}\n`)
     else if (!runs.length) io.stdout('no runs\n')
@@ -368,12 +413,18 @@ async function exportCommand(args: ParsedArgs, io: CliIo): Promise<number> {
   const format = last(args, 'format') ?? 'csv'
   if (format !== 'csv' && format !== 'json') throw new UsageError(`--format must be csv or json; got "${format}"`)
   const out = last(args, 'out')
+  const force = last(args, 'force') === 'true'
+  const samplesPath = out?.replace(/(\.csv)?$/i, '-samples.csv')
   return withLab(args, io, async (lab) => {
+    // Every target is checked before anything is written: never the database, never an SQLite
+    // file, never an existing file without --force.
+    const targets = out ? (format === 'csv' ? [out, samplesPath!] : [out]) : []
+    for (const t of targets) checkOutputPath(t, { force, protect: [lab.store.file] })
     const ids = await selectRuns(args, lab)
     if (format === 'json') {
       const json = await lab.exportJson(ids)
       if (out) {
-        fs.writeFileSync(out, json)
+        writeFilesAtomically([{ file: out, write: (put) => put(json) }])
         io.stderr(`wrote ${ids.length} runs to ${out}\n`)
       } else io.stdout(`${json}\n`)
       return EXIT_OK
@@ -383,14 +434,10 @@ async function exportCommand(args: ParsedArgs, io: CliIo): Promise<number> {
       io.stdout(summaryCsv)
       return EXIT_OK
     }
-    const samplesPath = out.replace(/(\.csv)?$/i, '-samples.csv')
-    fs.writeFileSync(out, summaryCsv)
-    const fd = fs.openSync(samplesPath, 'w')
-    try {
-      writeSamplesCsv(lab.store, ids, (chunk) => fs.writeSync(fd, chunk))
-    } finally {
-      fs.closeSync(fd)
-    }
+    writeFilesAtomically([
+      { file: out, write: (put) => put(summaryCsv) },
+      { file: samplesPath!, write: (put) => writeSamplesCsv(lab.store, ids, put) }
+    ])
     io.stderr(`wrote the summary of ${ids.length} runs to ${out} and their samples to ${samplesPath}\n`)
     return EXIT_OK
   })

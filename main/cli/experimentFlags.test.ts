@@ -1,6 +1,6 @@
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, onTestFinished } from 'vitest'
 import { validateExperiment } from '../../experiments/schema'
 import { parseArgs } from './args'
 import { experimentFromArgs, RUN_BOOLEAN_FLAGS } from './experimentFlags'
@@ -52,7 +52,9 @@ describe('run flags', () => {
   })
 
   it('layer flags over a config file, with sweeps and --set', () => {
-    const file = path.join(tempDir(), 'exp.json')
+    const folder = tempDir()
+    onTestFinished(() => fs.rmSync(folder, { recursive: true, force: true }))
+    const file = path.join(folder, 'exp.json')
     fs.writeFileSync(
       file,
       JSON.stringify({

@@ -7,6 +7,7 @@ import * as fs from 'node:fs'
 import { DESIGN_CATALOGUE, WORKLOAD_CATALOGUE } from '../../engine/pure'
 import { TOP_FIELDS } from '../../experiments/fields'
 import { findPreset, presets } from '../../experiments/presets'
+import { findUnsafeKey, unsafeSegment } from '../../experiments/sweep'
 import { coerce, kebab, UsageError, type ParsedArgs } from './args'
 
 type Config = Record<string, unknown> & {
@@ -63,7 +64,15 @@ export const RUN_BOOLEAN_FLAGS = new Set<string>([
   ...[...TOP_FLAGS].filter(([, t]) => t.spec.kind === 'bool').map(([f]) => f)
 ])
 
+/** Refuses a path that would reach Object.prototype (__proto__, constructor, prototype), naming the flag. */
+function safePath(flag: string, path: string): string {
+  const bad = unsafeSegment(path)
+  if (bad) throw new UsageError(`--${flag} ${path}: the path segment "${bad}" is not allowed`)
+  return path
+}
+
 function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
+  safePath('set', path)
   const parts = path.split('.')
   let o = target as Record<string, unknown>
   parts.slice(0, -1).forEach((k, i) => {
@@ -85,7 +94,7 @@ function parseDesign(text: string): Record<string, unknown> {
   const options: Record<string, unknown> = {}
   for (const pair of opts ? opts.split(',') : []) {
     const [k, v] = splitAssignment('design', pair)
-    options[k] = coerce(v)
+    options[safePath('design', k)] = coerce(v)
   }
   return { design, options }
 }
@@ -101,11 +110,15 @@ function loadBase(args: ParsedArgs): Config {
     } catch (e) {
       throw new UsageError(`cannot read config file ${file}: ${(e as Error).message}`)
     }
+    let parsed: Config
     try {
-      return JSON.parse(text) as Config
+      parsed = JSON.parse(text) as Config
     } catch (e) {
       throw new UsageError(`config file ${file} is not valid JSON: ${(e as Error).message}`)
     }
+    const bad = findUnsafeKey(parsed)
+    if (bad) throw new UsageError(`config file ${file}: the key ${bad} is not allowed`)
+    return parsed
   }
   if (preset) {
     const p = findPreset(preset)
@@ -182,11 +195,13 @@ export function experimentFromArgs(args: ParsedArgs): Config {
   }
   for (const pair of all('param')) {
     const [k, v] = splitAssignment('param', pair)
+    safePath('param', k)
     c.workload.params = { ...(c.workload.params ?? {}), [k]: coerce(v) }
   }
 
   const axes = all('sweep').map((text) => {
     const [path, values] = splitAssignment('sweep', text)
+    safePath('sweep', path)
     return { path, values: values.split(',').map(coerce) }
   })
   if (axes.length) c.sweep = { mode: one('sweep-mode') ?? 'grid', axes }
@@ -203,6 +218,7 @@ export function experimentFromArgs(args: ParsedArgs): Config {
 
   for (const pair of all('set')) {
     const [path, v] = splitAssignment('set', pair)
+    safePath('set', path)
     let value: unknown = coerce(v)
     if (/^[[{"]/.test(v)) {
       try {
@@ -210,6 +226,8 @@ export function experimentFromArgs(args: ParsedArgs): Config {
       } catch {
         throw new UsageError(`--set ${path}: "${v}" is not valid JSON`)
       }
+      const bad = findUnsafeKey(value)
+      if (bad) throw new UsageError(`--set ${path}: the key ${bad} is not allowed`)
     }
     setPath(c, path, value)
   }

@@ -8,8 +8,9 @@ Commands
   show ID    one run in detail        [--json]
   compare    runs side by side with deltas against a baseline
              [IDS... | --experiment ID] [--baseline ID] [--metrics a,b | --all] [--json]
-  export     [IDS... | --experiment ID] --format csv|json [--out FILE]
+  export     [IDS... | --experiment ID] --format csv|json [--out FILE] [--force]
              csv: FILE gets the summary, FILE-samples.csv the samples; without --out the summary goes to stdout
+             never over the database or an SQLite file; over an existing file only with --force
   import     FILE   add the runs of a JSON export (e.g. from another machine)
   delete     IDS... | --experiment ID
   presets    list the shipped presets and what each shows

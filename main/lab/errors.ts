@@ -18,3 +18,14 @@ export class NotFoundError extends Error {
     this.name = 'NotFoundError'
   }
 }
+
+/** A path the lab cannot use (a directory, a device, a read-only or missing folder): one line naming it and why. */
+export class PathError extends Error {
+  constructor(
+    readonly path: string,
+    reason: string
+  ) {
+    super(`${path}: ${reason}`)
+    this.name = 'PathError'
+  }
+}

@@ -92,6 +92,18 @@ export const MIGRATIONS: string[] = [
   // crash is not taken for the owner (the run would stay 'running' forever).
   `
   ALTER TABLE runs ADD COLUMN owner_started_ms INTEGER;
+  `,
+  // v2 -> v3: every folder the lab made for device files, with its owner process, so the
+  // folders of a killed run are removed at the next open wherever they were (--device-dir).
+  `
+  CREATE TABLE device_dirs (
+    path TEXT PRIMARY KEY,               -- absolute; the folder holds the lab's marker file
+    run_id INTEGER,                      -- the run it was made for (no foreign key: it outlives a deleted run)
+    owner_pid INTEGER NOT NULL,
+    owner_host TEXT NOT NULL,
+    owner_started_ms INTEGER,
+    created_at TEXT NOT NULL
+  );
   `
 ]
 

@@ -11,6 +11,8 @@ import { headlineMetrics } from '../../experiments/metrics'
 import type { RunStore, RunOutcome } from './store'
 import type { EngineModuleRef, FromWorker, ToWorker, WorkerInit } from './protocol'
 import { checkFreeSpace } from './diskSpace'
+import { makeDeviceDir, removeDeviceDir } from '../../engine/device/tempDir'
+import { OWN_START_MS } from './processes'
 
 export interface RunnerJob {
   runId: number
@@ -33,6 +35,22 @@ export interface RunnerOptions {
 }
 
 type Outcome = { status: 'done'; summary: RunSummary } | { status: 'failed'; error: string } | { status: 'cancelled' }
+
+/** How a run ended when the store could not record it (the database's disk is full, or it became read-only). */
+export interface UnrecordedOutcome {
+  status: 'failed'
+  error: string
+}
+
+/** The store failed while a run ended: carries what should have been recorded. */
+class NotRecorded extends Error {
+  constructor(
+    readonly outcome: string | null,
+    readonly cause: Error
+  ) {
+    super(cause.message)
+  }
+}
 
 /** Live samples for front ends are thinned to this many per event; the store keeps them all. */
 const MAX_LIVE_SAMPLES = 2000
@@ -66,6 +84,10 @@ export class Runner {
   private session = { total: 0, done: 0, startedAt: 0 }
   private lastProgressAt = 0
   private liveSamples: Sample[] = []
+  /** Runs whose end could not be written to the store, with the reason; front ends see these instead of the stale rows. */
+  readonly unrecorded = new Map<number, UnrecordedOutcome>()
+  /** Why the store cannot be written, once a write has failed; later runs are not started. */
+  storeFailure: string | null = null
 
   constructor(private readonly o: RunnerOptions) {}
 
@@ -130,13 +152,18 @@ export class Runner {
         try {
           await this.execute(job)
         } catch (e) {
-          // The store itself failed (e.g. its disk is full): fail this run if it can still be recorded, and go on.
+          // The store itself failed (e.g. its disk is full). The run is failed with the reason;
+          // the runs after it are not started (they would fail the same way) and are failed
+          // with the reason too. Where even that cannot be written, the outcome is kept in
+          // memory (unrecorded) and reported to front ends, so no wait hangs and nothing is silent.
           this.current = null
-          try {
-            this.o.store.finishRun(job.runId, { status: 'failed', error: `could not record the run: ${(e as Error).message}` })
-            this.finished(job.runId)
-          } catch {
-            // Nothing more can be written; the run stays 'running' and is marked interrupted at the next open.
+          const cause = e instanceof NotRecorded ? e.cause : (e as Error)
+          this.storeFailure = cause.message
+          const what = e instanceof NotRecorded && e.outcome ? `${e.outcome}; ` : ''
+          this.failUnrecordable(job.runId, `${what}could not record the run: ${cause.message}`)
+          for (const rest of this.queue.splice(0)) {
+            this.failUnrecordable(rest.runId, `not started: the run database cannot be written (${cause.message})`)
+            this.session.done++
           }
         }
         this.session.done++
@@ -149,6 +176,16 @@ export class Runner {
     for (const w of this.idleWaiters.splice(0)) w()
   }
 
+  /** Fails a run with the reason, in the store if it can still be written, else in memory; emits run-finished either way. */
+  private failUnrecordable(runId: number, error: string): void {
+    try {
+      this.o.store.finishRun(runId, { status: 'failed', error })
+    } catch {
+      this.unrecorded.set(runId, { status: 'failed', error })
+    }
+    this.finished(runId)
+  }
+
   private async execute(job: RunnerJob): Promise<void> {
     const { store } = this.o
     const deviceDir = job.config.deviceDir ?? this.o.deviceDir
@@ -157,7 +194,14 @@ export class Runner {
       store.finishRun(job.runId, { status: 'failed', error: noRoom })
       return this.finished(job.runId)
     }
-    const runDir = job.config.storage === 'file' ? this.makeRunDir(deviceDir, job.runId) : undefined
+    let runDir: string | undefined
+    try {
+      runDir = job.config.storage === 'file' ? this.makeRunDir(deviceDir, job.runId) : undefined
+    } catch (e) {
+      if (e instanceof NotRecorded) throw e
+      store.finishRun(job.runId, { status: 'failed', error: `cannot make the device folder in ${deviceDir}: ${(e as Error).message}` })
+      return this.finished(job.runId)
+    }
     const config = runDir ? { ...job.config, deviceDir: runDir } : job.config
     store.markRunning(job.runId)
     this.emitRun('run-started', job.runId)
@@ -183,7 +227,7 @@ export class Runner {
     clearTimeout(this.current?.cancelTimer)
     this.current = null
     Atomics.store(new Int32Array(this.abort), 0, 0)
-    if (runDir) fs.rmSync(runDir, { recursive: true, force: true })
+    if (runDir) this.removeRunDir(runDir)
     this.flushLiveSamples(job.runId)
     const result: RunOutcome = { status: outcome.status, wallTimeMs: performance.now() - started }
     if (outcome.status === 'done') {
@@ -191,14 +235,41 @@ export class Runner {
       result.headline = headlineMetrics(outcome.summary)
     }
     if (outcome.status === 'failed') result.error = outcome.error
-    store.finishRun(job.runId, result)
+    try {
+      store.finishRun(job.runId, result)
+    } catch (e) {
+      throw new NotRecorded(outcome.status === 'failed' ? outcome.error : `the run ended ${outcome.status}`, e as Error)
+    }
     this.finished(job.runId)
   }
 
+  /**
+   * A marked folder for the run's device files, recorded in the store first so that the next
+   * open removes it if this process is killed, wherever it is (--device-dir included).
+   */
   private makeRunDir(deviceDir: string, runId: number): string {
-    fs.mkdirSync(deviceDir, { recursive: true })
-    // The engine's stale-folder sweep recognises this prefix and removes it after a crash.
-    return fs.mkdtempSync(path.join(deviceDir, `swaplab-${process.pid}-run${runId}-`))
+    const dir = makeDeviceDir(deviceDir, `swaplab-${process.pid}-run${runId}-`, { pid: process.pid, startedMs: OWN_START_MS })
+    try {
+      this.o.store.addDeviceDir(dir, runId)
+    } catch (e) {
+      removeDeviceDir(dir)
+      throw new NotRecorded(null, e as Error)
+    }
+    return dir
+  }
+
+  private removeRunDir(dir: string): void {
+    try {
+      removeDeviceDir(dir)
+    } catch {
+      // Left for the next open's clean-up (it is recorded in the store).
+      return
+    }
+    try {
+      this.o.store.dropDeviceDir(dir)
+    } catch {
+      // The folder is gone; the next open drops its row.
+    }
   }
 
   private post(m: ToWorker): void {
@@ -279,7 +350,13 @@ export class Runner {
   }
 
   private emitRun(type: 'run-started' | 'run-finished', runId: number): void {
-    const run = this.o.store.listRuns({ ids: [runId] })[0] as RunRecord | undefined
-    if (run) this.o.emit({ type, run })
+    let run: RunRecord | undefined
+    try {
+      run = this.o.store.listRuns({ ids: [runId] })[0]
+    } catch {
+      return
+    }
+    const lost = this.unrecorded.get(runId)
+    if (run) this.o.emit({ type, run: lost ? { ...run, ...lost, finishedAt: run.finishedAt ?? new Date().toISOString() } : run })
   }
 }

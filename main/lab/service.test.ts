@@ -190,7 +190,8 @@ describe('export and import', () => {
     expect(data.runs[0].seed).toBe(1)
     await lab.close()
 
-    // Another machine: a fresh database.
+    // Another machine: a fresh database (the first one's folder is removed here; afterEach removes this one).
+    fs.rmSync(dir, { recursive: true, force: true })
     dir = tempDir()
     lab = open()
     const { runIds: imported } = await lab.importJson(json)

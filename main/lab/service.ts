@@ -4,6 +4,8 @@
 
 import { DESIGN_CATALOGUE, WORKLOAD_CATALOGUE, DEVICE_PRESETS } from '../../engine/pure'
 import { ENGINE_VERSION, cleanStaleDeviceDirs } from '../../engine/index'
+import { readDeviceDirMarker } from '../../engine/device/tempDir'
+import * as fs from 'node:fs'
 import type {
   Catalogue,
   CompareData,
@@ -17,10 +19,11 @@ import type {
   RunPreview,
   RunRecord,
   SampleSeries,
+  FieldError,
   ValidationResult
 } from '../../experiments/api'
 import { validateExperiment, experimentSchema, toFieldErrors } from '../../experiments/schema'
-import { countRuns, planRuns, applyPoint, variantLabel } from '../../experiments/sweep'
+import { countRuns, findUnsafeKey, planRuns, applyPoint, variantLabel } from '../../experiments/sweep'
 import { MAX_RUNS, isCostProfileFile } from '../../experiments/fields'
 import type { CostProfileSpec } from '../../engine/pure'
 import { loadCostProfileFile } from './costProfileFile'
@@ -35,7 +38,10 @@ import { Runner } from './runner'
 import type { EngineModuleRef } from './protocol'
 import { InputError, NotFoundError } from './errors'
 import { buildRunsExport, importRuns, samplesCsv, summaryCsv } from './export'
-import { defaultDeviceDir, platformDescription } from './paths'
+import { dataDir, defaultDeviceDir, platformDescription } from './paths'
+import { TraceStore } from './traces'
+import { configPathErrors, LAB_TRACE_PREFIX } from '../../experiments/pathFields'
+import * as path from 'node:path'
 
 export interface LabServiceOptions {
   dbPath: string
@@ -46,6 +52,8 @@ export interface LabServiceOptions {
   nativeBinding?: string
   /** Lets configs name their own deviceDir: only for front ends the user types paths into (the CLI). */
   trustConfigPaths?: boolean
+  /** The lab's own folder of trace files (default: traces/ in the user's data folder). */
+  traceDir?: string
   /** Tests inject a fake engine here. */
   engine?: EngineModuleRef
   /** How long a cancelled run may take to stop before its worker is terminated (ms). */
@@ -59,12 +67,18 @@ export class LabService implements LabApi {
   private readonly runner: Runner
   private readonly listeners = new Set<(e: LabEvent) => void>()
   private readonly platform = platformDescription()
+  /** Device folders of dead processes removed at open. */
+  readonly removedDeviceDirs: string[]
+  /** Trace files the app picked or uploaded, named `lab:<name>` in configs. */
+  readonly traces: TraceStore
 
   constructor(private readonly o: LabServiceOptions) {
     this.store = RunStore.open(o.dbPath, { nativeBinding: o.nativeBinding })
+    this.traces = new TraceStore(o.traceDir ?? path.join(dataDir(), 'traces'))
     const deviceDir = o.deviceDir ?? defaultDeviceDir()
-    // Device files of a process that was killed mid-run would otherwise stay on disk.
-    cleanStaleDeviceDirs(deviceDir)
+    // Device files of a process that was killed mid-run would otherwise stay on disk: the
+    // folders recorded in the store (wherever they are) and marked folders in the device folder.
+    this.removedDeviceDirs = [...this.cleanRecordedDeviceDirs(), ...cleanStaleDeviceDirs(deviceDir)]
     this.runner = new Runner({
       store: this.store,
       deviceDir,
@@ -72,6 +86,43 @@ export class LabService implements LabApi {
       cancelGraceMs: o.cancelGraceMs,
       emit: (e) => this.emit(e)
     })
+  }
+
+  /**
+   * Removes the device folders the store recorded for processes that no longer exist. A folder
+   * is removed only if it still carries the lab's marker naming that process; a failed write
+   * (a full disk) only leaves the row for next time.
+   */
+  private cleanRecordedDeviceDirs(): string[] {
+    const removed: string[] = []
+    for (const d of this.store.staleDeviceDirs()) {
+      const marker = readDeviceDirMarker(d.path)
+      if (marker && marker.pid === d.ownerPid) {
+        try {
+          fs.rmSync(d.path, { recursive: true, force: true })
+          removed.push(d.path)
+        } catch {
+          continue
+        }
+      }
+      try {
+        if (!fs.existsSync(d.path) || !marker || marker.pid !== d.ownerPid) this.store.dropDeviceDir(d.path)
+      } catch {
+        // The database cannot be written now (full disk); the row is dropped at a later open.
+      }
+    }
+    return removed
+  }
+
+  /** Why the run database cannot be written, once a run could not be recorded; null while all is well. */
+  get storeFailure(): string | null {
+    return this.runner.storeFailure
+  }
+
+  /** A record with the outcome the store could not record laid over it. */
+  private withUnrecorded<T extends RunRecord>(r: T): T {
+    const lost = this.runner.unrecorded.get(r.id)
+    return lost ? { ...r, ...lost } : r
   }
 
   /** Runs found interrupted when the store was opened (a previous process died mid-run). */
@@ -101,14 +152,13 @@ export class LabService implements LabApi {
   /** Validation plus the constants of a cost profile file, read once for start(). */
   private validateAndLoad(config: unknown): { result: ValidationResult; profile?: CostProfileSpec } {
     const r = validateExperiment(config)
-    if (r.ok && r.config.deviceDir !== undefined && !this.o.trustConfigPaths)
-      return {
-        result: {
-          ok: false,
-          errors: [{ field: 'deviceDir', message: 'cannot be set from this front end; the lab chooses the device folder' }]
-        }
-      }
-    if (r.ok && isCostProfileFile(r.config.costProfile)) {
+    if (!r.ok) return { result: r }
+    // Paths are for the CLI only: a window or a page must not make the lab read or write a
+    // file of its choosing (every path-valued field is listed in experiments/pathFields.ts).
+    const paths = this.o.trustConfigPaths ? [] : configPathErrors(r.config)
+    const traces = this.traceErrors(r.config)
+    if (paths.length || traces.length) return { result: { ok: false, errors: [...paths, ...traces] } }
+    if (isCostProfileFile(r.config.costProfile)) {
       if (!this.o.trustConfigPaths)
         return {
           result: {
@@ -139,11 +189,26 @@ export class LabService implements LabApi {
     return { runs, estimatedSeconds, maxRuns: MAX_RUNS }
   }
 
+  /** `lab:` traces that the lab's trace folder does not hold. */
+  private traceErrors(config: ExperimentConfig): FieldError[] {
+    const source = config.workload.params.source
+    if (config.workload.name !== 'trace' || typeof source !== 'string' || !source.startsWith(LAB_TRACE_PREFIX)) return []
+    if (this.traces.resolve(source)) return []
+    return [{ field: 'workload.params.source', message: `no trace ${source} in the lab's trace folder; choose the file again` }]
+  }
+
   async start(input: unknown): Promise<{ experimentId: number; runIds: number[] }> {
     const { result: r, profile } = this.validateAndLoad(input)
     if (!r.ok) throw new InputError(r.errors)
     const config = r.config
-    const plan = planRuns(config)
+    // The engine reads a `lab:` trace from the lab's folder; the experiment keeps the `lab:` name.
+    const plan = planRuns(config).map((p) => {
+      const source = p.engineConfig.workload.params.source
+      const file = typeof source === 'string' ? this.traces.resolve(source) : null
+      if (!file) return p
+      const workload = { ...p.engineConfig.workload, params: { ...p.engineConfig.workload.params, source: file } }
+      return { ...p, engineConfig: { ...p.engineConfig, workload } }
+    })
     // Each run carries the file's constants: a later change to the file cannot change a queued run.
     if (profile) for (const p of plan) p.engineConfig.costProfile = structuredClone(profile)
     const { experimentId, runIds } = this.store.inTransaction(() => {
@@ -199,16 +264,23 @@ export class LabService implements LabApi {
     return this.start(config)
   }
 
+  /** Cancels a queued or running run (or all); a run that does not exist or has already finished is an error naming it. */
   async cancel(target: number | 'all'): Promise<void> {
+    if (target !== 'all') {
+      const run = this.mustGet(target)
+      if (FINISHED.has(run.status))
+        throw new InputError([{ field: 'target', message: `run ${target} is ${run.status}; only queued or running runs can be cancelled` }])
+    }
     this.runner.cancel(target)
   }
 
   async listRuns(filter: RunFilter = {}): Promise<RunRecord[]> {
-    return this.store.listRuns(filter)
+    const runs = this.store.listRuns(filter).map((r) => this.withUnrecorded(r))
+    return filter.status ? runs.filter((r) => r.status === filter.status) : runs
   }
 
   async getRun(runId: number): Promise<RunDetail> {
-    return this.mustGet(runId)
+    return this.withUnrecorded(this.mustGet(runId))
   }
 
   async getSamples(runId: number, maxPoints?: number): Promise<SampleSeries> {
@@ -217,6 +289,7 @@ export class LabService implements LabApi {
   }
 
   async compare(runIds: number[], baselineRunId?: number): Promise<CompareData> {
+    if (runIds.length === 0) throw new InputError([{ field: 'runIds', message: 'select at least one run to compare' }])
     const details = runIds.map((id) => this.mustGet(id))
     if (baselineRunId !== undefined && !runIds.includes(baselineRunId))
       throw new InputError([{ field: 'baselineRunId', message: `run ${baselineRunId} is not among the compared runs` }])
@@ -226,6 +299,11 @@ export class LabService implements LabApi {
   }
 
   async deleteRuns(runIds: number[]): Promise<number> {
+    if (runIds.length === 0) throw new InputError([{ field: 'runIds', message: 'select at least one run to delete' }])
+    const found = new Set(this.store.listRuns({ ids: runIds }).map((r) => r.id))
+    const missing = runIds.filter((id) => !found.has(id))
+    // Nothing is deleted when any id is wrong: a typo must not delete the other runs silently.
+    if (missing.length) throw new NotFoundError(`run ${missing.join(', ')} does not exist; nothing was deleted`)
     const busy = this.store.listRuns({ ids: runIds }).filter((r) => !FINISHED.has(r.status))
     if (busy.length)
       throw new InputError([{ field: 'runIds', message: `run ${busy.map((r) => r.id).join(', ')} is ${busy[0].status}; cancel it first` }])
@@ -258,6 +336,17 @@ export class LabService implements LabApi {
   }
 
   async importJson(json: string): Promise<{ runIds: number[] }> {
+    // Keys that would reach Object.prototype are refused before anything reads the export (a
+    // cheap scan first: a full walk only when such a key may be there).
+    if (/"(__proto__|constructor|prototype)"\s*:/.test(json)) {
+      let unsafe: string | null = null
+      try {
+        unsafe = findUnsafeKey(JSON.parse(json))
+      } catch {
+        // Not JSON: parseRunsExport says so below.
+      }
+      if (unsafe) throw new InputError([{ field: 'json', message: `the key ${unsafe} is not allowed` }])
+    }
     const parsed = parseRunsExport(json)
     if (!parsed.ok) throw new InputError([{ field: 'json', message: parsed.error }])
     return { runIds: importRuns(this.store, parsed.value) }
@@ -273,10 +362,10 @@ export class LabService implements LabApi {
     const pending = new Set(runIds)
     return new Promise((resolve) => {
       const check = (): boolean => {
-        for (const r of this.store.listRuns({ ids: [...pending] })) if (FINISHED.has(r.status)) pending.delete(r.id)
+        for (const r of this.store.listRuns({ ids: [...pending] })) if (FINISHED.has(this.withUnrecorded(r).status)) pending.delete(r.id)
         if (pending.size > 0) return false
         unsubscribe()
-        resolve(this.store.listRuns({ ids: runIds }))
+        resolve(this.store.listRuns({ ids: runIds }).map((r) => this.withUnrecorded(r)))
         return true
       }
       const unsubscribe = this.subscribe((e) => {

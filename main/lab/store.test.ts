@@ -33,7 +33,8 @@ function refusal(f: string): StoreError {
 /** Frozen fixtures of every earlier schema version, as SQL (version 0 is an SQLite file with nothing in it). */
 const FIXTURES: Record<number, string> = {
   0: '',
-  1: fs.readFileSync(path.join(__dirname, 'fixtures', 'store-v1.sql'), 'utf8')
+  1: fs.readFileSync(path.join(__dirname, 'fixtures', 'store-v1.sql'), 'utf8'),
+  2: fs.readFileSync(path.join(__dirname, 'fixtures', 'store-v2.sql'), 'utf8')
 }
 
 function databaseAtVersion(f: string, version: number): void {

@@ -12,7 +12,7 @@ import type { RunDetail, RunFilter, RunRecord, RunStatus, SampleSeries } from '.
 import { APPLICATION_ID, LATEST_VERSION, MIGRATIONS, SAMPLE_COLUMNS_V1 } from './migrations'
 import { OWN_START_MS, ownerAlive } from './processes'
 
-export type StoreProblem = 'corrupt' | 'newer' | 'foreign'
+export type StoreProblem = 'corrupt' | 'newer' | 'foreign' | 'unusable'
 
 /** The database cannot be used; the message says why and what to do, and the file is untouched. */
 export class StoreError extends Error {
@@ -95,11 +95,24 @@ function inspect(file: string, options: StoreOptions): void {
     )
   }
   const header = Buffer.alloc(100)
-  const fd = fs.openSync(file, 'r')
-  const got = fs.readSync(fd, header, 0, 100, 0)
-  fs.closeSync(fd)
+  let got: number
+  try {
+    const fd = fs.openSync(file, 'r')
+    try {
+      got = fs.readSync(fd, header, 0, 100, 0)
+    } finally {
+      fs.closeSync(fd)
+    }
+  } catch (e) {
+    throw new StoreError('unusable', `${file}: cannot read the database (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`)
+  }
   if (got < 100 || header.toString('latin1', 0, 16) !== SQLITE_MAGIC)
     refuse('corrupt', 'not an SQLite database (the header is missing or damaged)')
+  // A read-only connection still creates -wal and -shm files for a WAL database. When the file
+  // is refused, those it created empty are removed again, so it is left exactly as it was found.
+  // (Only on refusal and only empty ones: a live writer's WAL beside a good file is never touched.)
+  const sideFiles = ['-wal', '-shm', '-journal'].map((s) => `${file}${s}`).filter((f) => !fs.existsSync(f))
+  let refused = false
   let db: Database.Database | undefined
   try {
     db = new Database(file, { readonly: true, fileMustExist: true, nativeBinding: options.nativeBinding })
@@ -116,10 +129,90 @@ function inspect(file: string, options: StoreOptions): void {
     const check = db.pragma('quick_check', { simple: true }) as string
     if (check !== 'ok') refuse('corrupt', `the database is damaged (${check})`)
   } catch (e) {
+    // Only a damaged file: a foreign or newer database may be in use by its own program.
+    refused = !(e instanceof StoreError) || e.problem === 'corrupt'
     if (e instanceof StoreError) throw e
     refuse('corrupt', `the database is damaged or unreadable (${(e as Error).message})`)
   } finally {
-    db?.close()
+    try {
+      db?.close()
+    } finally {
+      if (refused) removeCreatedSideFiles(file, sideFiles)
+    }
+  }
+}
+
+const sizeOf = (f: string): number | null => {
+  try {
+    return fs.statSync(f).size
+  } catch {
+    return null
+  }
+}
+
+/**
+ * Removes side files the inspection created beside a refused database: an empty -wal or
+ * -journal, and the -shm (only an index of the WAL) when no WAL content exists.
+ */
+function removeCreatedSideFiles(file: string, created: string[]): void {
+  const walBytes = sizeOf(`${file}-wal`) ?? 0
+  for (const f of created) {
+    const size = sizeOf(f)
+    if (size === null) continue
+    if (size === 0 || (f.endsWith('-shm') && walBytes === 0)) fs.rmSync(f, { force: true })
+  }
+}
+
+/** Errors of the file system and of SQLite that mean the path cannot hold a database, as a reason. */
+function unusableReason(e: unknown): string | null {
+  const err = e as { code?: string; message?: string }
+  switch (err.code) {
+    case 'EROFS':
+    case 'SQLITE_READONLY':
+    case 'SQLITE_READONLY_DIRECTORY':
+      return 'the file system is read-only'
+    case 'EACCES':
+    case 'EPERM':
+    case 'SQLITE_PERM':
+      return 'permission denied'
+    case 'ENOSPC':
+    case 'SQLITE_FULL':
+      return 'the disk is full'
+    case 'SQLITE_CANTOPEN':
+    case 'SQLITE_IOERR':
+    case 'SQLITE_NOTADB':
+      return `SQLite cannot open it (${err.message})`
+    default:
+      return null
+  }
+}
+
+/**
+ * Refuses paths that cannot hold a database before SQLite touches them (SQLite would create
+ * a journal beside /dev/null, or fail with a bare "unable to open database file").
+ */
+function checkDbPath(file: string): void {
+  let st: fs.Stats | undefined
+  try {
+    st = fs.statSync(file)
+  } catch {
+    st = undefined
+  }
+  if (st?.isDirectory()) throw new StoreError('unusable', `${file}: is a directory; give the path of a database file (--db or SWAPLAB_DB)`)
+  if (st && !st.isFile())
+    throw new StoreError(
+      'unusable',
+      `${file}: not a regular file (a device, pipe or socket); give the path of a database file (--db or SWAPLAB_DB)`
+    )
+  // The nearest folder that exists must be writable: SQLite writes its journal beside the database.
+  let dir = path.dirname(path.resolve(file))
+  while (!fs.existsSync(dir) && path.dirname(dir) !== dir) dir = path.dirname(dir)
+  if (!fs.statSync(dir).isDirectory()) throw new StoreError('unusable', `${file}: ${dir} is not a folder`)
+  try {
+    fs.accessSync(dir, fs.constants.W_OK)
+  } catch (e) {
+    const why = unusableReason(e) ?? (e as Error).message
+    throw new StoreError('unusable', `${file}: cannot write in the folder ${dir}: ${why}`)
   }
 }
 
@@ -196,7 +289,12 @@ function toRecord(r: RunRow): RunRecord {
 
 export class RunStore {
   /** Runs found `queued` or `running` under a process that no longer exists, marked `interrupted` at open. */
-  readonly recoveredRunIds: number[]
+  readonly recoveredRunIds: number[] = []
+  /**
+   * Set when runs of dead processes were found but could not be marked interrupted (the disk
+   * is full or the file read-only): the store still opens so what is there can be read.
+   */
+  readonly recoveryWarning: string | null = null
   private readonly insertSamples: Database.Statement
   private readonly readSamples: Database.Statement
   private readonly insertByRows = new Map<number, Database.Statement>()
@@ -211,17 +309,38 @@ export class RunStore {
       `SELECT t_sim_ns, t_wall_ms, ops, ${SAMPLE_COLUMNS_V1.map(([, c]) => c).join(', ')}, extra FROM samples
        WHERE run_id = ? AND (seq % ? = 0 OR seq = (SELECT max(seq) FROM samples WHERE run_id = ?)) ORDER BY seq`
     )
-    this.recoveredRunIds = this.markInterrupted()
+    const orphans = this.findOrphans()
+    try {
+      this.markInterrupted(orphans)
+      this.recoveredRunIds = orphans.map((r) => r.id)
+    } catch (e) {
+      const why = unusableReason(e)
+      if (!why) throw e
+      this.recoveryWarning = `run ${orphans.map((r) => r.id).join(', ')} ${orphans.length === 1 ? 'was' : 'were'} left unfinished by a process that stopped, but could not be marked interrupted: ${why}`
+    }
   }
 
   /** Opens (creating and migrating if needed) the store at `file`; throws StoreError for files it must not touch. */
   static open(file: string, options: StoreOptions = {}): RunStore {
     if (file !== ':memory:') {
+      checkDbPath(file)
       const exists = fs.existsSync(file) && fs.statSync(file).size > 0
       if (exists) inspect(file, options)
-      else fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true })
+      else
+        try {
+          fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true })
+        } catch (e) {
+          throw new StoreError('unusable', `${file}: cannot create its folder: ${unusableReason(e) ?? (e as Error).message}`)
+        }
     }
-    const db = new Database(file, { nativeBinding: options.nativeBinding })
+    let db: Database.Database
+    try {
+      db = new Database(file, { nativeBinding: options.nativeBinding })
+    } catch (e) {
+      const why = unusableReason(e)
+      if (why) throw new StoreError('unusable', `${file}: cannot open the database: ${why}`)
+      throw e
+    }
     try {
       db.pragma('busy_timeout = 10000')
       db.pragma('journal_mode = WAL')
@@ -232,6 +351,8 @@ export class RunStore {
       return new RunStore(file, db)
     } catch (e) {
       db.close()
+      const why = e instanceof StoreError ? null : unusableReason(e)
+      if (why) throw new StoreError('unusable', `${file}: cannot open the database: ${why}`)
       throw e
     }
   }
@@ -242,14 +363,14 @@ export class RunStore {
 
   /** Runs fn in one transaction (nested calls become savepoints). */
   inTransaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)()
+    return this.db.transaction(fn).immediate()
   }
 
   get schemaVersion(): number {
     return this.db.pragma('user_version', { simple: true }) as number
   }
 
-  private markInterrupted(): number[] {
+  private findOrphans(): { id: number; status: RunStatus; owner_pid: number | null }[] {
     const host = os.hostname()
     const candidates = this.db
       .prepare("SELECT id, status, owner_pid, owner_host, owner_started_ms FROM runs WHERE status IN ('queued', 'running') ORDER BY id")
@@ -261,19 +382,24 @@ export class RunStore {
       owner_started_ms: number | null
     }[]
     // Runs owned by a live process (or one on another machine sharing the file) are left alone.
-    const orphans = candidates.filter(
+    return candidates.filter(
       (r) => r.owner_pid === null || (r.owner_host === host && r.owner_pid !== process.pid && !ownerAlive(r.owner_pid, r.owner_started_ms))
     )
+  }
+
+  private markInterrupted(orphans: { id: number; status: RunStatus; owner_pid: number | null }[]): void {
+    if (orphans.length === 0) return
     const mark = this.db.prepare(
       "UPDATE runs SET status = 'interrupted', finished_at = ?, error = ? WHERE id = ? AND status IN ('queued', 'running')"
     )
-    this.db.transaction(() => {
-      for (const r of orphans) {
-        const what = r.status === 'running' ? 'ran it' : 'queued it'
-        mark.run(now(), `interrupted: the process that ${what} (pid ${r.owner_pid ?? '?'}) stopped before the run finished`, r.id)
-      }
-    })()
-    return orphans.map((r) => r.id)
+    this.db
+      .transaction(() => {
+        for (const r of orphans) {
+          const what = r.status === 'running' ? 'ran it' : 'queued it'
+          mark.run(now(), `interrupted: the process that ${what} (pid ${r.owner_pid ?? '?'}) stopped before the run finished`, r.id)
+        }
+      })
+      .immediate()
   }
 
   createExperiment(e: NewExperiment): number {
@@ -289,36 +415,38 @@ export class RunStore {
       .prepare(`INSERT INTO runs (experiment_id, design, variant_label, workload, point, trial, seed, storage, status, config, created_at,
       started_at, finished_at, wall_time_ms, error, engine_version, app_version, platform, owner_pid, owner_host, owner_started_ms)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-    return this.db.transaction(() =>
-      runs.map((r) => {
-        const status = r.status ?? 'queued'
-        const owned = status === 'queued' || status === 'running'
-        const res = insert.run(
-          experimentId,
-          r.design,
-          r.variantLabel,
-          r.workload,
-          JSON.stringify(r.point),
-          r.trial,
-          r.seed,
-          r.storage,
-          status,
-          JSON.stringify(r.config),
-          r.createdAt ?? now(),
-          r.startedAt ?? null,
-          r.finishedAt ?? null,
-          r.wallTimeMs ?? null,
-          r.error ?? null,
-          r.engineVersion,
-          r.appVersion,
-          r.platform,
-          owned ? process.pid : null,
-          owned ? os.hostname() : null,
-          owned ? OWN_START_MS : null
-        )
-        return Number(res.lastInsertRowid)
-      })
-    )()
+    return this.db
+      .transaction(() =>
+        runs.map((r) => {
+          const status = r.status ?? 'queued'
+          const owned = status === 'queued' || status === 'running'
+          const res = insert.run(
+            experimentId,
+            r.design,
+            r.variantLabel,
+            r.workload,
+            JSON.stringify(r.point),
+            r.trial,
+            r.seed,
+            r.storage,
+            status,
+            JSON.stringify(r.config),
+            r.createdAt ?? now(),
+            r.startedAt ?? null,
+            r.finishedAt ?? null,
+            r.wallTimeMs ?? null,
+            r.error ?? null,
+            r.engineVersion,
+            r.appVersion,
+            r.platform,
+            owned ? process.pid : null,
+            owned ? os.hostname() : null,
+            owned ? OWN_START_MS : null
+          )
+          return Number(res.lastInsertRowid)
+        })
+      )
+      .immediate()
   }
 
   markRunning(runId: number): void {
@@ -329,12 +457,14 @@ export class RunStore {
 
   /** Ends a run: status, timing, error and summary in one transaction. */
   finishRun(runId: number, o: RunOutcome): void {
-    this.db.transaction(() => {
-      this.db
-        .prepare('UPDATE runs SET status = ?, finished_at = ?, wall_time_ms = ?, error = ? WHERE id = ?')
-        .run(o.status, now(), o.wallTimeMs ?? null, o.error ?? null, runId)
-      if (o.summary) this.saveSummary(runId, o.summary, o.headline ?? {})
-    })()
+    this.db
+      .transaction(() => {
+        this.db
+          .prepare('UPDATE runs SET status = ?, finished_at = ?, wall_time_ms = ?, error = ? WHERE id = ?')
+          .run(o.status, now(), o.wallTimeMs ?? null, o.error ?? null, runId)
+        if (o.summary) this.saveSummary(runId, o.summary, o.headline ?? {})
+      })
+      .immediate()
     this.nextSeq.delete(runId)
   }
 
@@ -347,22 +477,24 @@ export class RunStore {
   /** Appends samples in one transaction (callers batch them; one transaction per sample would be ~100x slower). */
   appendSamples(runId: number, samples: Sample[]): void {
     if (samples.length === 0) return
-    this.db.transaction(() => {
-      let seq = this.nextSeq.get(runId)
-      if (seq === undefined)
-        seq = ((this.db.prepare('SELECT max(seq) AS m FROM samples WHERE run_id = ?').get(runId) as { m: number | null }).m ?? -1) + 1
-      // Rows go in groups of ROWS_PER_INSERT per statement: per-statement overhead dominates single-row inserts.
-      const width = SAMPLE_ARITY
-      let args: unknown[] = new Array(ROWS_PER_INSERT * width)
-      let i = 0
-      while (i < samples.length) {
-        const rows = Math.min(ROWS_PER_INSERT, samples.length - i)
-        if (rows < ROWS_PER_INSERT) args = new Array(rows * width)
-        for (let r = 0; r < rows; r++, i++) fillSampleRow(args, r * width, runId, seq++, samples[i])
-        ;(rows === ROWS_PER_INSERT ? this.insertSamples : this.insertStatement(rows)).run(args)
-      }
-      this.nextSeq.set(runId, seq)
-    })()
+    this.db
+      .transaction(() => {
+        let seq = this.nextSeq.get(runId)
+        if (seq === undefined)
+          seq = ((this.db.prepare('SELECT max(seq) AS m FROM samples WHERE run_id = ?').get(runId) as { m: number | null }).m ?? -1) + 1
+        // Rows go in groups of ROWS_PER_INSERT per statement: per-statement overhead dominates single-row inserts.
+        const width = SAMPLE_ARITY
+        let args: unknown[] = new Array(ROWS_PER_INSERT * width)
+        let i = 0
+        while (i < samples.length) {
+          const rows = Math.min(ROWS_PER_INSERT, samples.length - i)
+          if (rows < ROWS_PER_INSERT) args = new Array(rows * width)
+          for (let r = 0; r < rows; r++, i++) fillSampleRow(args, r * width, runId, seq++, samples[i])
+          ;(rows === ROWS_PER_INSERT ? this.insertSamples : this.insertStatement(rows)).run(args)
+        }
+        this.nextSeq.set(runId, seq)
+      })
+      .immediate()
   }
 
   private insertStatement(rows: number): Database.Statement {
@@ -429,12 +561,38 @@ export class RunStore {
 
   /** Deletes runs with everything recorded for them, and experiments left without runs; returns how many runs went. */
   deleteRuns(runIds: number[]): number {
-    return this.db.transaction(() => {
-      const ids = JSON.stringify(runIds)
-      const n = this.db.prepare('DELETE FROM runs WHERE id IN (SELECT value FROM json_each(?))').run(ids).changes
-      this.db.prepare('DELETE FROM experiments WHERE id NOT IN (SELECT DISTINCT experiment_id FROM runs)').run()
-      return n
-    })()
+    return this.db
+      .transaction(() => {
+        const ids = JSON.stringify(runIds)
+        const n = this.db.prepare('DELETE FROM runs WHERE id IN (SELECT value FROM json_each(?))').run(ids).changes
+        this.db.prepare('DELETE FROM experiments WHERE id NOT IN (SELECT DISTINCT experiment_id FROM runs)').run()
+        return n
+      })
+      .immediate()
+  }
+
+  /** Records a folder made for a run's device files, owned by this process. */
+  addDeviceDir(dir: string, runId: number | null): void {
+    this.db
+      .prepare(
+        'INSERT OR REPLACE INTO device_dirs (path, run_id, owner_pid, owner_host, owner_started_ms, created_at) VALUES (?, ?, ?, ?, ?, ?)'
+      )
+      .run(path.resolve(dir), runId, process.pid, os.hostname(), OWN_START_MS, now())
+  }
+
+  /** Forgets a device folder (it was removed). */
+  dropDeviceDir(dir: string): void {
+    this.db.prepare('DELETE FROM device_dirs WHERE path = ?').run(path.resolve(dir))
+  }
+
+  /** Device folders recorded by processes of this machine that no longer exist. */
+  staleDeviceDirs(): { path: string; runId: number | null; ownerPid: number }[] {
+    const rows = this.db
+      .prepare('SELECT path, run_id, owner_pid, owner_started_ms FROM device_dirs WHERE owner_host = ? AND owner_pid != ? ORDER BY path')
+      .all(os.hostname(), process.pid) as { path: string; run_id: number | null; owner_pid: number; owner_started_ms: number | null }[]
+    return rows
+      .filter((r) => !ownerAlive(r.owner_pid, r.owner_started_ms))
+      .map((r) => ({ path: r.path, runId: r.run_id, ownerPid: r.owner_pid }))
   }
 
   setNote(runId: number, note: string): void {
@@ -443,10 +601,12 @@ export class RunStore {
   }
 
   setTags(runId: number, tags: string[]): void {
-    this.db.transaction(() => {
-      this.db.prepare('DELETE FROM tags WHERE run_id = ?').run(runId)
-      const insert = this.db.prepare('INSERT OR IGNORE INTO tags (run_id, tag) VALUES (?, ?)')
-      for (const t of tags) insert.run(runId, t)
-    })()
+    this.db
+      .transaction(() => {
+        this.db.prepare('DELETE FROM tags WHERE run_id = ?').run(runId)
+        const insert = this.db.prepare('INSERT OR IGNORE INTO tags (run_id, tag) VALUES (?, ?)')
+        for (const t of tags) insert.run(runId, t)
+      })
+      .immediate()
   }
 }

@@ -15,6 +15,7 @@ export const ipcMain = {
 
 export const dialog = {
   showSaveDialog: vi.fn(async (..._args: unknown[]) => ({ canceled: false, filePath: '' as string | undefined })),
+  showOpenDialog: vi.fn(async (..._args: unknown[]) => ({ canceled: false, filePaths: [] as string[] })),
   showErrorBox: vi.fn(),
   showMessageBox: vi.fn(async () => ({ response: 0 }))
 }

@@ -19,6 +19,8 @@ export interface FakeEngineOptions {
   ignoreAbort?: boolean
   /** Write a device file into config.deviceDir, as the file-backed engine does. */
   writeDeviceFile?: boolean
+  /** Append this many bytes to the device file at every step (a real write: a full disk fails it with ENOSPC). */
+  deviceBytesPerStep?: number
 }
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4))
@@ -36,6 +38,8 @@ export function runEngine(config: EngineConfig, hooks: EngineHooks, options: Fak
       throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', errno: -28, syscall: 'write' })
     }
     sleep(options.stepMs ?? 10)
+    if (options.deviceBytesPerStep && config.deviceDir)
+      fs.appendFileSync(path.join(config.deviceDir, 'swap0.img'), Buffer.alloc(options.deviceBytesPerStep, 0x5a))
     hooks.onSamples?.(samples(options.samplesPerStep ?? 5, step * (options.samplesPerStep ?? 5)))
     hooks.onProgress?.((step + 1) / steps, { simTimeNs: (step + 1) * 1e6, ops: step })
     if (!options.ignoreAbort && hooks.shouldAbort?.()) throw new RunCancelled()

@@ -1,13 +1,15 @@
 // Browser transport: the loopback web bridge (POST /api/<method>, events over SSE), with the
 // per-launch token the bridge printed in the URL.
 import type { LabApi, LabEvent } from '../../../experiments/api'
-import type { LabClient } from './types'
+import type { LabClient, PickedTrace } from './types'
 import { dataUrlToBlob, downloadBlob, downloadText } from './download'
 
 type Envelope = { ok: true; value: unknown } | { ok: false; error: string }
 
 export interface HttpDeps {
   fetch: typeof fetch
+  /** Asks the user for a file (an <input type=file>); tests replace it. */
+  chooseFile?: () => Promise<File | null>
   EventSource: typeof EventSource
   /** Base URL of the bridge, e.g. "http://127.0.0.1:4123". */
   origin: string
@@ -87,7 +89,40 @@ export function createHttpClient(deps: HttpDeps): LabClient {
       downloadBlob(name, dataUrlToBlob(dataUrl))
       return { saved: true, message: `Downloaded ${name}` }
     },
+    async pickTrace(): Promise<PickedTrace | null> {
+      const file = await (deps.chooseFile ?? chooseFile)()
+      if (!file) return null
+      // The file goes into the lab's own trace folder; the page gets its name there, never a path.
+      const res = await deps.fetch(`${deps.origin}/api/uploadTrace`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/octet-stream',
+          'x-swaplab-token': deps.token,
+          'x-swaplab-filename': encodeURIComponent(file.name)
+        },
+        body: file
+      })
+      let body: Envelope
+      try {
+        body = (await res.json()) as Envelope
+      } catch {
+        throw new Error(`The lab service answered ${res.status} ${res.statusText}`)
+      }
+      if (!body.ok) throw new Error(body.error)
+      return body.value as PickedTrace
+    },
     onMenu: () => () => {}
   }
   return client
+}
+
+/** An <input type=file> for one file; null when the user cancels. */
+function chooseFile(): Promise<File | null> {
+  return new Promise((resolve) => {
+    const input = document.createElement('input')
+    input.type = 'file'
+    input.addEventListener('change', () => resolve(input.files?.[0] ?? null), { once: true })
+    input.addEventListener('cancel', () => resolve(null), { once: true })
+    input.click()
+  })
 }

@@ -8,10 +8,19 @@ export interface SaveOutcome {
   message: string
 }
 
+/** A trace the lab holds in its own folder: `ref` goes into workload.params.source (never a path). */
+export interface PickedTrace {
+  ref: string
+  /** The file's name as the user knows it, for display. */
+  name: string
+}
+
 /** Exposed by the Electron preload as window.swaplab (main picks every path). */
 export interface DesktopBridge extends LabApi {
   saveCsv(runIds: number[]): Promise<SaveOutcome>
   savePng(suggestedName: string, pngDataUrl: string): Promise<SaveOutcome>
+  /** Main's open dialog; the file is copied into the lab's trace folder. Null when cancelled. */
+  pickTrace(): Promise<PickedTrace | null>
   onMenu(listener: (command: string) => void): () => void
 }
 
@@ -19,5 +28,7 @@ export interface LabClient extends LabApi {
   readonly transport: 'ipc' | 'http' | 'fake'
   saveCsv(runIds: number[]): Promise<SaveOutcome>
   savePng(suggestedName: string, pngDataUrl: string): Promise<SaveOutcome>
+  /** Choose a trace file: a dialog in main (desktop) or an upload into the lab's folder (browser). */
+  pickTrace?(): Promise<PickedTrace | null>
   onMenu(listener: (command: string) => void): () => void
 }

@@ -118,9 +118,56 @@ export class Vm {
       if (!write) return null
       const fl = F.flags[f]
       if (fl & PG_DIRTY && !(fl & PG_SWAPCACHE) && F.mapcount[f] === 1) return null
-      return this.writeFault(task, vpn, f)
+      return this.access(task, vpn, this.writeFault(task, vpn, f), write)
     }
-    return this.fault(task, vpn, write)
+    return this.access(task, vpn, this.fault(task, vpn, write), write)
+  }
+
+  /**
+   * One access that faults. The handler either maps the page or returns because the pte
+   * changed under it (unmapped, mapped by another thread and reclaimed again...); then the
+   * access is retried, as the CPU re-executes the instruction after do_swap_page returns 0
+   * on !pte_same. A handler that returns leaving the pte exactly as it found it neither mapped
+   * the page nor had a reason not to: the fault is lost, a bug of the simulation. It is
+   * counted (`lostFaults`, which must stay 0: the run fails at its end otherwise) and, with
+   * invariants on, fails the run at once.
+   */
+  private *access(task: Task, vpn: number, handler: Program, write: boolean): Program {
+    const mm = task.mm
+    let h = handler
+    for (let tries = 0; ; tries++) {
+      const before = mm.pte[vpn]
+      yield* h
+      const p = mm.pte[vpn]
+      if (p > 0) {
+        if (this.cfg.checkInvariants) this.checkMapped(mm, vpn, p - 1)
+        return
+      }
+      if (p === before) {
+        this.counters.lostFaults = (this.counters.lostFaults ?? 0) + 1
+        invariant(
+          !this.cfg.checkInvariants,
+          () => `lost fault: mm ${mm.id} page ${vpn} (pte ${p}) is still not present after its ${write ? 'write' : 'read'} fault`
+        )
+      } else this.counters.faultRetries = (this.counters.faultRetries ?? 0) + 1
+      invariant(tries < 100_000, () => `mm ${mm.id} page ${vpn}: the fault never completes`)
+      h = this.fault(task, vpn, write)
+    }
+  }
+
+  /** After a fault: the page is mapped by a live folio that holds it, with its data. */
+  private checkMapped(mm: Mm, vpn: number, f: number): void {
+    const F = this.folios
+    invariant(F.isLive(f), () => `mm ${mm.id} page ${vpn}: the fault mapped freed folio ${f}`)
+    invariant(
+      vpn >= F.vpn[f] && vpn < F.vpn[f] + (1 << F.order[f]) && F.mappers(f).includes(mm.id),
+      () =>
+        `mm ${mm.id} page ${vpn}: the fault mapped folio ${f}, which holds pages ${F.vpn[f]}+${1 << F.order[f]} of mms ${F.mappers(f).join(',')}`
+    )
+    invariant(
+      F.origin[f] === mm.origin[vpn] && F.gen[f] === mm.gen[vpn],
+      () => `mm ${mm.id} page ${vpn}: mapped folio ${f} holds data ${F.origin[f]}/${F.gen[f]}, the page is ${mm.origin[vpn]}/${mm.gen[vpn]}`
+    )
   }
 
   /** Write to a mapped folio that is clean, shared or in the swap cache. */
@@ -156,7 +203,9 @@ export class Vm {
     for (let k = -1; k < (extra ? extra.length : 0); k++) {
       const mm = this.mms.get(k < 0 ? F.owner[f] : extra![k])
       if (!mm) continue
-      for (let i = 0; i < nr; i++) mm.gen[F.vpn[f] + i] = F.gen[f]
+      // Only pages that still map it: part of a large folio may be unmapped and that page
+      // refaulted into another folio, whose data must not change.
+      for (let i = 0; i < nr; i++) if (mm.pte[F.vpn[f] + i] === f + 1) mm.gen[F.vpn[f] + i] = F.gen[f]
     }
   }
 
@@ -188,7 +237,9 @@ export class Vm {
     F.origin[nf] = mm.id
     F.gen[nf] = F.gen[f] + 1
     F.flags[nf] |= PG_DIRTY | PG_REFERENCED
+    // Pages of a partly unmapped large folio stay as they are.
     for (let i = 0; i < nr; i++) {
+      if (mm.pte[base + i] !== f + 1) continue
       mm.pte[base + i] = nf + 1
       mm.origin[base + i] = mm.id
       mm.gen[base + i] = F.gen[nf]
@@ -217,6 +268,12 @@ export class Vm {
     this.latency.swapinWall.record(wallNs() - w0)
   }
 
+  /** True when every pte of [base, base + nr) is empty (pte_range_none). */
+  private rangeNone(mm: Mm, base: number, nr: number): boolean {
+    for (let i = 0; i < nr; i++) if (mm.pte[base + i] !== 0) return false
+    return true
+  }
+
   /** do_anonymous_page: the largest enabled mTHP order whose aligned range is all empty. */
   private *anonFault(task: Task, vpn: number): Program {
     const mm = task.mm
@@ -225,13 +282,7 @@ export class Vm {
       const nr = 1 << o
       const base = vpn - (vpn % nr)
       if (base + nr > mm.npages) continue
-      let empty = true
-      for (let i = 0; i < nr; i++)
-        if (mm.pte[base + i] !== 0) {
-          empty = false
-          break
-        }
-      if (empty) {
+      if (this.rangeNone(mm, base, nr)) {
         order = o
         break
       }
@@ -242,6 +293,14 @@ export class Vm {
     if (f < 0) f = yield* this.allocFolio(task, order)
     if (mm.pte[vpn] !== 0) {
       this.freeFolio(f)
+      return
+    }
+    if (nr > 1 && !this.rangeNone(mm, base, nr)) {
+      // Another thread filled part of the range while we reclaimed: release and fault again
+      // (do_anonymous_page rechecks pte_range_none under the pte lock and returns to retry).
+      this.freeFolio(f)
+      this.counters.faultRetries = (this.counters.faultRetries ?? 0) + 1
+      yield* this.anonFault(task, vpn)
       return
     }
     const cpu = this.cpuOf(task)
@@ -312,8 +371,8 @@ export class Vm {
         scanned++
         cpu.charge(COST.reclaimScanFolio)
         const fl = F.flags[f]
-        if (F.lockedUntil[f] > cpu.now || fl & PG_WRITEBACK) {
-          // Busy with I/O: leave it in place.
+        if (F.lockedUntil[f] > cpu.now || fl & PG_WRITEBACK || F.faultRefs[f]) {
+          // Busy with I/O, or held by a fault that has not mapped it yet: leave it in place.
         } else if (fl & PG_REFERENCED) {
           F.flags[f] &= ~PG_REFERENCED
           F.lruDel(f)
@@ -433,15 +492,19 @@ export class Vm {
     while (F.mapcount[f] > 0) {
       const mmId = F.owner[f]
       const mm = this.mms.get(mmId)!
+      let k = 0
       for (let i = 0; i < nr; i++) {
+        // Only the pages that map it (part of a large folio may have been unmapped).
+        if (mm.pte[base + i] !== f + 1) continue
         const e = F.entryOf(f, i)
         this.design.dup(cpu, e)
         mm.pte[base + i] = swapPte(e)
+        k++
       }
-      mm.residentPages -= nr
-      mm.swapPtes += nr
+      mm.residentPages -= k
+      mm.swapPtes += k
       F.removeMapper(f, mmId)
-      cpu.charge(COST.unmapPage * nr)
+      cpu.charge(COST.unmapPage * k)
     }
   }
 
@@ -521,16 +584,27 @@ export class Vm {
     const flags = F.flags[f] & (PG_DIRTY | PG_REFERENCED)
     F.order[f] = 0
     for (let i = 1; i < nr; i++) {
+      // Each piece goes to the mms that still map that page; a page none maps is freed.
+      const who = mappers.filter((id) => this.mms.get(id)!.pte[base + i] === f + 1)
+      if (!who.length) {
+        this.usedPages--
+        continue
+      }
       const g = this.folios.alloc(0)
       F.vpn[g] = base + i
       F.origin[g] = F.origin[f]
       F.gen[g] = F.gen[f]
       F.flags[g] |= flags
-      for (const mmId of mappers) {
+      for (const mmId of who) {
         F.addMapper(g, mmId)
         this.mms.get(mmId)!.pte[base + i] = g + 1
       }
       F.lruAddTail(g)
+    }
+    for (const mmId of mappers) if (this.mms.get(mmId)!.pte[base] !== f + 1) F.removeMapper(f, mmId)
+    if (F.mapcount[f] === 0 && !F.faultRefs[f]) {
+      this.freeFolio(f)
+      return
     }
     // The head page stays as folio f; move it to the tail too so the pieces go together.
     F.lruDel(f)
@@ -542,7 +616,7 @@ export class Vm {
     const F = this.folios
     const f = this.design.peekFolio(entry)
     if (f < 0) return 0
-    if (F.flags[f] & PG_WRITEBACK || F.lockedUntil[f] > cpu.now) return 0
+    if (F.flags[f] & PG_WRITEBACK || F.lockedUntil[f] > cpu.now || F.faultRefs[f]) return 0
     if (this.swapReferenced(f)) return 0
     const nr = 1 << F.order[f]
     this.deleteFromSwapCache(cpu, f, false)
@@ -603,14 +677,15 @@ export class Vm {
         this.stageOne(mm, vpn)
         const done = d.readEntries(c2, entry, 1, this.batch)
         c2.charge(Math.max(0, done - c2.now))
-        // Locked until this fault maps it: reclaim must not take it, and no one waits on it
+        // Held by this fault until it is mapped (do_swap_page keeps its reference and takes
+        // the folio lock again before set_pte): reclaim must not take it. No one waits on it
         // (it is not in the swap cache).
-        F.lockedUntil[nf] = Infinity
+        F.faultRefs[nf]++
         // The read ran on this CPU (zram, pmem); other CPUs run up to now before the pin goes,
         // so a racing fault on this entry finds HAS_CACHE set, as in the kernel.
         yield CHECKPOINT
         const c3 = this.cpuOf(task)
-        F.lockedUntil[nf] = 0
+        F.faultRefs[nf]--
         if (mm.pte[vpn] !== want) {
           // The pte changed under us (unmapped): back out.
           this.freeFolio(nf)
@@ -655,6 +730,12 @@ export class Vm {
       F.vpn[nf] = base
       F.origin[nf] = mm.origin[base]
       F.gen[nf] = mm.gen[base]
+      // This fault holds the folio until it maps it or backs out (do_swap_page keeps the
+      // reference swapin_readahead returned and maps under folio_lock_or_retry): the I/O
+      // completion unlocks it for waiters, but reclaim cannot free it meanwhile, so its id
+      // cannot be reused under us. (Before this the read folio could be reclaimed during
+      // the readahead or the catch-up checkpoint and its id reused: faults were lost.)
+      F.faultRefs[nf]++
       for (let i = 0; i < nr; i++) this.stageAt(mm, base + i, i)
       const done = d.readEntries(c2, baseEntry, nr, this.batch)
       if (sync) c2.charge(Math.max(0, done - c2.now))
@@ -667,10 +748,15 @@ export class Vm {
       // finds the folio locked in the cache.
       yield sync ? CHECKPOINT : F.lockedUntil[nf]
       F.lockedUntil[nf] = 0
+      F.faultRefs[nf]--
       this.counters.pswpin += nr
       this.counters.swpin[order]++
       this.counters.majorFaults++
-      if (mm.pte[vpn] !== want || !F.isLive(nf)) return
+      if (mm.pte[vpn] !== want) {
+        // !pte_same: back out (out_nomap); a folio nobody needs any more leaves the cache.
+        this.maybeFreeUnmapped(this.cpuOf(task), nf)
+        return
+      }
       this.mapFromCache(task, nf, write)
       // P2+: on a synchronous device the folio leaves the cache right after it is mapped.
       const c3 = this.cpuOf(task)
@@ -853,9 +939,16 @@ export class Vm {
         // Partial unmap of a large folio: split it first (deferred split in the kernel).
         if (F.flags[f] & PG_SWAPCACHE) {
           if (F.flags[f] & PG_WRITEBACK || this.swapReferenced(f)) {
-            // Cannot split under writeback or while shared through swap: unmap this page only.
+            // Cannot split under writeback or while shared through swap: unmap this page only
+            // (the folio stays partly mapped); the mm stops mapping it with its last page.
             mm.pte[v] = 0
             mm.residentPages--
+            let still = false
+            for (let i = 0; i < nr && !still; i++) if (mm.pte[base + i] === f + 1) still = true
+            if (!still) {
+              F.removeMapper(f, mm.id)
+              this.maybeFreeUnmapped(cpu, f)
+            }
             v++
             continue
           }
@@ -884,7 +977,7 @@ export class Vm {
   /** A folio nobody maps: freed unless the swap cache still needs it. */
   private maybeFreeUnmapped(cpu: Cpu, f: number): void {
     const F = this.folios
-    if (F.mapcount[f] > 0) return
+    if (F.mapcount[f] > 0 || F.faultRefs[f]) return
     if (F.flags[f] & PG_SWAPCACHE) {
       if (F.flags[f] & PG_WRITEBACK) return // freed by reclaim after writeback
       if (this.swapReferenced(f)) return // another mm's swap pte still needs the copy
@@ -901,7 +994,13 @@ export class Vm {
       const f = d.peekFolio(e)
       if (f >= 0) {
         const F = this.folios
-        if (F.mapcount[f] === 0 && !(F.flags[f] & PG_WRITEBACK) && F.lockedUntil[f] <= cpu.now && !this.swapReferenced(f)) {
+        if (
+          F.mapcount[f] === 0 &&
+          !(F.flags[f] & PG_WRITEBACK) &&
+          F.lockedUntil[f] <= cpu.now &&
+          !F.faultRefs[f] &&
+          !this.swapReferenced(f)
+        ) {
           this.deleteFromSwapCache(cpu, f, false)
           this.freeFolio(f)
         }

@@ -28,7 +28,12 @@ const series = (s: { workloadMetrics: Record<string, number | number[]> }, k: st
 describe('thp-swap-allocator-test', () => {
   for (const v of designVariants()) {
     it(`${v.label}: runs on a device file and metadata-only with the same simulated results`, () => {
-      for (const mode of [{ smallFolioArea: false }, { smallFolioArea: true }, { smallFolioArea: false, alignedSwapin: true }]) {
+      const modes: Record<string, boolean>[] = [
+        { smallFolioArea: false },
+        { smallFolioArea: true },
+        { smallFolioArea: false, alignedSwapin: true }
+      ]
+      for (const mode of modes) {
         const smallFolioArea = mode.smallFolioArea
         const { file, meta } = runBoth(thp({ design: v.design, designOptions: v.designOptions }, mode))
         expect(simulated(meta)).toEqual(simulated(file))
@@ -76,7 +81,8 @@ describe('thp-swap-allocator-test', () => {
 
   it('after the warm-up fills the device, 6.10 splits every mTHP; the cluster allocator and the swap table fall back far less, not at all with aligned swapin', () => {
     const mean = (a: number[]): number => a.reduce((x, y) => x + y, 0) / a.length
-    for (const mode of [{}, { alignedSwapin: true }, { smallFolioArea: true }]) {
+    const modes: Record<string, boolean>[] = [{}, { alignedSwapin: true }, { smallFolioArea: true }]
+    for (const mode of modes) {
       const run = (design: 'mthp-6.10' | 'cluster' | 'swap-table'): number[] =>
         series(
           runOnce(thp({ design }, { swapinBytes: 2 * MiB, smallSwapinBytes: 64 * 1024, ...mode }), 'file'),

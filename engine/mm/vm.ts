@@ -8,7 +8,7 @@ import { PAGE_SIZE, type Counters, type EngineConfig } from '../types'
 import { COST } from '../sim/cost'
 import { CHECKPOINT, type Cpu, type Program, type Scheduler, type SimTaskBase } from '../sim/scheduler'
 import { invariant, OutOfSwapError } from '../errors'
-import { NO_ENTRY, type IoBatch, type SwapDesign } from '../designs/design'
+import { NO_ENTRY, type AddResult, type IoBatch, type SwapDesign } from '../designs/design'
 import { Latencies, wallNs } from '../metrics/latency'
 import { FolioTable, PG_DIRTY, PG_DISCONTIG, PG_LRU, PG_READAHEAD, PG_REFERENCED, PG_SWAPCACHE, PG_WRITEBACK } from './folios'
 
@@ -66,6 +66,8 @@ export class Vm {
   private readonly ioEnds: number[] = [] /** completion times of I/O in flight */
   private ioPruneAt = 1024 /** ioEnds length at which finished I/O is dropped next */
   private readonly discontigOut: number[] = []
+  /** Tasks sleeping on swapcache_wq (a bypass pin they found), woken when a pin clears. */
+  private readonly swapcacheWq: Task[] = []
   readonly thpOrders: number[]
   ops = 0 /** page touches performed */
   bytesTouched = 0
@@ -656,26 +658,42 @@ export class Vm {
       if (d.shadow(entry) >= 0) this.counters.workingsetRefaults++
       const sync = d.isSyncEntry(entry)
       if (sync && d.traits.syncBypass && d.count(entry) === 1) {
-        // SWP_SYNCHRONOUS_IO: skip the swap cache, pinning the slot with HAS_CACHE.
-        let nf = this.tryAllocFolio(task, 0)
-        if (nf < 0) nf = yield* this.allocFolio(task, 0)
+        // SWP_SYNCHRONOUS_IO: skip the swap cache, pinning the slots with HAS_CACHE. From 6.12
+        // a whole mTHP folio when its entries allow (alloc_swap_folio), else order 0.
+        const order = d.traits.syncMthpSwapin ? this.syncSwapinOrder(mm, vpn, entry) : 0
+        const nr = 1 << order
+        const base = vpn - (vpn % nr)
+        const baseEntry = entry - (vpn - base)
+        let nf = this.tryAllocFolio(task, order)
+        if (nf < 0) nf = yield* this.allocFolio(task, order)
         const c2 = this.cpuOf(task)
         if (mm.pte[vpn] !== want) {
           this.freeFolio(nf)
           return
         }
-        const r = d.pinForBypass(c2, entry)
-        if (r !== 'ok') {
+        if (order > 0 && !this.swapPtesIntact(mm, base, baseEntry, nr)) {
+          // The range changed while we allocated: try again (the order is chosen afresh).
           this.freeFolio(nf)
-          if (r === 'freed') return
-          // Someone else holds the pin: sleep one tick and retry the fault.
-          this.counters.hasCacheRetries++
-          this.counters.hasCacheRetryNs += this.cfg.tickNs
-          yield c2.now + this.cfg.tickNs
           continue
         }
-        this.stageOne(mm, vpn)
-        const done = d.readEntries(c2, entry, 1, this.batch)
+        // swapcache_prepare(entry, nr): every slot pinned, or none.
+        let r: AddResult = 'ok'
+        let pinned = 0
+        for (; pinned < nr && r === 'ok'; pinned++) r = d.pinForBypass(c2, baseEntry + pinned)
+        if (r !== 'ok') {
+          for (let i = 0; i < pinned - 1; i++) d.unpinBypass(c2, baseEntry + i)
+          if (pinned - 1 > 0) this.wakeSwapcacheWq(c2.now)
+          this.freeFolio(nf)
+          if (r === 'freed' && mm.pte[vpn] !== want) return
+          if (r === 'exists') {
+            // Someone else holds the pin: sleep and retry the fault.
+            this.counters.hasCacheRetries++
+            yield* this.hasCacheSleep(task)
+          }
+          continue
+        }
+        for (let i = 0; i < nr; i++) this.stageAt(mm, base + i, i)
+        const done = d.readEntries(c2, baseEntry, nr, this.batch)
         c2.charge(Math.max(0, done - c2.now))
         // Held by this fault until it is mapped (do_swap_page keeps its reference and takes
         // the folio lock again before set_pte): reclaim must not take it. No one waits on it
@@ -686,23 +704,22 @@ export class Vm {
         yield CHECKPOINT
         const c3 = this.cpuOf(task)
         F.faultRefs[nf]--
-        if (mm.pte[vpn] !== want) {
-          // The pte changed under us (unmapped): back out.
-          this.freeFolio(nf)
-          d.unpinBypass(c3, entry)
-          return
-        }
-        this.counters.pswpin++
-        this.counters.swpin[0]++
+        this.counters.pswpin += nr
+        this.counters.swpin[order]++
         this.counters.majorFaults++
         this.counters.syncBypassSwapins++
-        this.mapNewFolio(mm, nf, vpn, 0)
-        d.put(c3, entry)
-        d.unpinBypass(c3, entry)
-        return
+        const intact = mm.pte[vpn] === want && (order === 0 || this.swapPtesIntact(mm, base, baseEntry, nr))
+        if (intact) {
+          this.mapNewFolio(mm, nf, base, order)
+          for (let i = 0; i < nr; i++) d.put(c3, baseEntry + i)
+        } else this.freeFolio(nf) // the ptes changed under us (out_nomap): back out
+        for (let i = 0; i < nr; i++) d.unpinBypass(c3, baseEntry + i)
+        this.wakeSwapcacheWq(c3.now)
+        if (intact || mm.pte[vpn] !== want) return
+        continue
       }
       // Through the swap cache, with readahead (or a whole mTHP when the option finds one).
-      const order = this.mthpSwapinOrder(mm, vpn, entry)
+      const order = this.mthpSwapinOrder(mm, vpn, entry, sync)
       const nr = 1 << order
       const base = vpn - (vpn % nr)
       const baseEntry = entry - (vpn - base)
@@ -768,9 +785,14 @@ export class Vm {
     }
   }
 
-  /** readahead-based mTHP swapin (swap-table option): a whole aligned run found together. */
-  private mthpSwapinOrder(mm: Mm, vpn: number, entry: number): number {
-    if (!this.design.traits.mthpSwapin) return 0
+  /**
+   * mTHP swapin through the swap cache: the swap table's readahead-based option (any
+   * device), or on a synchronous device for designs without the bypass (swap table P2+,
+   * whose unified swapin keeps 6.12's large folio swapin from zram).
+   */
+  private mthpSwapinOrder(mm: Mm, vpn: number, entry: number, sync: boolean): number {
+    const t = this.design.traits
+    if (!t.mthpSwapin && !(t.syncMthpSwapin && sync && !t.syncBypass)) return 0
     for (const o of this.ordersAt(mm, vpn)) {
       const nr = 1 << o
       const base = vpn - (vpn % nr)
@@ -783,6 +805,7 @@ export class Vm {
         if (p >= 0 || pteEntry(p) !== e0 + i) ok = false
         else if (i > 0 && !this.design.contiguous(e0 + i - 1, e0 + i)) ok = false
         else if (this.design.count(e0 + i) !== 1 || this.design.peekFolio(e0 + i) >= 0) ok = false
+        else if (mm.gen[base + i] !== mm.gen[base] || mm.origin[base + i] !== mm.origin[base]) ok = false
       }
       if (ok) return o
     }
@@ -886,19 +909,77 @@ export class Vm {
     }
   }
 
-  private mapNewFolio(mm: Mm, f: number, vpn: number, order: number): void {
+  /** Maps a folio read by the bypass over the swap ptes of [base, base + 2^order). */
+  private mapNewFolio(mm: Mm, f: number, base: number, order: number): void {
     const F = this.folios
-    F.vpn[f] = vpn
-    F.origin[f] = mm.origin[vpn]
-    F.gen[f] = mm.gen[vpn]
+    const nr = 1 << order
+    F.vpn[f] = base
+    F.origin[f] = mm.origin[base]
+    F.gen[f] = mm.gen[base]
     F.order[f] = order
-    mm.pte[vpn] = f + 1
-    mm.residentPages++
-    mm.swapPtes--
+    for (let i = 0; i < nr; i++) mm.pte[base + i] = f + 1
+    mm.residentPages += nr
+    mm.swapPtes -= nr
     F.addMapper(f, mm.id)
     F.flags[f] |= PG_REFERENCED
     // Bypassed folios are not in the swap cache: they are dirty anonymous memory again.
     F.flags[f] |= PG_DIRTY
+  }
+
+  /** True when [base, base + nr) still holds the swap ptes of baseEntry + i (swap_pte_batch). */
+  private swapPtesIntact(mm: Mm, base: number, baseEntry: number, nr: number): boolean {
+    for (let i = 0; i < nr; i++) if (mm.pte[base + i] !== swapPte(baseEntry + i)) return false
+    return true
+  }
+
+  /**
+   * alloc_swap_folio (6.12+) for the bypass: the largest enabled order whose naturally
+   * aligned range holds contiguous swap entries, aligned alike (thp_swap_suitable_orders),
+   * none of them in the swap cache or pinned (non_swapcache_batch), same data generation.
+   */
+  private syncSwapinOrder(mm: Mm, vpn: number, entry: number): number {
+    const d = this.design
+    for (const o of this.ordersAt(mm, vpn)) {
+      const nr = 1 << o
+      const base = vpn - (vpn % nr)
+      if (base + nr > mm.npages) continue
+      const e0 = entry - (vpn - base)
+      if (e0 < 0 || e0 % nr !== 0) continue
+      if (!this.swapPtesIntact(mm, base, e0, nr)) continue
+      let ok = true
+      for (let i = 0; i < nr && ok; i++) {
+        if (i > 0 && !d.contiguous(e0 + i - 1, e0 + i)) ok = false
+        else if (d.peekFolio(e0 + i) >= 0 || d.isCacheOnly(e0 + i) || d.count(e0 + i) === 0) ok = false
+        // One folio holds one data generation: pages written at different times stay apart.
+        else if (mm.gen[base + i] !== mm.gen[base] || mm.origin[base + i] !== mm.origin[base]) ok = false
+      }
+      if (ok) return o
+    }
+    return 0
+  }
+
+  /** A fault that found the bypass pin: one tick, or until a pin clears (swapcache_wq). */
+  private *hasCacheSleep(task: Task): Program {
+    const c = this.cpuOf(task)
+    const t0 = c.now
+    const until = t0 + this.cfg.tickNs
+    if (!this.design.traits.swapcacheWq) {
+      this.counters.hasCacheRetryNs += this.cfg.tickNs
+      yield until
+      return
+    }
+    this.swapcacheWq.push(task)
+    yield until
+    const i = this.swapcacheWq.indexOf(task)
+    if (i >= 0) this.swapcacheWq.splice(i, 1)
+    this.counters.hasCacheRetryNs += Math.min(this.cfg.tickNs, Math.max(0, this.cpuOf(task).now - t0))
+  }
+
+  /** wake_up(&swapcache_wq) after swapcache_clear: every sleeper runs again at `now`. */
+  private wakeSwapcacheWq(now: number): void {
+    if (!this.swapcacheWq.length) return
+    for (const t of this.swapcacheWq) this.sched.wake(t, now)
+    this.swapcacheWq.length = 0
   }
 
   private swapFull(): boolean {

@@ -13,7 +13,7 @@ import {
   type SampleField
 } from './types'
 import { assertEngineConfig } from './config'
-import { RunCancelled } from './errors'
+import { invariant, RunCancelled } from './errors'
 import { Scheduler, type Program } from './sim/scheduler'
 import { Rng } from './sim/rng'
 import { applyCostModel } from './sim/costProfile'
@@ -172,6 +172,12 @@ export function runEngine(config: EngineConfig, hooks: EngineHooks = {}): RunSum
     takeSample(simTime)
     if (pending.length) hooks.onSamples?.(pending.splice(0))
     design.drain(sched.cpus[0])
+    // Every fault is accounted for: one that returned leaving its page unmapped fails the run.
+    invariant(
+      !counters.lostFaults,
+      () =>
+        `${counters.lostFaults} faults returned leaving their page unmapped (lost faults): a simulation bug; rerun with invariants on to stop at the first`
+    )
     if (config.checkInvariants) {
       design.check()
       vm.check()

@@ -166,6 +166,14 @@ export interface Counters {
   workingsetRefaults: number
   majorFaults: number
   minorFaults: number
+  /**
+   * Faults whose handler returned with the page still not present and its pte unchanged:
+   * the access would be lost. A simulation bug: must stay 0 (the run fails otherwise).
+   * Absent in runs recorded before it existed.
+   */
+  lostFaults?: number
+  /** Faults that backed out because the pte changed under them (!pte_same) and were retried. */
+  faultRetries?: number
   cowCopies: number
   forks: number
   exits: number

@@ -21,7 +21,12 @@ export function estimatePageTouches(c: EngineConfig): number {
     case 'fill':
       return pages(c.memoryLimitBytes) + (pages(c.devices.reduce((s, d) => s + d.sizeBytes, 0)) * Number(p.targetPercent)) / 100
     case 'thp-swap-allocator-test':
-      return (pages(p.regionBytes) + pages(p.dropBytes)) * Number(p.iterations)
+      // Warm-up writes the region (and the small area); each iteration swaps in, drops and re-dirties, pages out.
+      return (
+        pages(p.regionBytes) * (1 + Number(p.iterations)) +
+        (pages(p.swapinBytes ?? 0) + pages(p.dropBytes) + (p.smallFolioArea ? pages(p.smallSwapinBytes ?? 0) : 0)) * Number(p.iterations) +
+        (p.smallFolioArea ? pages(p.smallAreaBytes) * (1 + Number(p.iterations)) : 0)
+      )
     case 'kbuild':
       return Number(p.totalTasks) * pages(Math.sqrt(Number(p.wsMinBytes) * Number(p.wsMaxBytes))) * Number(p.touchesPerPage)
     case 'redis-bgsave':

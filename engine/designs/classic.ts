@@ -68,13 +68,17 @@ export class ClassicDesign implements SwapDesign {
       hasCacheFlag: hasCache,
       syncBypass: hasCache,
       discontiguousSwapout: this.useTable && !!cfg.designOptions.discontiguousSwapout,
-      mthpSwapin: this.useTable && !!cfg.designOptions.mthpSwapin
+      mthpSwapin: this.useTable && !!cfg.designOptions.mthpSwapin,
+      // The releases each design models: legacy 6.6-6.9 and mthp-6.10 sleep a whole tick
+      // and swap in at order 0; cluster (6.12-6.17) and the swap table (6.18 on) have both.
+      swapcacheWq: name === 'cluster' || this.useTable,
+      syncMthpSwapin: name === 'cluster' || this.useTable
     }
     this.devices = cfg.devices.map((d, i) => {
       const nslots = Math.floor(d.sizeBytes / 4096)
       const store: SlotStore = this.useTable
         ? new TableStore(nslots, this.phase as 1 | 2 | 3 | 4, counters)
-        : new MapXArrayStore(nslots, counters)
+        : new MapXArrayStore(nslots, counters, name === 'legacy' || name === 'mthp-6.10')
       return new SwapInfo(i, d, store, pageStores[i], cfg.cpus, clock, counters, name !== 'legacy' && name !== 'mthp-6.10')
     })
     this.space = new SwapSpace(this.devices, cfg.cpus, counters)
@@ -412,13 +416,15 @@ export class ClassicDesign implements SwapDesign {
       const m = si.store.memory()
       for (const [k, v] of Object.entries(m.static)) add(stat, k, v)
       for (const [k, v] of Object.entries(m.dynamic)) add(dyn, k, v)
-      add(stat, 'swap_cluster_info', si.ci.nr * CLUSTER_INFO_BYTES[key])
+      // Before 6.12 swapon allocates cluster_info and the per-CPU clusters for SSDs only.
+      const clusterInfo = !this.legacyAlloc || si.model.solidState
+      if (clusterInfo) add(stat, 'swap_cluster_info', si.ci.nr * CLUSTER_INFO_BYTES[key])
       // swap_cgroup: 2 B per slot until P4 moves memcg ids into per-cluster tables.
       if (!(this.useTable && this.phase === 4)) add(stat, 'swap_cgroup', si.nslots * 2)
       // zeromap (6.12+): 1 bit per slot until P4 makes it an entry flag.
       if (this.name === 'cluster' || (this.useTable && this.phase < 4)) add(stat, 'zeromap', Math.ceil(si.nslots / 8))
-      if (this.name === 'legacy') add(stat, 'percpu_cluster', ncpus * 16)
-      if (this.name === 'mthp-6.10') add(stat, 'percpu_cluster', ncpus * 4 * SWAP_NR_ORDERS)
+      if (this.name === 'legacy' && clusterInfo) add(stat, 'percpu_cluster', ncpus * 16)
+      if (this.name === 'mthp-6.10' && clusterInfo) add(stat, 'percpu_cluster', ncpus * 4 * SWAP_NR_ORDERS)
     }
     if (this.slotCache) add(stat, 'swap_slots_cache', ncpus * (2 * SWAP_SLOTS_CACHE_SIZE * 8 + 64))
     else add(stat, 'percpu_swap_cluster', ncpus * 16 * SWAP_NR_ORDERS)

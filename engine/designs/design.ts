@@ -17,6 +17,18 @@ export interface DesignTraits {
   discontiguousSwapout: boolean
   /** Swap a large folio back in when its slots are found together. */
   mthpSwapin: boolean
+  /**
+   * A fault that finds the bypass pin (SWAP_HAS_CACHE) sleeps on `swapcache_wq` and is woken
+   * when a pin clears (mm/memory.c do_swap_page, 6.12: "mm: avoid unconditional one-tick
+   * sleep when swapcache_prepare fails"), or after one tick at most; before, always one tick.
+   */
+  swapcacheWq: boolean
+  /**
+   * A synchronous device (zram, pmem) swaps a whole mTHP folio back in when its entries allow
+   * (alloc_swap_folio / can_swapin_thp in mm/memory.c, 6.12: "mm: support large folios
+   * swap-in for sync io devices"); older kernels swap in at order 0.
+   */
+  syncMthpSwapin: boolean
 }
 
 export type AddResult = 'ok' | 'exists' | 'freed'

@@ -20,37 +20,35 @@ const NCLUSTERS = NSLOTS / SWAPFILE_CLUSTER
 const NCPUS = 4
 const SPACE = 1 << 14 /** slots per swap address space (64 MiB) */
 
-/** Nodes of one XArray (64 MiB space) holding the indices for which `present` is true, by its geometry. */
-function spaceNodes(present: (i: number) => boolean): number {
+/**
+ * Nodes of one XArray (64 MiB space) holding the indices base + i for which `present(i)` is
+ * true, by its geometry: 64-slot nodes, as many levels as the largest index needs, one node
+ * per distinct index >> 6k at level k; a lone entry at index 0 lives in the head. base is
+ * the space's first offset before 6.11 (the index is the whole offset), 0 after.
+ */
+function spaceNodes(present: (i: number) => boolean, base = 0): number {
   let max = -1
   let count = 0
-  let leaves = 0
-  let mids = 0
-  let lastLeaf = -1
-  let lastMid = -1
+  const prefixes: Set<number>[] = [new Set(), new Set(), new Set(), new Set(), new Set(), new Set()]
   for (let i = 0; i < SPACE; i++)
     if (present(i)) {
-      max = i
+      const idx = base + i
+      max = idx
       count++
-      if (i >> 6 !== lastLeaf) {
-        leaves++
-        lastLeaf = i >> 6
-      }
-      if (i >> 12 !== lastMid) {
-        mids++
-        lastMid = i >> 12
-      }
+      for (let k = 1; k <= prefixes.length; k++) prefixes[k - 1].add(Math.floor(idx / 64 ** k))
     }
   if (count === 0 || (count === 1 && max === 0)) return 0 // empty, or a lone entry in the head
-  if (max < 64) return 1
-  if (max < 4096) return leaves + 1
-  return leaves + mids + 1
+  let h = 1
+  while (max >= 64 ** h) h++
+  let nodes = 0
+  for (let k = 1; k <= h; k++) nodes += prefixes[k - 1].size
+  return nodes
 }
 
 /** XArray nodes of every 64 MiB space, for the set of slots holding an entry (folio or shadow). */
-function expectedXarrayNodes(used: Uint8Array): number {
+function expectedXarrayNodes(used: Uint8Array, fullIndex: boolean): number {
   let nodes = 0
-  for (let s = 0; s * SPACE < NSLOTS; s++) nodes += spaceNodes((i) => used[s * SPACE + i] === 1)
+  for (let s = 0; s * SPACE < NSLOTS; s++) nodes += spaceNodes((i) => used[s * SPACE + i] === 1, fullIndex ? s * SPACE : 0)
   return nodes
 }
 
@@ -82,7 +80,8 @@ function expected(v: V, used: Uint8Array): Record<string, number> {
   else e.percpu_swap_cluster = NCPUS * 16 * 10
   if (!table) {
     e.address_space = (NSLOTS / SPACE) * 192
-    e.xarray_nodes = 576 * expectedXarrayNodes(used)
+    // Before 6.11 (legacy, 6.10) the XArray index is the whole offset: deeper trees.
+    e.xarray_nodes = 576 * expectedXarrayNodes(used, v.design === 'legacy' || v.design === 'mthp-6.10')
     e.swap_map_continuation = 0
   } else {
     // A table per cluster with a slot in use; cluster 0 (header) always holds one.
@@ -166,13 +165,16 @@ describe('metadata accounting from first principles (32 GiB device, metadata-onl
     const sets: Set<number>[] = [2, 3, 64, 65, 4096, 4097, 16384].map((n) => new Set(Array.from({ length: n }, (_, i) => i)))
     for (let k = 0; k < 20; k++) sets.push(new Set(Array.from({ length: 1 + rng.int(3000) }, () => rng.int(rng.next() < 0.5 ? 64 : SPACE))))
     sets.push(new Set([0]), new Set([5]))
-    for (const set of sets) {
-      const xa = new XArray()
-      for (const i of set) xa.store(i, i)
-      expect(xa.nodes, `${set.size} indices`).toBe(spaceNodes((i) => set.has(i)))
-      expect(xa.countNodes()).toBe(xa.nodes)
-      for (const i of set) xa.erase(i)
-      expect(xa.nodes).toBe(0)
-    }
+    // Each set as the indices of the first space, and (before 6.11) of a space further on,
+    // where the whole offset is the index.
+    for (const base of [0, 5 * SPACE, 300 * SPACE])
+      for (const set of sets) {
+        const xa = new XArray()
+        for (const i of set) xa.store(base + i, i)
+        expect(xa.nodes, `${set.size} indices from ${base}`).toBe(spaceNodes((i) => set.has(i), base))
+        expect(xa.countNodes()).toBe(xa.nodes)
+        for (const i of set) xa.erase(base + i)
+        expect(xa.nodes).toBe(0)
+      }
   })
 })

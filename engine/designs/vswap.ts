@@ -41,7 +41,14 @@ export interface VswapMemoryParts extends MemoryParts {
 
 export class VswapDesign implements SwapDesign {
   readonly name = 'vswap' as const
-  readonly traits: DesignTraits = { hasCacheFlag: false, syncBypass: false, discontiguousSwapout: false, mthpSwapin: false }
+  readonly traits: DesignTraits = {
+    hasCacheFlag: false,
+    syncBypass: false,
+    discontiguousSwapout: false,
+    mthpSwapin: false,
+    swapcacheWq: false,
+    syncMthpSwapin: false
+  }
   readonly descriptorBytes: VswapDescriptorBytes
   readonly desc = new Descriptors() /** per virtual slot; protected by the vswap cluster lock */
   readonly vclusters: VirtualClusters /** virtual slot allocator */

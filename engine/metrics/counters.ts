@@ -40,6 +40,8 @@ export function emptyCounters(): Counters {
     workingsetRefaults: 0,
     majorFaults: 0,
     minorFaults: 0,
+    lostFaults: 0,
+    faultRetries: 0,
     cowCopies: 0,
     forks: 0,
     exits: 0,

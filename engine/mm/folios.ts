@@ -2,6 +2,7 @@
 // structure-of-arrays indexed by folio id, plus the LRU list through them. Ids are reused.
 
 import { NO_ENTRY } from '../designs/design'
+import { InvariantError } from '../errors'
 
 export const PG_LRU = 1 /** on the LRU list */
 export const PG_DIRTY = 2 /** content newer than any swap copy */
@@ -24,6 +25,12 @@ export class FolioTable {
   swapEntry = new Float64Array(0) /** first swap entry while PG_SWAPCACHE */
   lockedUntil = new Float64Array(0) /** folio lock held for I/O until this time */
   ioUntil = new Float64Array(0) /** writeback completes at this time */
+  /**
+   * References held by faults in progress (do_swap_page holds one on the folio it reads
+   * from allocation until it is mapped or backed out): reclaim and the swap-cache freeing
+   * paths must not free a folio with one, or its id could be reused under the fault.
+   */
+  faultRefs = new Uint8Array(0)
   private lruPrev = new Int32Array(0)
   private lruNext = new Int32Array(0)
   /** mms mapping a folio beyond its owner (after fork). */
@@ -50,11 +57,13 @@ export class FolioTable {
     this.swapEntry[id] = NO_ENTRY
     this.lockedUntil[id] = 0
     this.ioUntil[id] = 0
+    this.faultRefs[id] = 0
     this.live++
     return id
   }
 
   free(id: number): void {
+    if (this.faultRefs[id]) throw new InvariantError(`folio ${id} freed while a fault holds it`)
     if (this.flags[id] & PG_LRU) this.lruDel(id)
     this.flags[id] = 0
     this.extraMappers.delete(id)
@@ -157,6 +166,7 @@ export class FolioTable {
     this.swapEntry = g(this.swapEntry, Float64Array)
     this.lockedUntil = g(this.lockedUntil, Float64Array)
     this.ioUntil = g(this.ioUntil, Float64Array)
+    this.faultRefs = g(this.faultRefs, Uint8Array)
     this.lruPrev = g(this.lruPrev, Int32Array)
     this.lruNext = g(this.lruNext, Int32Array)
     this.cap = cap

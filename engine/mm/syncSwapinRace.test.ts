@@ -1,6 +1,7 @@
 // Two threads fault the same swapped-out page at once on a synchronous device (zram). The
 // read runs on the faulting CPU, but the other CPU runs meanwhile: with HAS_CACHE (legacy
-// to swap table P1) it finds the pin and sleeps a tick; from P2 on it finds the folio in
+// to swap table P1) it finds the pin and sleeps (a tick before 6.12, until the pin clears
+// from 6.12: swapcache_wq); from P2 on it finds the folio in
 // the swap cache and waits on its lock. Before the fix the read and the unpin ran as one
 // step, so the other thread never saw the pin and neither counter could move.
 
@@ -70,6 +71,13 @@ describe('racing swapins on a synchronous device', () => {
       expect(c.syncBypassSwapins, design).toBe(1)
       expect(c.hasCacheRetries, design).toBe(1)
       expect(c.folioLockWaits, design).toBe(0)
+      // 6.6-6.10 sleep a whole tick (HZ=250: 4 ms); from 6.12 the sleeper is on swapcache_wq
+      // and wakes when the pin clears (do_swap_page: wake_up after swapcache_clear).
+      if (design === 'legacy') expect(c.hasCacheRetryNs, design).toBe(4_000_000)
+      else {
+        expect(c.hasCacheRetryNs, design).toBeGreaterThan(0)
+        expect(c.hasCacheRetryNs, design).toBeLessThan(100_000)
+      }
     }
   })
 

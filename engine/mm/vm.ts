@@ -8,7 +8,7 @@ import { PAGE_SIZE, type Counters, type EngineConfig } from '../types'
 import { COST } from '../sim/cost'
 import { CHECKPOINT, type Cpu, type Program, type Scheduler, type SimTaskBase } from '../sim/scheduler'
 import { invariant, OutOfSwapError } from '../errors'
-import { NO_ENTRY, type IoBatch, type SwapDesign } from '../designs/design'
+import { NO_ENTRY, type AddResult, type IoBatch, type SwapDesign } from '../designs/design'
 import { Latencies, wallNs } from '../metrics/latency'
 import { FolioTable, PG_DIRTY, PG_DISCONTIG, PG_LRU, PG_READAHEAD, PG_REFERENCED, PG_SWAPCACHE, PG_WRITEBACK } from './folios'
 
@@ -66,6 +66,8 @@ export class Vm {
   private readonly ioEnds: number[] = [] /** completion times of I/O in flight */
   private ioPruneAt = 1024 /** ioEnds length at which finished I/O is dropped next */
   private readonly discontigOut: number[] = []
+  /** Tasks sleeping on swapcache_wq (a bypass pin they found), woken when a pin clears. */
+  private readonly swapcacheWq: Task[] = []
   readonly thpOrders: number[]
   ops = 0 /** page touches performed */
   bytesTouched = 0
@@ -118,9 +120,56 @@ export class Vm {
       if (!write) return null
       const fl = F.flags[f]
       if (fl & PG_DIRTY && !(fl & PG_SWAPCACHE) && F.mapcount[f] === 1) return null
-      return this.writeFault(task, vpn, f)
+      return this.access(task, vpn, this.writeFault(task, vpn, f), write)
     }
-    return this.fault(task, vpn, write)
+    return this.access(task, vpn, this.fault(task, vpn, write), write)
+  }
+
+  /**
+   * One access that faults. The handler either maps the page or returns because the pte
+   * changed under it (unmapped, mapped by another thread and reclaimed again...); then the
+   * access is retried, as the CPU re-executes the instruction after do_swap_page returns 0
+   * on !pte_same. A handler that returns leaving the pte exactly as it found it neither mapped
+   * the page nor had a reason not to: the fault is lost, a bug of the simulation. It is
+   * counted (`lostFaults`, which must stay 0: the run fails at its end otherwise) and, with
+   * invariants on, fails the run at once.
+   */
+  private *access(task: Task, vpn: number, handler: Program, write: boolean): Program {
+    const mm = task.mm
+    let h = handler
+    for (let tries = 0; ; tries++) {
+      const before = mm.pte[vpn]
+      yield* h
+      const p = mm.pte[vpn]
+      if (p > 0) {
+        if (this.cfg.checkInvariants) this.checkMapped(mm, vpn, p - 1)
+        return
+      }
+      if (p === before) {
+        this.counters.lostFaults = (this.counters.lostFaults ?? 0) + 1
+        invariant(
+          !this.cfg.checkInvariants,
+          () => `lost fault: mm ${mm.id} page ${vpn} (pte ${p}) is still not present after its ${write ? 'write' : 'read'} fault`
+        )
+      } else this.counters.faultRetries = (this.counters.faultRetries ?? 0) + 1
+      invariant(tries < 100_000, () => `mm ${mm.id} page ${vpn}: the fault never completes`)
+      h = this.fault(task, vpn, write)
+    }
+  }
+
+  /** After a fault: the page is mapped by a live folio that holds it, with its data. */
+  private checkMapped(mm: Mm, vpn: number, f: number): void {
+    const F = this.folios
+    invariant(F.isLive(f), () => `mm ${mm.id} page ${vpn}: the fault mapped freed folio ${f}`)
+    invariant(
+      vpn >= F.vpn[f] && vpn < F.vpn[f] + (1 << F.order[f]) && F.mappers(f).includes(mm.id),
+      () =>
+        `mm ${mm.id} page ${vpn}: the fault mapped folio ${f}, which holds pages ${F.vpn[f]}+${1 << F.order[f]} of mms ${F.mappers(f).join(',')}`
+    )
+    invariant(
+      F.origin[f] === mm.origin[vpn] && F.gen[f] === mm.gen[vpn],
+      () => `mm ${mm.id} page ${vpn}: mapped folio ${f} holds data ${F.origin[f]}/${F.gen[f]}, the page is ${mm.origin[vpn]}/${mm.gen[vpn]}`
+    )
   }
 
   /** Write to a mapped folio that is clean, shared or in the swap cache. */
@@ -156,7 +205,9 @@ export class Vm {
     for (let k = -1; k < (extra ? extra.length : 0); k++) {
       const mm = this.mms.get(k < 0 ? F.owner[f] : extra![k])
       if (!mm) continue
-      for (let i = 0; i < nr; i++) mm.gen[F.vpn[f] + i] = F.gen[f]
+      // Only pages that still map it: part of a large folio may be unmapped and that page
+      // refaulted into another folio, whose data must not change.
+      for (let i = 0; i < nr; i++) if (mm.pte[F.vpn[f] + i] === f + 1) mm.gen[F.vpn[f] + i] = F.gen[f]
     }
   }
 
@@ -188,7 +239,9 @@ export class Vm {
     F.origin[nf] = mm.id
     F.gen[nf] = F.gen[f] + 1
     F.flags[nf] |= PG_DIRTY | PG_REFERENCED
+    // Pages of a partly unmapped large folio stay as they are.
     for (let i = 0; i < nr; i++) {
+      if (mm.pte[base + i] !== f + 1) continue
       mm.pte[base + i] = nf + 1
       mm.origin[base + i] = mm.id
       mm.gen[base + i] = F.gen[nf]
@@ -217,6 +270,12 @@ export class Vm {
     this.latency.swapinWall.record(wallNs() - w0)
   }
 
+  /** True when every pte of [base, base + nr) is empty (pte_range_none). */
+  private rangeNone(mm: Mm, base: number, nr: number): boolean {
+    for (let i = 0; i < nr; i++) if (mm.pte[base + i] !== 0) return false
+    return true
+  }
+
   /** do_anonymous_page: the largest enabled mTHP order whose aligned range is all empty. */
   private *anonFault(task: Task, vpn: number): Program {
     const mm = task.mm
@@ -225,13 +284,7 @@ export class Vm {
       const nr = 1 << o
       const base = vpn - (vpn % nr)
       if (base + nr > mm.npages) continue
-      let empty = true
-      for (let i = 0; i < nr; i++)
-        if (mm.pte[base + i] !== 0) {
-          empty = false
-          break
-        }
-      if (empty) {
+      if (this.rangeNone(mm, base, nr)) {
         order = o
         break
       }
@@ -242,6 +295,14 @@ export class Vm {
     if (f < 0) f = yield* this.allocFolio(task, order)
     if (mm.pte[vpn] !== 0) {
       this.freeFolio(f)
+      return
+    }
+    if (nr > 1 && !this.rangeNone(mm, base, nr)) {
+      // Another thread filled part of the range while we reclaimed: release and fault again
+      // (do_anonymous_page rechecks pte_range_none under the pte lock and returns to retry).
+      this.freeFolio(f)
+      this.counters.faultRetries = (this.counters.faultRetries ?? 0) + 1
+      yield* this.anonFault(task, vpn)
       return
     }
     const cpu = this.cpuOf(task)
@@ -312,8 +373,8 @@ export class Vm {
         scanned++
         cpu.charge(COST.reclaimScanFolio)
         const fl = F.flags[f]
-        if (F.lockedUntil[f] > cpu.now || fl & PG_WRITEBACK) {
-          // Busy with I/O: leave it in place.
+        if (F.lockedUntil[f] > cpu.now || fl & PG_WRITEBACK || F.faultRefs[f]) {
+          // Busy with I/O, or held by a fault that has not mapped it yet: leave it in place.
         } else if (fl & PG_REFERENCED) {
           F.flags[f] &= ~PG_REFERENCED
           F.lruDel(f)
@@ -433,15 +494,19 @@ export class Vm {
     while (F.mapcount[f] > 0) {
       const mmId = F.owner[f]
       const mm = this.mms.get(mmId)!
+      let k = 0
       for (let i = 0; i < nr; i++) {
+        // Only the pages that map it (part of a large folio may have been unmapped).
+        if (mm.pte[base + i] !== f + 1) continue
         const e = F.entryOf(f, i)
         this.design.dup(cpu, e)
         mm.pte[base + i] = swapPte(e)
+        k++
       }
-      mm.residentPages -= nr
-      mm.swapPtes += nr
+      mm.residentPages -= k
+      mm.swapPtes += k
       F.removeMapper(f, mmId)
-      cpu.charge(COST.unmapPage * nr)
+      cpu.charge(COST.unmapPage * k)
     }
   }
 
@@ -521,16 +586,27 @@ export class Vm {
     const flags = F.flags[f] & (PG_DIRTY | PG_REFERENCED)
     F.order[f] = 0
     for (let i = 1; i < nr; i++) {
+      // Each piece goes to the mms that still map that page; a page none maps is freed.
+      const who = mappers.filter((id) => this.mms.get(id)!.pte[base + i] === f + 1)
+      if (!who.length) {
+        this.usedPages--
+        continue
+      }
       const g = this.folios.alloc(0)
       F.vpn[g] = base + i
       F.origin[g] = F.origin[f]
       F.gen[g] = F.gen[f]
       F.flags[g] |= flags
-      for (const mmId of mappers) {
+      for (const mmId of who) {
         F.addMapper(g, mmId)
         this.mms.get(mmId)!.pte[base + i] = g + 1
       }
       F.lruAddTail(g)
+    }
+    for (const mmId of mappers) if (this.mms.get(mmId)!.pte[base] !== f + 1) F.removeMapper(f, mmId)
+    if (F.mapcount[f] === 0 && !F.faultRefs[f]) {
+      this.freeFolio(f)
+      return
     }
     // The head page stays as folio f; move it to the tail too so the pieces go together.
     F.lruDel(f)
@@ -542,7 +618,7 @@ export class Vm {
     const F = this.folios
     const f = this.design.peekFolio(entry)
     if (f < 0) return 0
-    if (F.flags[f] & PG_WRITEBACK || F.lockedUntil[f] > cpu.now) return 0
+    if (F.flags[f] & PG_WRITEBACK || F.lockedUntil[f] > cpu.now || F.faultRefs[f]) return 0
     if (this.swapReferenced(f)) return 0
     const nr = 1 << F.order[f]
     this.deleteFromSwapCache(cpu, f, false)
@@ -582,52 +658,68 @@ export class Vm {
       if (d.shadow(entry) >= 0) this.counters.workingsetRefaults++
       const sync = d.isSyncEntry(entry)
       if (sync && d.traits.syncBypass && d.count(entry) === 1) {
-        // SWP_SYNCHRONOUS_IO: skip the swap cache, pinning the slot with HAS_CACHE.
-        let nf = this.tryAllocFolio(task, 0)
-        if (nf < 0) nf = yield* this.allocFolio(task, 0)
+        // SWP_SYNCHRONOUS_IO: skip the swap cache, pinning the slots with HAS_CACHE. From 6.12
+        // a whole mTHP folio when its entries allow (alloc_swap_folio), else order 0.
+        const order = d.traits.syncMthpSwapin ? this.syncSwapinOrder(mm, vpn, entry) : 0
+        const nr = 1 << order
+        const base = vpn - (vpn % nr)
+        const baseEntry = entry - (vpn - base)
+        let nf = this.tryAllocFolio(task, order)
+        if (nf < 0) nf = yield* this.allocFolio(task, order)
         const c2 = this.cpuOf(task)
         if (mm.pte[vpn] !== want) {
           this.freeFolio(nf)
           return
         }
-        const r = d.pinForBypass(c2, entry)
-        if (r !== 'ok') {
+        if (order > 0 && !this.swapPtesIntact(mm, base, baseEntry, nr)) {
+          // The range changed while we allocated: try again (the order is chosen afresh).
           this.freeFolio(nf)
-          if (r === 'freed') return
-          // Someone else holds the pin: sleep one tick and retry the fault.
-          this.counters.hasCacheRetries++
-          this.counters.hasCacheRetryNs += this.cfg.tickNs
-          yield c2.now + this.cfg.tickNs
           continue
         }
-        this.stageOne(mm, vpn)
-        const done = d.readEntries(c2, entry, 1, this.batch)
+        // swapcache_prepare(entry, nr): every slot pinned, or none.
+        let r: AddResult = 'ok'
+        let pinned = 0
+        for (; pinned < nr && r === 'ok'; pinned++) r = d.pinForBypass(c2, baseEntry + pinned)
+        if (r !== 'ok') {
+          for (let i = 0; i < pinned - 1; i++) d.unpinBypass(c2, baseEntry + i)
+          if (pinned - 1 > 0) this.wakeSwapcacheWq(c2.now)
+          this.freeFolio(nf)
+          if (r === 'freed' && mm.pte[vpn] !== want) return
+          if (r === 'exists') {
+            // Someone else holds the pin: sleep and retry the fault.
+            this.counters.hasCacheRetries++
+            yield* this.hasCacheSleep(task)
+          }
+          continue
+        }
+        for (let i = 0; i < nr; i++) this.stageAt(mm, base + i, i)
+        const done = d.readEntries(c2, baseEntry, nr, this.batch)
         c2.charge(Math.max(0, done - c2.now))
-        // Locked until this fault maps it: reclaim must not take it, and no one waits on it
+        // Held by this fault until it is mapped (do_swap_page keeps its reference and takes
+        // the folio lock again before set_pte): reclaim must not take it. No one waits on it
         // (it is not in the swap cache).
-        F.lockedUntil[nf] = Infinity
+        F.faultRefs[nf]++
         // The read ran on this CPU (zram, pmem); other CPUs run up to now before the pin goes,
         // so a racing fault on this entry finds HAS_CACHE set, as in the kernel.
         yield CHECKPOINT
         const c3 = this.cpuOf(task)
-        F.lockedUntil[nf] = 0
-        if (mm.pte[vpn] !== want) {
-          // The pte changed under us (unmapped): back out.
-          this.freeFolio(nf)
-          d.unpinBypass(c3, entry)
-          return
-        }
-        this.counters.pswpin++
-        this.counters.swpin[0]++
+        F.faultRefs[nf]--
+        this.counters.pswpin += nr
+        this.counters.swpin[order]++
         this.counters.majorFaults++
         this.counters.syncBypassSwapins++
-        this.mapNewFolio(mm, nf, vpn, 0)
-        d.put(c3, entry)
-        d.unpinBypass(c3, entry)
-        return
+        const intact = mm.pte[vpn] === want && (order === 0 || this.swapPtesIntact(mm, base, baseEntry, nr))
+        if (intact) {
+          this.mapNewFolio(mm, nf, base, order)
+          for (let i = 0; i < nr; i++) d.put(c3, baseEntry + i)
+        } else this.freeFolio(nf) // the ptes changed under us (out_nomap): back out
+        for (let i = 0; i < nr; i++) d.unpinBypass(c3, baseEntry + i)
+        this.wakeSwapcacheWq(c3.now)
+        if (intact || mm.pte[vpn] !== want) return
+        continue
       }
       // Through the swap cache, with readahead (or a whole mTHP when the option finds one).
-      const order = this.mthpSwapinOrder(mm, vpn, entry)
+      const order = this.mthpSwapinOrder(mm, vpn, entry, sync)
       const nr = 1 << order
       const base = vpn - (vpn % nr)
       const baseEntry = entry - (vpn - base)
@@ -655,6 +747,12 @@ export class Vm {
       F.vpn[nf] = base
       F.origin[nf] = mm.origin[base]
       F.gen[nf] = mm.gen[base]
+      // This fault holds the folio until it maps it or backs out (do_swap_page keeps the
+      // reference swapin_readahead returned and maps under folio_lock_or_retry): the I/O
+      // completion unlocks it for waiters, but reclaim cannot free it meanwhile, so its id
+      // cannot be reused under us. (Before this the read folio could be reclaimed during
+      // the readahead or the catch-up checkpoint and its id reused: faults were lost.)
+      F.faultRefs[nf]++
       for (let i = 0; i < nr; i++) this.stageAt(mm, base + i, i)
       const done = d.readEntries(c2, baseEntry, nr, this.batch)
       if (sync) c2.charge(Math.max(0, done - c2.now))
@@ -667,10 +765,15 @@ export class Vm {
       // finds the folio locked in the cache.
       yield sync ? CHECKPOINT : F.lockedUntil[nf]
       F.lockedUntil[nf] = 0
+      F.faultRefs[nf]--
       this.counters.pswpin += nr
       this.counters.swpin[order]++
       this.counters.majorFaults++
-      if (mm.pte[vpn] !== want || !F.isLive(nf)) return
+      if (mm.pte[vpn] !== want) {
+        // !pte_same: back out (out_nomap); a folio nobody needs any more leaves the cache.
+        this.maybeFreeUnmapped(this.cpuOf(task), nf)
+        return
+      }
       this.mapFromCache(task, nf, write)
       // P2+: on a synchronous device the folio leaves the cache right after it is mapped.
       const c3 = this.cpuOf(task)
@@ -682,9 +785,14 @@ export class Vm {
     }
   }
 
-  /** readahead-based mTHP swapin (swap-table option): a whole aligned run found together. */
-  private mthpSwapinOrder(mm: Mm, vpn: number, entry: number): number {
-    if (!this.design.traits.mthpSwapin) return 0
+  /**
+   * mTHP swapin through the swap cache: the swap table's readahead-based option (any
+   * device), or on a synchronous device for designs without the bypass (swap table P2+,
+   * whose unified swapin keeps 6.12's large folio swapin from zram).
+   */
+  private mthpSwapinOrder(mm: Mm, vpn: number, entry: number, sync: boolean): number {
+    const t = this.design.traits
+    if (!t.mthpSwapin && !(t.syncMthpSwapin && sync && !t.syncBypass)) return 0
     for (const o of this.ordersAt(mm, vpn)) {
       const nr = 1 << o
       const base = vpn - (vpn % nr)
@@ -697,6 +805,7 @@ export class Vm {
         if (p >= 0 || pteEntry(p) !== e0 + i) ok = false
         else if (i > 0 && !this.design.contiguous(e0 + i - 1, e0 + i)) ok = false
         else if (this.design.count(e0 + i) !== 1 || this.design.peekFolio(e0 + i) >= 0) ok = false
+        else if (mm.gen[base + i] !== mm.gen[base] || mm.origin[base + i] !== mm.origin[base]) ok = false
       }
       if (ok) return o
     }
@@ -800,19 +909,77 @@ export class Vm {
     }
   }
 
-  private mapNewFolio(mm: Mm, f: number, vpn: number, order: number): void {
+  /** Maps a folio read by the bypass over the swap ptes of [base, base + 2^order). */
+  private mapNewFolio(mm: Mm, f: number, base: number, order: number): void {
     const F = this.folios
-    F.vpn[f] = vpn
-    F.origin[f] = mm.origin[vpn]
-    F.gen[f] = mm.gen[vpn]
+    const nr = 1 << order
+    F.vpn[f] = base
+    F.origin[f] = mm.origin[base]
+    F.gen[f] = mm.gen[base]
     F.order[f] = order
-    mm.pte[vpn] = f + 1
-    mm.residentPages++
-    mm.swapPtes--
+    for (let i = 0; i < nr; i++) mm.pte[base + i] = f + 1
+    mm.residentPages += nr
+    mm.swapPtes -= nr
     F.addMapper(f, mm.id)
     F.flags[f] |= PG_REFERENCED
     // Bypassed folios are not in the swap cache: they are dirty anonymous memory again.
     F.flags[f] |= PG_DIRTY
+  }
+
+  /** True when [base, base + nr) still holds the swap ptes of baseEntry + i (swap_pte_batch). */
+  private swapPtesIntact(mm: Mm, base: number, baseEntry: number, nr: number): boolean {
+    for (let i = 0; i < nr; i++) if (mm.pte[base + i] !== swapPte(baseEntry + i)) return false
+    return true
+  }
+
+  /**
+   * alloc_swap_folio (6.12+) for the bypass: the largest enabled order whose naturally
+   * aligned range holds contiguous swap entries, aligned alike (thp_swap_suitable_orders),
+   * none of them in the swap cache or pinned (non_swapcache_batch), same data generation.
+   */
+  private syncSwapinOrder(mm: Mm, vpn: number, entry: number): number {
+    const d = this.design
+    for (const o of this.ordersAt(mm, vpn)) {
+      const nr = 1 << o
+      const base = vpn - (vpn % nr)
+      if (base + nr > mm.npages) continue
+      const e0 = entry - (vpn - base)
+      if (e0 < 0 || e0 % nr !== 0) continue
+      if (!this.swapPtesIntact(mm, base, e0, nr)) continue
+      let ok = true
+      for (let i = 0; i < nr && ok; i++) {
+        if (i > 0 && !d.contiguous(e0 + i - 1, e0 + i)) ok = false
+        else if (d.peekFolio(e0 + i) >= 0 || d.isCacheOnly(e0 + i) || d.count(e0 + i) === 0) ok = false
+        // One folio holds one data generation: pages written at different times stay apart.
+        else if (mm.gen[base + i] !== mm.gen[base] || mm.origin[base + i] !== mm.origin[base]) ok = false
+      }
+      if (ok) return o
+    }
+    return 0
+  }
+
+  /** A fault that found the bypass pin: one tick, or until a pin clears (swapcache_wq). */
+  private *hasCacheSleep(task: Task): Program {
+    const c = this.cpuOf(task)
+    const t0 = c.now
+    const until = t0 + this.cfg.tickNs
+    if (!this.design.traits.swapcacheWq) {
+      this.counters.hasCacheRetryNs += this.cfg.tickNs
+      yield until
+      return
+    }
+    this.swapcacheWq.push(task)
+    yield until
+    const i = this.swapcacheWq.indexOf(task)
+    if (i >= 0) this.swapcacheWq.splice(i, 1)
+    this.counters.hasCacheRetryNs += Math.min(this.cfg.tickNs, Math.max(0, this.cpuOf(task).now - t0))
+  }
+
+  /** wake_up(&swapcache_wq) after swapcache_clear: every sleeper runs again at `now`. */
+  private wakeSwapcacheWq(now: number): void {
+    if (!this.swapcacheWq.length) return
+    for (const t of this.swapcacheWq) this.sched.wake(t, now)
+    this.swapcacheWq.length = 0
   }
 
   private swapFull(): boolean {
@@ -853,9 +1020,16 @@ export class Vm {
         // Partial unmap of a large folio: split it first (deferred split in the kernel).
         if (F.flags[f] & PG_SWAPCACHE) {
           if (F.flags[f] & PG_WRITEBACK || this.swapReferenced(f)) {
-            // Cannot split under writeback or while shared through swap: unmap this page only.
+            // Cannot split under writeback or while shared through swap: unmap this page only
+            // (the folio stays partly mapped); the mm stops mapping it with its last page.
             mm.pte[v] = 0
             mm.residentPages--
+            let still = false
+            for (let i = 0; i < nr && !still; i++) if (mm.pte[base + i] === f + 1) still = true
+            if (!still) {
+              F.removeMapper(f, mm.id)
+              this.maybeFreeUnmapped(cpu, f)
+            }
             v++
             continue
           }
@@ -884,7 +1058,7 @@ export class Vm {
   /** A folio nobody maps: freed unless the swap cache still needs it. */
   private maybeFreeUnmapped(cpu: Cpu, f: number): void {
     const F = this.folios
-    if (F.mapcount[f] > 0) return
+    if (F.mapcount[f] > 0 || F.faultRefs[f]) return
     if (F.flags[f] & PG_SWAPCACHE) {
       if (F.flags[f] & PG_WRITEBACK) return // freed by reclaim after writeback
       if (this.swapReferenced(f)) return // another mm's swap pte still needs the copy
@@ -901,7 +1075,13 @@ export class Vm {
       const f = d.peekFolio(e)
       if (f >= 0) {
         const F = this.folios
-        if (F.mapcount[f] === 0 && !(F.flags[f] & PG_WRITEBACK) && F.lockedUntil[f] <= cpu.now && !this.swapReferenced(f)) {
+        if (
+          F.mapcount[f] === 0 &&
+          !(F.flags[f] & PG_WRITEBACK) &&
+          F.lockedUntil[f] <= cpu.now &&
+          !F.faultRefs[f] &&
+          !this.swapReferenced(f)
+        ) {
           this.deleteFromSwapCache(cpu, f, false)
           this.freeFolio(f)
         }

@@ -38,10 +38,16 @@ export interface SimTaskBase {
   cpu: number
   program: Program | null
   done: boolean
+  /** Blocked until a time (a timed event pending); `wake` may end the sleep earlier. */
+  sleeping?: boolean
+  /** Sleep generation: a timer event of an earlier sleep (ended by `wake`) is stale. */
+  sleepSeq?: number
 }
 
 interface SchedEvent extends TimedEvent {
   task?: SimTaskBase
+  /** sleepSeq of the sleep this timer ends */
+  sleep?: number
   fn?: () => void
 }
 
@@ -90,6 +96,17 @@ export class Scheduler {
     if (t < this.horizon) this.horizon = t
   }
 
+  /**
+   * Ends a task's timed sleep early, at `time` (a wake_up on a wait queue it sleeps on with
+   * a timeout). Does nothing when the task is not sleeping (it already woke up).
+   */
+  wake(task: SimTaskBase, time: number): void {
+    if (!task.sleeping) return
+    task.sleepSeq = (task.sleepSeq ?? 0) + 1
+    this.events.push({ time, task, sleep: task.sleepSeq })
+    this.lowerHorizon(time)
+  }
+
   /** Run `fn` at simulated time `time` (I/O completion, timers). */
   at(time: number, fn: () => void): void {
     this.events.push({ time, fn })
@@ -126,6 +143,9 @@ export class Scheduler {
         const ev = events.pop()!
         if (ev.time > this.clock.low) this.clock.low = ev.time
         if (ev.task) {
+          // The timer of a sleep that a wake ended already: nothing to do.
+          if ((ev.sleep ?? 0) !== (ev.task.sleepSeq ?? 0) || (ev.sleep !== undefined && !ev.task.sleeping)) continue
+          ev.task.sleeping = false
           const cpu = cpus[ev.task.cpu]
           if (!cpu.current && cpu.runQueue.length === 0 && cpu.now < ev.time) cpu.now = ev.time
           cpu.runQueue.push(ev.task)
@@ -156,7 +176,8 @@ export class Scheduler {
         if (v >= 0) {
           if (v > best.now) {
             best.current = null
-            events.push({ time: v, task })
+            task.sleeping = true
+            events.push({ time: v, task, sleep: task.sleepSeq ?? 0 })
             break
           }
           continue

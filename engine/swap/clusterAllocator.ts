@@ -35,17 +35,32 @@ export class ClusterAllocator implements SwapAllocator {
   constructor(private readonly space: SwapSpace) {}
 
   alloc(cpu: Cpu, si: SwapInfo, order: number, folio: number): number {
+    if (si.model.solidState) return this.allocOn(cpu, si, order, folio)
+    // Rotational device (!SWP_SOLIDSTATE): no per-CPU clusters; one next offset per order
+    // for the device, and the whole allocation serialised by si->global_cluster_lock
+    // (cluster_alloc_swap_entry, mm/swapfile.c 6.12+).
+    const t0 = cpu.now
+    const found = this.allocOn(cpu, si, order, folio)
+    si.deviceLock.holdAfter(cpu, t0)
+    return found
+  }
+
+  private allocOn(cpu: Cpu, si: SwapInfo, order: number, folio: number): number {
     const space = this.space
     const k = cpu.id * SWAP_NR_ORDERS + order
-    // Fast path: the (device, offset) this CPU allocated from last for this order.
-    if (space.pcpSi[k] === si.type && space.pcpOff[k] > 0) {
-      const off = space.pcpOff[k]
+    const ssd = si.model.solidState
+    // Fast path: the (device, offset) this CPU allocated from last for this order (SSD), or
+    // the device's global next offset for this order (HDD).
+    const hint = ssd ? (space.pcpSi[k] === si.type ? space.pcpOff[k] : 0) : si.globalNext[order]
+    if (hint > 0) {
+      const off = hint
       const c = Math.floor(off / SWAPFILE_CLUSTER)
       if (this.usable(si, c, order)) {
         if (si.ci.flags[c] === CLUSTER_FLAG_FREE) {
-          // The cluster was freed since: take it off the free list (with its table) first.
+          // The cluster was freed since: take it off the free list first (6.12-6.17: no
+          // table; the swap table never gets here, a free cluster has none).
           si.ci.del(c)
-          si.store.clusterTaken(c)
+          if (si.store.clusterTaken(c)) cpu.charge(COST.tableAlloc)
         }
         const found = this.scanCluster(cpu, si, c, off, order, folio)
         if (found >= 0) return found
@@ -83,18 +98,18 @@ export class ClusterAllocator implements SwapAllocator {
       cpu.charge(COST.listMove)
       si.deviceLock.holdAfter(cpu, t0)
       if (c < 0) return -1
-      if (list === LIST_FREE) {
-        si.store.clusterTaken(c)
-        cpu.charge(COST.tableAlloc)
-      }
+      // Only the swap table allocates a table for a cluster taken from the free list.
+      if (list === LIST_FREE && si.store.clusterTaken(c)) cpu.charge(COST.tableAlloc)
       const found = this.scanCluster(cpu, si, c, c * SWAPFILE_CLUSTER, order, folio)
       if (found >= 0) return found
     }
     return -1
   }
 
+  /** cluster_is_usable (mm/swapfile.c); the swap table adds: not without its table. */
   private usable(si: SwapInfo, c: number, order: number): boolean {
     if (si.ci.flags[c] > CLUSTER_FLAG_USABLE) return false
+    if (!si.store.hasTable(c)) return false
     if (!order) return true
     return si.ci.count[c] === 0 || si.ci.order[c] === order
   }
@@ -147,9 +162,11 @@ export class ClusterAllocator implements SwapAllocator {
     cpu.charge(scanned * COST.scanSlot)
     this.relocate(cpu, si, c)
     si.clusterLock(start).holdAfter(cpu, t0)
-    const k = cpu.id * SWAP_NR_ORDERS + order
-    space.pcpSi[k] = next ? si.type : -1
-    space.pcpOff[k] = next
+    if (si.model.solidState) {
+      const k = cpu.id * SWAP_NR_ORDERS + order
+      space.pcpSi[k] = next ? si.type : -1
+      space.pcpOff[k] = next
+    } else si.globalNext[order] = next
     return found
   }
 

@@ -45,7 +45,10 @@ export class LegacyAllocator implements SwapAllocator {
   allocMany(cpu: Cpu, si: SwapInfo, order: number, nGoal: number, out: number[], folio: number): number {
     const t0 = cpu.now
     let n: number
-    if (!this.perOrder && order === PMD_ORDER) n = this.allocWholeCluster(cpu, si, out, folio)
+    // A rotational device has no cluster_info before 6.12 (swapon allocates it for
+    // SWP_SOLIDSTATE only): no clusters to take, so every large folio is split.
+    if (!si.model.solidState && order > 0) n = 0
+    else if (!this.perOrder && order === PMD_ORDER) n = this.allocWholeCluster(cpu, si, out, folio)
     else if (!this.perOrder && order > 0) n = 0
     else n = this.scanSlots(cpu, si, order, nGoal, out, folio)
     si.deviceLock.holdAfter(cpu, t0)
@@ -137,10 +140,13 @@ export class LegacyAllocator implements SwapAllocator {
     let latency = LATENCY_LIMIT
     let scanned = 0
     let scannedMany = false
-    let off = si.clusterNextCpu[cpu.id]
+    // scan_swap_map_slots: SSDs start from this CPU's hint and its per-CPU cluster; a
+    // rotational device (no cluster_info) scans swap_map from the device's one hint.
+    const ssd = si.model.solidState
+    let off = ssd ? si.clusterNextCpu[cpu.id] : si.clusterNext
     let scanBase = off
     let linear = false
-    const pcp = this.tryPcpCluster(cpu, si, order)
+    const pcp = ssd ? this.tryPcpCluster(cpu, si, order) : -1
     if (pcp < 0) {
       if (order > 0) return 0
       linear = true
@@ -173,7 +179,7 @@ export class LegacyAllocator implements SwapAllocator {
         linear = false
       }
       // checks:
-      if (this.conflict(si, off)) {
+      if (ssd && this.conflict(si, off)) {
         this.next(si)[cpu.id * SWAP_NR_ORDERS + (this.perOrder ? order : 0)] = SWAP_NEXT_INVALID
         if (n) break
         const p = this.tryPcpCluster(cpu, si, order)
@@ -208,7 +214,7 @@ export class LegacyAllocator implements SwapAllocator {
         if (n) break
         latency = LATENCY_LIMIT
       }
-      const p = this.tryPcpCluster(cpu, si, order)
+      const p = ssd ? this.tryPcpCluster(cpu, si, order) : -1
       if (p >= 0) {
         off = p
         continue
@@ -232,7 +238,8 @@ export class LegacyAllocator implements SwapAllocator {
       }
       break
     }
-    si.clusterNextCpu[cpu.id] = Math.min(off + 1, si.nslots - 1)
+    if (ssd) si.clusterNextCpu[cpu.id] = Math.min(off + 1, si.nslots - 1)
+    else si.clusterNext = Math.min(off + 1, si.nslots - 1)
     space.counters.slotsScanned += scanned
     cpu.charge(scanned * COST.scanSlot)
     return n

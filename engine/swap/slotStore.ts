@@ -49,7 +49,10 @@ export interface SlotStore {
   /** Marks a slot unusable (the header page): SWAP_MAP_BAD or a bad table entry. */
   markBad(off: number): void
   /** A free cluster is being taken for allocation / returned free (swap tables follow the cluster). */
-  clusterTaken(ci: number): void
+  /** A free cluster is taken for allocation: allocates its table; true when it did. */
+  clusterTaken(ci: number): boolean
+  /** False for a cluster without its table (swap table): cluster_is_usable refuses it. */
+  hasTable(ci: number): boolean
   clusterFreed(ci: number): void
   memory(): MemoryParts
   check(ci: number, clusterCount: number, clusterIsFree: boolean): void
@@ -61,9 +64,15 @@ export class MapXArrayStore implements SlotStore {
   readonly swapMap: SwapMap
   readonly spaces: XArray[]
 
+  /**
+   * @param fullIndex the XArray index is the whole swap offset (before 6.11); from 6.11
+   *   (swap_cache_index(), "mm/swap: reduce swap cache search space") it is the offset within
+   *   the 64 MiB address space, so each tree is at most 3 levels deep.
+   */
   constructor(
     private readonly nslots: number,
-    private readonly counters: Counters
+    private readonly counters: Counters,
+    private readonly fullIndex = false
   ) {
     this.swapMap = new SwapMap(nslots)
     this.spaces = Array.from({ length: Math.ceil(nslots / SWAP_ADDRESS_SPACE_PAGES) }, () => new XArray())
@@ -104,13 +113,17 @@ export class MapXArrayStore implements SlotStore {
     this.swapMap.clearHasCache(off)
     return this.swapMap.map[off] === 0
   }
+  /** swap_cache_index(): the key of the slot in its address space's XArray. */
+  private index(off: number): number {
+    return this.fullIndex ? off : off & (SWAP_ADDRESS_SPACE_PAGES - 1)
+  }
   cacheGet(cpu: Cpu, off: number): number {
-    const v = this.spaces[off >>> SWAP_ADDRESS_SPACE_SHIFT].load(off & (SWAP_ADDRESS_SPACE_PAGES - 1))
+    const v = this.spaces[off >>> SWAP_ADDRESS_SPACE_SHIFT].load(this.index(off))
     cpu.charge(COST.xarrayLevel * (this.spaces[off >>> SWAP_ADDRESS_SPACE_SHIFT].lastDepth + 1))
     return v !== undefined && v >= 0 ? v : NO_FOLIO
   }
   cacheShadow(off: number): number {
-    const v = this.spaces[off >>> SWAP_ADDRESS_SPACE_SHIFT].load(off & (SWAP_ADDRESS_SPACE_PAGES - 1))
+    const v = this.spaces[off >>> SWAP_ADDRESS_SPACE_SHIFT].load(this.index(off))
     return v !== undefined && v < 0 ? -v - 1 : -1
   }
   cacheAdd(cpu: Cpu, off: number, nr: number, folio: number): void {
@@ -121,16 +134,21 @@ export class MapXArrayStore implements SlotStore {
   }
   release(off: number): void {
     const xa = this.spaces[off >>> SWAP_ADDRESS_SPACE_SHIFT]
-    xa.erase(off & (SWAP_ADDRESS_SPACE_PAGES - 1))
+    xa.erase(this.index(off))
   }
   markBad(off: number): void {
     this.swapMap.map[off] = SWAP_MAP_BAD
   }
-  clusterTaken(): void {}
+  clusterTaken(): boolean {
+    return false
+  }
+  hasTable(): boolean {
+    return true
+  }
   clusterFreed(): void {}
   private xaStore(cpu: Cpu, off: number, v: number): void {
     const xa = this.spaces[off >>> SWAP_ADDRESS_SPACE_SHIFT]
-    xa.store(off & (SWAP_ADDRESS_SPACE_PAGES - 1), v)
+    xa.store(this.index(off), v)
     cpu.charge(COST.xarrayLevel * (xa.lastDepth + 1) + COST.xarrayNodeAlloc * xa.lastNodeChurn)
   }
   memory(): MemoryParts {
@@ -365,12 +383,16 @@ export class TableStore implements SlotStore {
     if (this.swapMap) this.swapMap.map[off] = SWAP_MAP_BAD
     else this.table(off)[(off % SWAPFILE_CLUSTER) * 2] = T_BAD
   }
-  clusterTaken(ci: number): void {
-    if (this.tables[ci]) return
+  clusterTaken(ci: number): boolean {
+    if (this.tables[ci]) return false
     this.tables[ci] = new Uint32Array(SWAPFILE_CLUSTER * 2)
     if (this.phase === 4) this.memcg[ci] = new Uint16Array(SWAPFILE_CLUSTER)
     this.nrTables++
     this.counters.tableAllocs++
+    return true
+  }
+  hasTable(ci: number): boolean {
+    return this.tables[ci] !== null
   }
   clusterFreed(ci: number): void {
     if (!this.tables[ci]) return

@@ -2,7 +2,7 @@
 // Mechanism only: slot bookkeeping, cluster counts, locks and device queues. Allocation
 // policy lives in the allocators; what a slot holds lives in the SlotStore.
 
-import { SWAPFILE_CLUSTER, type Counters, type DeviceConfig } from '../types'
+import { SWAPFILE_CLUSTER, SWAP_NR_ORDERS, type Counters, type DeviceConfig } from '../types'
 import { DEVICE_MODELS, type DeviceModel } from '../sim/cost'
 import { LockArray, SimLock } from '../sim/lock'
 import type { Cpu, SimClock } from '../sim/scheduler'
@@ -27,6 +27,10 @@ export class SwapInfo {
   lowestBit = 1 /** legacy scan bounds (si->lowest_bit / highest_bit) */
   highestBit: number
   readonly clusterNextCpu: Int32Array /** legacy per-CPU scan hint (si->cluster_next_cpu) */
+  /** Rotational device (!SWP_SOLIDSTATE): legacy scans from one hint, si->cluster_next. */
+  clusterNext = 1
+  /** Rotational device, 6.12+: si->global_cluster->next[order], shared by every CPU. */
+  readonly globalNext = new Float64Array(SWAP_NR_ORDERS)
 
   constructor(
     readonly type: number,

@@ -105,7 +105,7 @@ export const WORKLOAD_CATALOGUE: WorkloadInfo[] = [
     name: 'thp-swap-allocator-test',
     title: 'thp_swap_allocator_test (selftest)',
     summary:
-      'A region of mTHP folios; each iteration drops part of it at random aligned offsets, re-dirties it, and pages the whole region out; reports mTHP fallback % per iteration.',
+      'The mm selftest: a region of mTHP folios written and paged out (warm-up); each iteration swaps part of it in at random (aligned with -a), drops and re-dirties random aligned chunks, and pages the whole region out; reports mTHP fallback % per iteration.',
     reports: ['fallbackPercentPerIteration', 'smallFallbackPercentPerIteration', 'fallbackPercentMean', 'freeClustersPerIteration'],
     params: [
       {
@@ -137,14 +137,31 @@ export const WORKLOAD_CATALOGUE: WorkloadInfo[] = [
         max: 4 * GiB,
         default: 16 * MiB,
         unit: 'bytes',
-        help: 'Bytes dropped (MADV_DONTNEED) at random aligned offsets each iteration.'
+        help: 'Bytes dropped (MADV_DONTNEED) at random aligned offsets each iteration, each chunk re-dirtied at once (TOTAL_DONTNEED_MTHP).'
+      },
+      {
+        key: 'swapinBytes',
+        label: 'Swapped in per iteration',
+        kind: 'int',
+        min: 0,
+        max: 4 * GiB,
+        default: 16 * MiB,
+        unit: 'bytes',
+        help: 'Bytes of the region written at random offsets at the start of each iteration, swapping them in (random_swapin).'
+      },
+      {
+        key: 'alignedSwapin',
+        label: 'Aligned swapin (-a)',
+        kind: 'bool',
+        default: false,
+        help: "Swap in whole mTHP-aligned chunks (the selftest's -a) instead of random 4 KiB pages."
       },
       {
         key: 'smallFolioArea',
-        label: 'Small-folio area',
+        label: 'Small-folio area (-s)',
         kind: 'bool',
         default: false,
-        help: 'Also keep an area of 4 KiB folios with random 4 KiB drops.'
+        help: "Also keep an area of 4 KiB folios (MADV_NOHUGEPAGE), swapped in at random 4 KiB offsets each iteration (the selftest's -s)."
       },
       {
         key: 'smallAreaBytes',
@@ -152,9 +169,19 @@ export const WORKLOAD_CATALOGUE: WorkloadInfo[] = [
         kind: 'int',
         min: 4096,
         max: 1 * GiB,
+        default: 4 * MiB,
+        unit: 'bytes',
+        help: 'Size of the small-folio area (MEMSIZE_SMALLFOLIO).'
+      },
+      {
+        key: 'smallSwapinBytes',
+        label: 'Small area swapped in per iteration',
+        kind: 'int',
+        min: 0,
+        max: 1 * GiB,
         default: 1 * MiB,
         unit: 'bytes',
-        help: 'Size of the small-folio area.'
+        help: 'Bytes of the small-folio area written at random 4 KiB offsets each iteration (TOTAL_DONTNEED_SMALLFOLIO).'
       }
     ]
   },

@@ -1,20 +1,30 @@
-// thp_swap_allocator_test (tools/testing/selftests/mm): can mTHP swapout keep getting
-// whole, naturally aligned slot runs while the swap space fragments? One task owns a
-// region of mTHP folios (MADV_HUGEPAGE with only `mthpOrder` enabled, as the selftest's
-// setup does) and, with the small-folio area, an area of 4 KiB folios (MADV_NOHUGEPAGE).
-// Each iteration drops random aligned chunks (MADV_DONTNEED), re-dirties each chunk at
-// once (memset, which faults a fresh folio in), then pages the region out (MADV_PAGEOUT),
-// then the small area. Like the selftest, nothing is touched before the first iteration:
-// the region fills in as chunks are dirtied. The memory limit plays no part; the device
-// must hold the region.
+// thp_swap_allocator_test (tools/testing/selftests/mm in torvalds/linux): can mTHP swapout
+// keep getting whole, naturally aligned slot runs while the swap space fragments? The
+// workload follows the selftest's sequence exactly (its current form, with the warm-up,
+// the random swapin and the aligned mode `-a`):
+//
+//   mem1: the region (60 MiB, 64 KiB aligned, MADV_HUGEPAGE: folios of `mthpOrder` only,
+//         as the selftest's setup enables 64 kB mTHP and disables 2 MB);
+//   mem2: with `-s` (smallFolioArea), the small-folio area (4 MiB, MADV_NOHUGEPAGE);
+//   warm-up: memset(mem1) and MADV_PAGEOUT it; with -s the same for mem2;
+//   100 iterations, each:
+//     read swpout / swpout_fallback of the mTHP size;
+//     random_swapin(mem1): 16 MiB in random chunks, each written (memset) at once; a chunk
+//       is 64 KiB aligned with -a (alignedSwapin), else 4 KiB;
+//     random_madvise_dontneed(mem1): 16 MiB in random 64 KiB aligned chunks, each dropped
+//       (MADV_DONTNEED) and written again at once (a fresh mTHP faults in);
+//     with -s, random_swapin(mem2): 1 MiB in random 4 KiB chunks;
+//     MADV_PAGEOUT mem1, then with -s mem2;
+//     fallback % = fallback / (swpout + fallback) over the iteration.
+//
+// Offsets are drawn from the run's RNG (the selftest uses rand()), one draw per chunk in the
+// selftest's order. The memory limit plays no part beyond reclaim during the swapins; the
+// device must hold the region (the selftest's setup: a 64 MiB zram device).
 
 import type { Task } from '../mm/vm'
 import { CHECKPOINT, type Program } from '../sim/scheduler'
 import type { Rng } from '../sim/rng'
 import type { Workload, WorkloadContext } from './workload'
-
-/** The selftest drops 768 KiB of its 1 MiB small area per iteration (TOTAL_DONTNEED_SMALLFOLIO). */
-const SMALL_DROP_SHARE = 0.75
 
 export class ThpSwapAllocatorTest implements Workload {
   private iterationsDone = 0
@@ -46,13 +56,26 @@ export class ThpSwapAllocatorTest implements Workload {
     const c = vm.counters
     const nr = 1 << order
     const drops = Math.floor(Number(this.p.dropBytes) / 4096 / nr)
-    const smallDrops = Math.floor(smallPages * SMALL_DROP_SHARE)
+    // random_swapin(mem1, ..., aligned ? ALIGNMENT_MTHP : ALIGNMENT_SMALLFOLIO, TOTAL_DONTNEED_MTHP)
+    const swapinChunk = this.p.alignedSwapin ? nr : 1
+    const swapins = Math.floor(Number(this.p.swapinBytes) / 4096 / swapinChunk)
+    const smallSwapins = Math.floor(Number(this.p.smallSwapinBytes) / 4096)
+
+    // Warm-up phase to occupy the swap device.
+    yield* this.write(ctx, task, 0, regionPages)
+    yield* vm.pageout(task, 0, regionPages)
+    if (smallPages) {
+      yield* this.write(ctx, task, regionPages, smallPages)
+      yield* vm.pageout(task, regionPages, smallPages)
+    }
+
     for (let it = 0; it < this.iterations; it++) {
       const out0 = c.swpout[order]
       const fb0 = c.swpoutFallback[order]
       const small0 = c.swpout[0]
+      yield* this.randomSwapin(ctx, task, 0, regionPages / swapinChunk, swapinChunk, swapins, rng)
       yield* this.dropAndDirty(ctx, task, 0, regionPages / nr, nr, drops, rng)
-      if (smallPages) yield* this.dropAndDirty(ctx, task, regionPages, smallPages, 1, smallDrops, rng)
+      if (smallPages) yield* this.randomSwapin(ctx, task, regionPages, smallPages, 1, smallSwapins, rng)
       yield* vm.pageout(task, 0, regionPages)
       if (smallPages) yield* vm.pageout(task, regionPages, smallPages)
       const out = c.swpout[order] - out0
@@ -69,7 +92,29 @@ export class ThpSwapAllocatorTest implements Workload {
     }
   }
 
-  /** random_madvise_dontneed: `count` random chunks of `nr` pages, each re-dirtied at once. */
+  /** memset over [start, start + n): every page written (faulting it in if needed). */
+  private *write(ctx: WorkloadContext, task: Task, start: number, n: number): Program {
+    for (let v = start; v < start + n; v++) {
+      const f = ctx.vm.touch(task, v, true)
+      if (f) yield* f
+      if ((v & 63) === 63) yield CHECKPOINT
+    }
+    yield CHECKPOINT
+  }
+
+  /** random_swapin: `count` random chunks of `nr` pages, each written (memset) at once. */
+  private *randomSwapin(ctx: WorkloadContext, task: Task, start: number, chunks: number, nr: number, count: number, rng: Rng): Program {
+    for (let i = 0; i < count; i++) {
+      const base = start + rng.int(chunks) * nr
+      for (let k = 0; k < nr; k++) {
+        const f = ctx.vm.touch(task, base + k, true)
+        if (f) yield* f
+      }
+      yield CHECKPOINT
+    }
+  }
+
+  /** random_madvise_dontneed: `count` random chunks of `nr` pages, each dropped and re-dirtied at once. */
   private *dropAndDirty(ctx: WorkloadContext, task: Task, start: number, chunks: number, nr: number, count: number, rng: Rng): Program {
     const { vm } = ctx
     for (let i = 0; i < count; i++) {

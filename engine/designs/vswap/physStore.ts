@@ -97,7 +97,12 @@ export class PhysSlotStore implements SlotStore {
   markBad(off: number): void {
     this.bad[off >>> 5] |= 1 << (off & 31)
   }
-  clusterTaken(): void {}
+  clusterTaken(): boolean {
+    return false
+  }
+  hasTable(): boolean {
+    return true
+  }
   clusterFreed(): void {}
   memory(): MemoryParts {
     return {

@@ -43,6 +43,9 @@ export function variantLabel(v: DesignVariant): string {
   if (v.label) return v.label
   const parts: string[] = [v.design]
   const o = v.options as DesignOptions
+  // The release a kernel image runs is known only after the run (RunRecord.kernel shows it).
+  if (o.image !== undefined) parts.push(o.image)
+  if (o.accel !== undefined && o.accel !== 'auto') parts.push(o.accel)
   if (o.phase !== undefined) parts.push(`P${o.phase}`)
   if (o.descriptorBytes !== undefined) parts.push(`${o.descriptorBytes}B`)
   if (o.zswapPoolBytes) parts.push(`zswap=${o.zswapPoolBytes}`)

@@ -8,3 +8,4 @@ export { WORKLOAD_CATALOGUE, type WorkloadInfo, type ParamSpec } from './workloa
 export { DEVICE_MODELS } from './sim/cost'
 export { cleanStaleDeviceDirs, freeBytes } from './device/tempDir'
 export { parseSwapHeader, buildSwapHeader, SWAP_MAGIC } from './device/swapHeader'
+export { runKernel, recoverHost } from './kernel/index'

@@ -20,6 +20,8 @@ struct params {
 	int random;
 	double write_ratio;
 	const char *cgroup_procs;
+	/* Tests only (--corrupt-page P): task 0 flips one byte of page P after writing it, to prove the check fails. */
+	int64_t corrupt_page;
 };
 
 /* Shared with the tasks (one MAP_SHARED page): pages touched per task, for progress. */
@@ -105,6 +107,8 @@ static void run_task(const struct params *p, uint64_t idx)
 			if (write) {
 				gens[vpn]++;
 				fill_page(w, idx, vpn, gens[vpn]);
+				if (idx == 0 && (int64_t)vpn == p->corrupt_page)
+					((volatile unsigned char *)w)[SL_PAGE - 1] ^= 0x5a;
 			}
 			if (++since == PROGRESS_BATCH) {
 				__atomic_add_fetch(&touched[idx], since, __ATOMIC_RELAXED);
@@ -140,7 +144,7 @@ static void usage(void)
 
 int main(int argc, char **argv)
 {
-	struct params p = { .tasks = 1, .size = 64 << 20, .passes = 1, .seed = 1, .progress_ms = 100, .write_ratio = 1 };
+	struct params p = { .tasks = 1, .size = 64 << 20, .passes = 1, .seed = 1, .progress_ms = 100, .write_ratio = 1, .corrupt_page = -1 };
 	for (sl_argi = 1; sl_argi < argc; sl_argi++) {
 		const char *a = argv[sl_argi];
 		if (!strcmp(a, "--tasks"))
@@ -159,6 +163,8 @@ int main(int argc, char **argv)
 			p.cgroup_procs = sl_arg_value(argc, argv);
 		else if (!strcmp(a, "--progress-ms"))
 			p.progress_ms = sl_parse_u64(a, sl_arg_value(argc, argv));
+		else if (!strcmp(a, "--corrupt-page"))
+			p.corrupt_page = (int64_t)sl_parse_u64(a, sl_arg_value(argc, argv));
 		else {
 			usage();
 			sl_fail(2, "usage", "unknown argument %s", a);

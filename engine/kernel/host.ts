@@ -42,6 +42,7 @@ import {
   disableV2Memory,
   enableV2Memory,
   findMemoryHierarchy,
+  killCgroup,
   labCgroupAt,
   newCgroupName,
   removeCgroup,
@@ -200,11 +201,17 @@ export async function hostPreflight(config: EngineConfig): Promise<HostPlan> {
 
 // ---------------------------------------------------------------- the host lock
 
+/**
+ * The machine-wide lock of host runs: in /run/lock (root-only runs, so it is writable), not in
+ * the cache, so that labs with different caches still take turns.
+ */
+export function hostLockFile(): string {
+  return path.join(fs.existsSync('/run/lock') ? '/run/lock' : os.tmpdir(), 'swaplab-host.lock')
+}
+
 /** One host run at a time (on this machine): waits for a live holder, takes over a dead one's lock. */
 async function acquireHostLock(signal?: AbortSignal): Promise<() => void> {
-  const dir = hostStateDir()
-  fs.mkdirSync(dir, { recursive: true })
-  const lock = path.join(dir, 'host.lock')
+  const lock = hostLockFile()
   for (;;) {
     if (signal?.aborted) throw new RunCancelled()
     try {
@@ -366,6 +373,7 @@ export async function runOnHost(config: EngineConfig, hooks: KernelHooks = {}): 
   if (signal?.aborted) throw new RunCancelled()
   const release = os.release()
   const unlock = await acquireHostLock(signal)
+  fs.mkdirSync(hostStateDir(), { recursive: true })
   const stateFile = path.join(hostStateDir(), `run-${process.pid}-${randomBytes(4).toString('hex')}.json`)
   const st: HostState = {
     version: 1,
@@ -580,6 +588,7 @@ async function runWorkload(
   const onAbort = (): void => {
     aborted = true
     child.kill('SIGKILL')
+    killCgroup(cg) // the forked tasks too: they hold the output pipe open
   }
   signal?.addEventListener('abort', onAbort)
   if (signal?.aborted) onAbort()
@@ -589,7 +598,10 @@ async function runWorkload(
   } finally {
     clearInterval(timer)
     signal?.removeEventListener('abort', onAbort)
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL')
+      killCgroup(cg)
+    }
   }
   onEvents(reader.end())
   if (aborted) throw new RunCancelled()

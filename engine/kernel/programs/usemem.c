@@ -7,6 +7,7 @@
 #include "swaplab.h"
 
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 
@@ -196,6 +197,7 @@ int main(int argc, char **argv)
 	pid_t *pids = calloc(p.tasks, sizeof(*pids));
 	if (!pids)
 		sl_fail(4, "mmap", "no memory");
+	pid_t supervisor = getpid();
 	for (uint64_t i = 0; i < p.tasks; i++) {
 		fflush(NULL);
 		pid_t pid = fork();
@@ -207,8 +209,13 @@ int main(int argc, char **argv)
 				;
 			sl_fail(4, "fork", "fork of task %llu failed: %s", (unsigned long long)i, strerror(e));
 		}
-		if (pid == 0)
+		if (pid == 0) {
+			/* a task never outlives the supervisor (killed, cancelled) */
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			if (getppid() != supervisor)
+				_exit(6);
 			run_task(&p, i);
+		}
 		pids[i] = pid;
 	}
 

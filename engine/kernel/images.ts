@@ -221,6 +221,8 @@ export interface AvailableKernel {
   upstream: string
   /** The packages to download, as name=version. */
   packages: string[]
+  /** Packages the version needs that apt cannot see (only with includeIncomplete): it cannot run workloads. */
+  missing?: string[]
 }
 
 interface Stanza {
@@ -249,11 +251,12 @@ export function upstreamOf(debVersion: string): string {
 
 /**
  * The cloud kernels apt can see (the lab's view once `updateLists()` ran, else the system's),
- * newest last; only versions whose packages all exist (image, or binary + modules + base).
+ * newest last; only versions whose packages all exist (image, or binary + modules + base),
+ * unless `includeIncomplete` (then `missing` names what is absent).
  */
-export async function listAvailable(): Promise<AvailableKernel[]> {
-  const opts = labAptOptions() ?? []
-  const s = await run('apt-cache', [...opts, 'search', '--names-only', `^linux-(image|binary|modules|base)-[0-9][^ ]*-${FLAVOUR}$`])
+export async function listAvailable(opts: { includeIncomplete?: boolean } = {}): Promise<AvailableKernel[]> {
+  const apt = labAptOptions() ?? []
+  const s = await run('apt-cache', [...apt, 'search', '--names-only', `^linux-(image|binary|modules|base)-[0-9][^ ]*-${FLAVOUR}$`])
   if (s.missing) throw new Error(NO_APT)
   if (s.code !== 0) throw new Error(`apt-cache search failed: ${lastLines(s.stderr)}`)
   const names = s.stdout
@@ -261,7 +264,7 @@ export async function listAvailable(): Promise<AvailableKernel[]> {
     .map((l) => l.split(' ')[0])
     .filter(Boolean)
   if (!names.length) return []
-  const show = await run('apt-cache', [...opts, 'show', ...names])
+  const show = await run('apt-cache', [...apt, 'show', ...names])
   if (show.code !== 0 && !show.stdout) throw new Error(`apt-cache show failed: ${lastLines(show.stderr)}`)
   const stanzas = parseStanzas(show.stdout)
   const have = new Set(stanzas.map((x) => `${x.Package}=${x.Version}`))
@@ -272,14 +275,28 @@ export async function listAvailable(): Promise<AvailableKernel[]> {
     const release = m[1]
     // 7.x: the image package is a small metapackage depending on the split packages (= version).
     // A metapackage (linux-image-6.12-cloud-amd64) depends on a versioned image and holds no kernel: skipped.
-    const split = [...(st.Depends ?? '').matchAll(/(linux-(?:binary|modules|base)-[^\s,(]+) \(= ([^)]+)\)/g)]
+    // From 6.19 the image is a small package depending on linux-binary-/linux-modules-/linux-base-
+    // of the same version; 6.18 has the kernel in the image package and its config in linux-base-.
+    const deps = [...(st.Depends ?? '').matchAll(/(linux-(?:binary|modules|base)-[^\s,(]+) \(= ([^)]+)\)/g)]
       .filter((d) => d[1].endsWith(`-${release}`))
       .map((d) => `${d[1]}=${d[2]}`)
-    const packages = split.length ? split : [`${st.Package}=${st.Version}`]
-    if (split.length ? !['binary', 'modules'].every((k) => split.some((p) => p.startsWith(`linux-${k}-`))) : st.InstalledSize < 4096)
-      continue
-    if (!packages.every((p) => have.has(p))) continue
-    if (!out.has(st.Version)) out.set(st.Version, { version: st.Version, release, upstream: upstreamOf(st.Version), packages })
+    const hasKernel = st.InstalledSize >= 4096
+    if (!hasKernel && !deps.some((p) => p.startsWith('linux-binary-'))) continue
+    const packages = [
+      ...(hasKernel ? [`${st.Package}=${st.Version}`] : []),
+      ...deps.filter((p) => !(hasKernel && p.startsWith('linux-binary-')))
+    ]
+    // linux-base- holds only the config: a version without it still runs.
+    const missing = packages.filter((p) => !have.has(p) && !p.startsWith('linux-base-'))
+    if (missing.length && !opts.includeIncomplete) continue
+    if (!out.has(st.Version))
+      out.set(st.Version, {
+        version: st.Version,
+        release,
+        upstream: upstreamOf(st.Version),
+        packages: packages.filter((p) => have.has(p)),
+        ...(missing.length ? { missing } : {})
+      })
   }
   return [...out.values()].sort((a, b) => compareDebianVersions(a.version, b.version))
 }
@@ -298,6 +315,8 @@ export interface CachedKernel {
   sizeBytes: number
   fetchedAt: string
   packages: string[]
+  /** Packages that were missing at fetch time: the image boots but cannot run workloads. */
+  missing: string[]
 }
 
 interface ImageJson {
@@ -309,6 +328,8 @@ interface ImageJson {
   config: boolean
   sizeBytes: number
   fetchedAt: string
+  /** Packages apt could not see when this was fetched (a probe-only image). */
+  missing?: string[]
 }
 
 function readCached(dir: string): CachedKernel | null {
@@ -326,7 +347,8 @@ function readCached(dir: string): CachedKernel | null {
       modules: j.modules.map((name) => ({ name, file: path.join(dir, 'modules', `${name}.ko`) })),
       sizeBytes: j.sizeBytes,
       fetchedAt: j.fetchedAt,
-      packages: j.packages
+      packages: j.packages,
+      missing: j.missing ?? []
     }
   } catch {
     return null
@@ -366,8 +388,12 @@ function findFirst(root: string, candidates: string[]): string | null {
  * only the image, its config and the modules the guest needs. `version` is a Debian version
  * (6.12.117-1~deb12u1), an upstream version or prefix (6.12.117, 6.12), or a release (6.1.0-47-cloud-amd64).
  */
-export async function fetch(version: string, log: (line: string) => void = () => {}): Promise<CachedKernel> {
-  const available = await listAvailable()
+export async function fetch(
+  version: string,
+  log: (line: string) => void = () => {},
+  opts: { allowIncomplete?: boolean } = {}
+): Promise<CachedKernel> {
+  const available = await listAvailable({ includeIncomplete: opts.allowIncomplete })
   const k = pickVersion(available, version)
   if (!k) {
     const near = available
@@ -422,7 +448,8 @@ export async function fetch(version: string, log: (line: string) => void = () =>
       modules: modules.map((m) => m.name),
       config: Boolean(config),
       sizeBytes: 0,
-      fetchedAt: new Date().toISOString()
+      fetchedAt: new Date().toISOString(),
+      ...(k.missing ? { missing: k.missing } : {})
     }
     meta.sizeBytes = dirSize(out)
     fs.writeFileSync(path.join(out, 'image.json'), JSON.stringify(meta, null, 2))
@@ -525,7 +552,7 @@ export function checkConfig(config: Map<string, string> | null, what: string): v
 export async function resolveImage(
   spec: string,
   modulesDir?: string,
-  opts: { fetch?: boolean; log?: (line: string) => void } = {}
+  opts: { fetch?: boolean; log?: (line: string) => void; allowIncomplete?: boolean } = {}
 ): Promise<ResolvedImage> {
   if (spec.startsWith('debian-')) {
     const v = spec.slice('debian-'.length)
@@ -536,6 +563,10 @@ export async function resolveImage(
         throw new Error(`Debian kernel ${v} is not in the lab's cache (${kernelsDir()}): fetch it with \`swaplab kernels fetch ${v}\``)
       k = await fetch(v, opts.log)
     }
+    if (k.missing.length && !opts.allowIncomplete)
+      throw new Error(
+        `Debian kernel ${k.version} was cached without ${k.missing.join(', ')} (apt could not see them), so it cannot run workloads: remove it (\`swaplab kernels remove ${k.version}\`) and pick a complete version from \`swaplab kernels list\``
+      )
     checkConfig(readConfig(k.config), `Debian kernel ${k.version}`)
     return {
       image: `debian-${k.version}`,

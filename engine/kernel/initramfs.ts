@@ -92,7 +92,8 @@ export function readCpio(buf: Buffer): CpioEntry[] {
     if (o + 110 > buf.length) throw new Error(`cpio: truncated header at ${o}`)
     const magic = buf.toString('latin1', o, o + 6)
     if (magic !== '070701' && magic !== '070702') throw new Error(`cpio: bad magic ${JSON.stringify(magic)} at ${o}`)
-    const f = (i: number) => parseInt(buf.toString('latin1', o + 6 + i * 8, o + 14 + i * 8), 16)
+    const h = o
+    const f = (i: number) => parseInt(buf.toString('latin1', h + 6 + i * 8, h + 14 + i * 8), 16)
     const mode = f(1)
     const size = f(6)
     const nameSize = f(11)

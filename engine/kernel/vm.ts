@@ -365,3 +365,59 @@ function summarize(config: EngineConfig, image: ResolvedImage, a: Attempt): RunS
     }
   }
 }
+
+/**
+ * Boots an image with no workload and reports which of `symbols` its /proc/kallsyms holds:
+ * evidence of which swap design a binary kernel contains (releases.ts, RELEASES.md).
+ */
+export async function probeKernelSymbols(
+  spec: string,
+  symbols: readonly string[],
+  opts: { modules?: string; accel?: 'auto' | 'kvm' | 'tcg'; signal?: AbortSignal } = {},
+  limits: VmLimits = DEFAULT_VM_LIMITS
+): Promise<{ image: string; release: string; present: string[]; absent: string[]; bootMs: number }> {
+  const image = await resolveImage(spec, opts.modules, { allowIncomplete: true })
+  const initBin = await buildProgram('init')
+  const dir = makeDeviceDir()
+  try {
+    const initrd = path.join(dir, 'initrd.gz')
+    const plan = ['data /dev/ttyS1', ...image.modules.map((m) => `module /lib/modules/${m.name}.ko`), `symbols ${symbols.join(' ')}`, '']
+    fs.writeFileSync(initrd, buildInitramfs({ init: initBin, programs: {}, modules: image.modules, readModule, config: plan.join('\n') }))
+    const device = path.join(dir, 'empty.img')
+    fs.writeFileSync(device, Buffer.alloc(PAGE_SIZE))
+    const config = {
+      cpus: 1,
+      memoryLimitBytes: 0,
+      devices: [{ sizeBytes: PAGE_SIZE, preset: 'nvme', priority: 0, discard: false }]
+    } as unknown as EngineConfig
+    const accel: Accel = opts.accel === 'kvm' || (opts.accel !== 'tcg' && kvmUsable() && !kvmFailed) ? 'kvm' : 'tcg'
+    const t0 = Date.now()
+    const a = await attempt(
+      accel,
+      config,
+      { kernel: image.vmlinuz, initrd, device, socket: path.join(dir, 'data.sock') },
+      { signal: opts.signal },
+      limits,
+      limits.bootTimeoutMs
+    )
+    if (a.stopped === 'cancelled') throw new RunCancelled()
+    const boot = a.events.find((e) => e.event === 'boot')
+    const sym = a.events.find((e) => e.event === 'symbols')
+    if (!boot || !sym) {
+      const err = a.events.find((e) => e.event === 'error')
+      throw new Error(
+        `probing kernel ${image.image}: ${err ? describeError(err) : (panicReason(a.console.join('\n')) ?? 'no answer from /init')}${lastConsole(a)}`
+      )
+    }
+    const list = (v: string | undefined) => (v ? v.split(',').filter(Boolean) : [])
+    return {
+      image: image.image,
+      release: boot.fields.release,
+      present: list(sym.fields.present),
+      absent: list(sym.fields.absent),
+      bootMs: Date.now() - t0
+    }
+  } finally {
+    removeDeviceDir(dir)
+  }
+}

@@ -19,6 +19,9 @@
  *   mthp ORDER VALUE         hugepages-<4<<ORDER>kB/enabled (ORDER 1..9), where the kernel has it
  *   arg WORD                 the workload's argv, in order (argv[0] is the program path);
  *                            @CGROUP_PROCS@ is replaced by the cgroup's cgroup.procs path
+ *   symbols NAME...          report which of these names /proc/kallsyms holds (a probe of
+ *                            which swap design the kernel has, releases.ts)
+ * Without swap, memcg or arg lines those steps are skipped (a probe boot).
  *
  * Events: boot, module, swapon, cgroup, knob, workload_start, workload_exit, error
  * (what=init-<stage> / oom), done; and dumps (dump-begin/dump-end, protocol.ts) of
@@ -59,6 +62,9 @@ static int cg_version;		/* 1 or 2 */
 
 static void power_off(void)
 {
+	/* The serial ports' transmit buffers are lost at power-off: wait until they are sent. */
+	tcdrain(1);
+	tcdrain(2);
 	sync();
 	reboot(RB_POWER_OFF);
 	/* Not reached; if it were, exiting makes the kernel panic and panic=-1 ends the VM. */
@@ -202,7 +208,7 @@ static void make_cgroup(void)
 	for (int i = 0; i < nlines && !limit; i++)
 		limit = directive(i, "memcg");
 	if (!limit)
-		die("config", "no memcg line in /swaplab.conf");
+		return;
 	char buf[512];
 	mkdir_p("/sys/fs/cgroup");
 	if (mount("none", "/sys/fs/cgroup", "cgroup2", 0, NULL) == 0 && sl_read_file("/sys/fs/cgroup/cgroup.controllers", buf, sizeof(buf)) > 0 &&
@@ -338,6 +344,48 @@ static unsigned long long oom_kills(void)
 	return p ? strtoull(p + 9, NULL, 10) : 0;
 }
 
+/* `symbols a b c` -> `SWAPLAB symbols present=a,c absent=b` from /proc/kallsyms. */
+static void probe_symbols(void)
+{
+	for (int i = 0; i < nlines; i++) {
+		const char *a = directive(i, "symbols");
+		if (!a)
+			continue;
+		char want[2048], present[2048] = "", absent[2048] = "";
+		snprintf(want, sizeof(want), " %s ", a);
+		char *found = calloc(1, strlen(want) + 1);
+		FILE *f = fopen("/proc/kallsyms", "r");
+		if (!f || !found)
+			die("symbols", "cannot read /proc/kallsyms: %s", strerror(errno));
+		char line[512], name[256], key[260];
+		while (fgets(line, sizeof(line), f)) {
+			/* "ffffffff81000000 T name [module]" */
+			if (sscanf(line, "%*s %*s %255s", name) != 1)
+				continue;
+			snprintf(key, sizeof(key), " %s ", name);
+			char *at = strstr(want, key);
+			if (at)
+				found[at - want] = 1;
+		}
+		fclose(f);
+		for (char *p = want + 1; *p;) {
+			char *sp = strchr(p, ' ');
+			if (!sp)
+				break;
+			*sp = 0;
+			if (*p) {
+				char *dst = found[p - 1 - want] ? present : absent;
+				if (*dst)
+					strncat(dst, ",", sizeof(present) - strlen(dst) - 1);
+				strncat(dst, p, sizeof(present) - strlen(dst) - 1);
+			}
+			p = sp + 1;
+		}
+		free(found);
+		sl_emit("symbols", "present=%s absent=%s", present, absent);
+	}
+}
+
 static int run_workload(void)
 {
 	static char words[MAX_ARGS][512];
@@ -353,7 +401,7 @@ static int run_workload(void)
 	}
 	argv[argc] = NULL;
 	if (!argc)
-		die("config", "no workload (arg lines) in /swaplab.conf");
+		die("config", "a memcg line but no workload (arg lines) in /swaplab.conf");
 	unsigned long long oom0 = oom_kills();
 	uint64_t t0 = sl_now_ns();
 	pid_t pid = fork();
@@ -405,12 +453,16 @@ int main(void)
 	uname(&u);
 	sl_emit("boot", "release=%s machine=%s protocol=%d", u.release, u.machine, SWAPLAB_PROTOCOL);
 	load_modules();
+	probe_symbols();
 	swap_on();
 	make_cgroup();
 	set_knobs();
-	dump_counters("before");
-	int rc = run_workload();
-	dump_counters("after");
+	int rc = 0;
+	if (cg_version) {
+		dump_counters("before");
+		rc = run_workload();
+		dump_counters("after");
+	}
 	sl_emit("done", "status=%d", rc);
 	power_off();
 	return 0;

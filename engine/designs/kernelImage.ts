@@ -8,7 +8,7 @@ export type KernelImageSpec =
   | { kind: 'debian'; version: string }
   | { kind: 'path'; path: string }
 
-const DEBIAN = /^debian-([0-9][0-9A-Za-z.+~-]*)$/
+const DEBIAN = /^debian-([0-9][0-9A-Za-z.+~:-]*)$/
 
 /** The spec an image string names, or a message saying what is wrong with it. */
 export function parseKernelImage(image: string): KernelImageSpec | { error: string } {

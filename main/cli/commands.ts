@@ -9,7 +9,7 @@ import type { CompareData, RunDetail, RunFilter, RunRecord, RunStatus } from '..
 import { formatFieldErrors } from '../../experiments/schema'
 import { presets } from '../../experiments/presets'
 import { LabService } from '../lab/service'
-import { InputError, NotFoundError } from '../lab/errors'
+import { InputError, NotFoundError, PreflightError } from '../lab/errors'
 import { StoreError } from '../lab/store'
 import { defaultDbPath } from '../lab/paths'
 import { writeSamplesCsv } from '../lab/export'
@@ -19,6 +19,8 @@ import { experimentFromArgs, RUN_BOOLEAN_FLAGS, RUN_OPTIONS } from './experiment
 import { fmtDuration, fmtNum, fmtPercent, table } from './format'
 import { progressReporter } from './progress'
 import { USAGE, RUN_USAGE } from './usage'
+import { kernelsCommand, KERNELS_USAGE } from './kernels'
+import { kernelBadgeText, kernelCaveats, kernelCaveatsShort } from '../../experiments/kernelBadge'
 
 export interface CliIo {
   stdout(text: string): void
@@ -44,14 +46,15 @@ const COMMANDS: Record<string, { run: Command; options: string[]; booleans?: str
   export: { run: exportCommand, options: ['experiment', 'format', 'out'] },
   import: { run: importCommand, options: [] },
   delete: { run: deleteCommand, options: ['experiment'] },
-  presets: { run: listPresets, options: ['json'], booleans: ['json'] }
+  presets: { run: listPresets, options: ['json'], booleans: ['json'] },
+  kernels: { run: kernelsCommand, options: ['json', 'update'], booleans: ['json', 'update'] }
 }
 
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const [command, ...rest] = argv
   try {
     if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
-      io.stdout(rest[0] === 'run' ? RUN_USAGE : USAGE)
+      io.stdout(rest[0] === 'run' ? RUN_USAGE : rest[0] === 'kernels' ? KERNELS_USAGE : USAGE)
       return EXIT_OK
     }
     if (command === '--version' || command === 'version') {
@@ -64,7 +67,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     if (!spec) throw new UsageError(`unknown command "${command}"; expected one of run, ${Object.keys(COMMANDS).join(', ')}, serve, help`)
     const args = parseArgs(rest, new Set(['help', ...(spec.booleans ?? [])]), new Set(['db', ...spec.options]))
     if (args.options.has('help')) {
-      io.stdout(USAGE)
+      io.stdout(command === 'kernels' ? KERNELS_USAGE : USAGE)
       return EXIT_OK
     }
     return await spec.run(args, io)
@@ -85,6 +88,10 @@ async function serve(argv: string[]): Promise<number> {
 }
 
 function fail(e: unknown, io: CliIo): number {
+  if (e instanceof PreflightError) {
+    io.stderr(`swaplab: cannot start (nothing was recorded):\n${indent(formatFieldErrors(e.errors))}\n`)
+    return EXIT_BAD_INPUT
+  }
   if (e instanceof InputError) {
     io.stderr(`swaplab: invalid input:\n${indent(formatFieldErrors(e.errors))}\n`)
     return EXIT_BAD_INPUT
@@ -119,7 +126,8 @@ function openLab(args: ParsedArgs, io: CliIo): LabService {
     appVersion: io.appVersion,
     trustConfigPaths: true,
     deviceDir: io.env.SWAPLAB_DEVICE_DIR || undefined,
-    engine: engineFromEnv(io.env)
+    engine: engineFromEnv(io.env),
+    onKernelLog: (line) => io.stderr(`kernel: ${line}\n`)
   })
 }
 
@@ -222,7 +230,7 @@ export function compareTable(c: CompareData, metrics: string[]): string {
   const experimentOf = (key: string): string => key.slice(0, key.indexOf('/'))
   const several = new Set(c.groups.map((g) => experimentOf(g.key))).size > 1
   const title = (g: CompareData['groups'][number]): string =>
-    `${groupTitle(g.variantLabel, g.point)}${several ? ` [exp ${experimentOf(g.key)}]` : ''} (n=${Object.values(g.metrics)[0]?.n ?? 0}${g.key === c.baselineKey ? ', baseline' : ''})`
+    `${groupTitle(g.variantLabel, g.point)}${g.kernel ? ` [${kernelBadgeText(g.kernel).replace(/^kernel /, '')}]` : ''}${several ? ` [exp ${experimentOf(g.key)}]` : ''} (n=${Object.values(g.metrics)[0]?.n ?? 0}${g.key === c.baselineKey ? ', baseline' : ''})`
   const cell = (g: CompareData['groups'][number], m: string): string => {
     const s = g.metrics[m]
     if (!s) return '-'
@@ -232,14 +240,22 @@ export function compareTable(c: CompareData, metrics: string[]): string {
     return `${fmtNum(s.mean)}${spread}${delta ? `  ${delta}` : ''}`
   }
   const shown = metrics.filter((m) => c.groups.some((g) => g.metrics[m]))
+  const notes = c.groups
+    .filter((g) => g.kernel && kernelCaveatsShort(g.kernel).length)
+    .map((g) => `  ${g.variantLabel}: ${kernelCaveatsShort(g.kernel!).join('; ')}`)
+  const footer = notes.length ? `\n${notes.join('\n')}\n  (- : not measured by that run)` : ''
   if (c.groups.length > MAX_GROUP_COLUMNS)
-    return table(
-      ['group', ...shown],
-      c.groups.map((g) => [title(g), ...shown.map((m) => cell(g, m))])
+    return (
+      table(
+        ['group', ...shown],
+        c.groups.map((g) => [title(g), ...shown.map((m) => cell(g, m))])
+      ) + footer
     )
-  return table(
-    ['metric', ...c.groups.map(title)],
-    shown.map((m) => [m, ...c.groups.map((g) => cell(g, m))])
+  return (
+    table(
+      ['metric', ...c.groups.map(title)],
+      shown.map((m) => [m, ...c.groups.map((g) => cell(g, m))])
+    ) + footer
   )
 }
 
@@ -284,7 +300,7 @@ async function list(args: ParsedArgs, io: CliIo): Promise<number> {
       const rows = runs.map((r) => [
         String(r.id),
         `${r.experimentId} ${r.experimentName}`,
-        groupTitle(r.variantLabel, r.point),
+        `${groupTitle(r.variantLabel, r.point)}${r.kernel ? ` [${r.kernel.release}]` : ''}`,
         r.workload,
         String(r.trial),
         String(r.seed),
@@ -325,6 +341,10 @@ async function show(args: ParsedArgs, io: CliIo): Promise<number> {
       ['platform', d.platform],
       ['samples', String((await lab.getSamples(id, 1)).totalSamples)]
     ]
+    if (d.kernel) {
+      lines.push(['kernel', kernelBadgeText(d.kernel).replace(/^kernel /, '')])
+      for (const caveat of kernelCaveats(d.kernel)) lines.push(['', caveat])
+    }
     if (d.error) lines.push(['error', d.error])
     if (d.note) lines.push(['note', d.note])
     if (d.tags.length) lines.push(['tags', d.tags.join(', ')])

@@ -18,3 +18,11 @@ export class NotFoundError extends Error {
     this.name = 'NotFoundError'
   }
 }
+
+/** A valid experiment whose kernel runs cannot start on this machine (no root, no QEMU, no image); nothing was recorded. */
+export class PreflightError extends InputError {
+  constructor(errors: FieldError[]) {
+    super(errors)
+    this.name = 'PreflightError'
+  }
+}

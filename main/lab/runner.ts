@@ -9,7 +9,7 @@ import type { EngineConfig, RunSummary, Sample } from '../../engine/pure'
 import type { LabEvent, RunRecord } from '../../experiments/api'
 import { headlineMetrics } from '../../experiments/metrics'
 import type { RunStore, RunOutcome } from './store'
-import type { EngineModuleRef, FromWorker, ToWorker, WorkerInit } from './protocol'
+import type { EngineModuleRef, FromWorker, KernelModuleRef, ToWorker, WorkerInit } from './protocol'
 import { checkFreeSpace } from './diskSpace'
 
 export interface RunnerJob {
@@ -24,8 +24,15 @@ export interface RunnerOptions {
   emit(event: LabEvent): void
   /** Inject a fake engine (tests); the real engine otherwise. */
   engine?: EngineModuleRef
+  /** Inject a fake real-kernel backend (tests); engine/kernel otherwise. */
+  kernel?: KernelModuleRef
   /** How long a cancelled run may take to stop on its own before its worker is terminated. */
   cancelGraceMs?: number
+  /**
+   * The same for kernel runs, which must restore the machine (kill the VM, swapoff, remove the
+   * cgroup) before their worker may go: cutting that short would leave them behind.
+   */
+  kernelCancelGraceMs?: number
   /** Minimum interval between progress events. */
   progressIntervalMs?: number
   /** Free bytes of a folder (tests replace it); the engine's statfs-based check otherwise. */
@@ -33,6 +40,9 @@ export interface RunnerOptions {
 }
 
 type Outcome = { status: 'done'; summary: RunSummary } | { status: 'failed'; error: string } | { status: 'cancelled' }
+
+/** A kernel run's clean-up (swapoff of a full device can take a while) gets this long by default. */
+const KERNEL_CANCEL_GRACE_MS = 300_000
 
 /** Live samples for front ends are thinned to this many per event; the store keeps them all. */
 const MAX_LIVE_SAMPLES = 2000
@@ -104,10 +114,13 @@ export class Runner {
     if (cur && (target === 'all' || cur.job.runId === target) && !cur.cancelTimer) {
       Atomics.store(new Int32Array(this.abort), 0, cur.job.runId)
       // The engine checks between steps; a step that never ends is cut off with its worker.
+      // A kernel backend answers once it has restored the machine; only a hung one is cut off.
+      const grace =
+        cur.job.config.design === 'kernel' ? (this.o.kernelCancelGraceMs ?? KERNEL_CANCEL_GRACE_MS) : (this.o.cancelGraceMs ?? 750)
       cur.cancelTimer = setTimeout(() => {
         this.dropWorker()
         cur.settle({ status: 'cancelled' })
-      }, this.o.cancelGraceMs ?? 750)
+      }, grace)
       hit.push(cur.job.runId)
     }
     return hit
@@ -207,7 +220,7 @@ export class Runner {
   }
 
   private spawn(): Worker {
-    const w = spawnEngineWorker({ engine: this.o.engine, abort: this.abort })
+    const w = spawnEngineWorker({ engine: this.o.engine, kernel: this.o.kernel, abort: this.abort })
     w.on('message', (m: FromWorker) => this.onMessage(m))
     // A dead worker fails only the run it was running; the next run gets a new worker.
     const died = (error: string): void => {

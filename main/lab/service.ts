@@ -7,6 +7,8 @@ import { ENGINE_VERSION, cleanStaleDeviceDirs } from '../../engine/index'
 import type {
   Catalogue,
   CompareData,
+  FieldError,
+  KernelList,
   ExperimentConfig,
   ExportFiles,
   LabApi,
@@ -29,8 +31,11 @@ import { estimateRunSeconds } from '../../experiments/estimate'
 import { parseRunsExport } from '../../experiments/exportFormat'
 import { RunStore } from './store'
 import { Runner } from './runner'
-import type { EngineModuleRef } from './protocol'
-import { InputError, NotFoundError } from './errors'
+import type { EngineModuleRef, KernelModuleRef } from './protocol'
+import { InputError, NotFoundError, PreflightError } from './errors'
+import { preflightKernels, realPreflightDeps, type PreflightDeps } from './preflight'
+import { listKernels, untrustedKernelPaths } from './kernels'
+import { recoverHost } from '../../engine/kernel/index'
 import { buildRunsExport, importRuns, samplesCsv, summaryCsv } from './export'
 import { defaultDeviceDir, platformDescription } from './paths'
 
@@ -47,6 +52,16 @@ export interface LabServiceOptions {
   engine?: EngineModuleRef
   /** How long a cancelled run may take to stop before its worker is terminated (ms). */
   cancelGraceMs?: number
+  /** Tests inject a stand-in for the real-kernel backend here (engine/kernel otherwise). */
+  kernel?: KernelModuleRef
+  /** How long a cancelled kernel run may take to restore the machine before its worker is terminated (ms). */
+  kernelCancelGraceMs?: number
+  /** Tests replace what preflight asks of the machine (root, commands, images). */
+  preflight?: PreflightDeps
+  /** Tests replace the host crash recovery run at open. */
+  recoverHost?: () => unknown
+  /** Progress of slow preflight steps (fetching a Debian kernel, building the programs). */
+  onKernelLog?(line: string): void
 }
 
 const FINISHED = new Set(['done', 'failed', 'cancelled', 'interrupted'])
@@ -56,20 +71,36 @@ export class LabService implements LabApi {
   private readonly runner: Runner
   private readonly listeners = new Set<(e: LabEvent) => void>()
   private readonly platform = platformDescription()
+  /** The host crash recovery started at open; kernel runs wait for it. */
+  private readonly hostRecovered: Promise<void>
 
   constructor(private readonly o: LabServiceOptions) {
     this.store = RunStore.open(o.dbPath, { nativeBinding: o.nativeBinding })
     const deviceDir = o.deviceDir ?? defaultDeviceDir()
     // Device files of a process that was killed mid-run would otherwise stay on disk.
     cleanStaleDeviceDirs(deviceDir)
+    // Swap devices and cgroups a killed kernel run left on the host are the lab's own: turn them off (root only).
+    this.hostRecovered = Promise.resolve()
+      .then(() => (o.recoverHost ?? recoverHost)())
+      .then(
+        () => undefined,
+        (e: unknown) => {
+          this.hostRecoveryError = (e as Error)?.message ?? String(e)
+        }
+      )
     this.runner = new Runner({
       store: this.store,
       deviceDir,
       engine: o.engine,
+      kernel: o.kernel,
       cancelGraceMs: o.cancelGraceMs,
+      kernelCancelGraceMs: o.kernelCancelGraceMs,
       emit: (e) => this.emit(e)
     })
   }
+
+  /** Why the host recovery at open failed, if it did (kernel runs on the host are then refused). */
+  private hostRecoveryError: string | null = null
 
   /** Runs found interrupted when the store was opened (a previous process died mid-run). */
   get recoveredRunIds(): number[] {
@@ -93,12 +124,12 @@ export class LabService implements LabApi {
 
   async validate(config: unknown): Promise<ValidationResult> {
     const r = validateExperiment(config)
-    if (r.ok && r.config.deviceDir !== undefined && !this.o.trustConfigPaths)
-      return {
-        ok: false,
-        errors: [{ field: 'deviceDir', message: 'cannot be set from this front end; the lab chooses the device folder' }]
-      }
-    return r
+    if (!r.ok || this.o.trustConfigPaths) return r
+    const errors: FieldError[] = []
+    if (r.config.deviceDir !== undefined)
+      errors.push({ field: 'deviceDir', message: 'cannot be set from this front end; the lab chooses the device folder' })
+    errors.push(...untrustedKernelPaths(r.config))
+    return errors.length ? { ok: false, errors } : r
   }
 
   /** Counts runs even past the cap (so the cap can be shown against it); refuses configs with bad fields. */
@@ -117,6 +148,21 @@ export class LabService implements LabApi {
     if (!r.ok) throw new InputError(r.errors)
     const config = r.config
     const plan = planRuns(config)
+    if (plan.some((p) => p.engineConfig.design === 'kernel')) {
+      await this.hostRecovered
+      const problems = await preflightKernels(
+        config,
+        plan.map((p) => p.engineConfig),
+        this.o.preflight ?? realPreflightDeps,
+        this.o.onKernelLog
+      )
+      if (this.hostRecoveryError && plan.some((p) => p.engineConfig.designOptions.image === 'host'))
+        problems.push({
+          field: 'designs',
+          message: `the lab could not clean up after an earlier host kernel run (${this.hostRecoveryError}); fix that before running on the host again`
+        })
+      if (problems.length) throw new PreflightError(problems)
+    }
     const { experimentId, runIds } = this.store.inTransaction(() => {
       const experimentId = this.store.createExperiment({ name: config.name, config })
       const runIds = this.store.createRuns(
@@ -229,6 +275,10 @@ export class LabService implements LabApi {
     const parsed = parseRunsExport(json)
     if (!parsed.ok) throw new InputError([{ field: 'json', message: parsed.error }])
     return { runIds: importRuns(this.store, parsed.value) }
+  }
+
+  async kernels(): Promise<KernelList> {
+    return listKernels(this.o.preflight ?? realPreflightDeps)
   }
 
   subscribe(listener: (event: LabEvent) => void): () => void {

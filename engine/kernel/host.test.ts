@@ -286,3 +286,48 @@ describe.skipIf(!!problem)('host kernel runs', () => {
     }
   }, 120_000)
 })
+
+describe.skipIf(!!problem)('host crash recovery after the stale folder was already removed', () => {
+  it('still finds the loop device from its (deleted) backing file and swaps it off', async () => {
+    const base = fs.mkdtempSync(path.join(os.tmpdir(), 'swaplab-hosttest2-'))
+    const savedCache = process.env.SWAPLAB_CACHE
+    process.env.SWAPLAB_CACHE = path.join(base, 'cache')
+    const deadPid = spawnSync('true').pid!
+    const dir = fs.mkdtempSync(path.join(base, `swaplab-${deadPid}-`))
+    fs.writeFileSync(path.join(dir, 'owner.json'), JSON.stringify({ pid: deadPid }))
+    const file = path.join(dir, 'swap0.img')
+    execFileSync('fallocate', ['-l', String(8 * MiB), file])
+    fs.chmodSync(file, 0o600)
+    execFileSync('mkswap', ['-L', 'swaplab', file], { env: SBIN, stdio: 'ignore' })
+    const loop = execFileSync('losetup', ['--find', '--show', file], { env: SBIN }).toString().trim()
+    execFileSync('swapon', ['-p', '7', loop], { env: SBIN })
+    try {
+      fs.mkdirSync(hostStateDir(), { recursive: true })
+      const st: HostState = {
+        version: 1,
+        pid: deadPid,
+        started: new Date().toISOString(),
+        deviceDir: dir,
+        swapFiles: [file],
+        loops: [loop],
+        cgroup: null,
+        v2DelegatedAt: null,
+        knobs: []
+      }
+      fs.writeFileSync(path.join(hostStateDir(), `run-${deadPid}-00000003.json`), JSON.stringify(st))
+      fs.rmSync(dir, { recursive: true, force: true }) // what cleanStaleDeviceDirs does to a dead pid's folder
+      const report = await recoverHost()
+      expect(report.problems).toEqual([])
+      expect(report.swappedOff).toEqual([loop])
+      expect(report.loopsDetached).toEqual([loop])
+      expect(parseProcSwaps(fs.readFileSync('/proc/swaps', 'utf8')).map((a) => a.filename)).not.toContain(loop)
+      expect(fs.readdirSync(hostStateDir())).toEqual([])
+    } finally {
+      spawnSync('swapoff', [loop], { env: SBIN })
+      spawnSync('losetup', ['-d', loop], { env: SBIN })
+      if (savedCache === undefined) delete process.env.SWAPLAB_CACHE
+      else process.env.SWAPLAB_CACHE = savedCache
+      fs.rmSync(base, { recursive: true, force: true })
+    }
+  }, 60_000)
+})

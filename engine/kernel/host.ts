@@ -751,8 +751,15 @@ export async function recoverHost(): Promise<RecoveryReport> {
     }
     if (!Number.isInteger(st.pid) || st.pid === process.pid || processAlive(st.pid)) continue
     const before = report.problems.length
-    // only files inside the run's own device folder that carry the lab's label
-    const ownFiles = st.swapFiles.filter((f) => st.deviceDir && path.dirname(f) === st.deviceDir && isLabSwapFile(f, st.pid))
+    // Only files inside the run's own device folder (named swaplab-<its pid>-...) that carry the
+    // lab's swap label; a file already unlinked (a loop device keeps it alive) is known by that path.
+    const ownFiles = st.swapFiles.filter(
+      (f) =>
+        st.deviceDir &&
+        path.dirname(f) === st.deviceDir &&
+        path.basename(st.deviceDir).startsWith(`swaplab-${st.pid}-`) &&
+        (fs.existsSync(f) ? isLabSwapFile(f, st.pid) : true)
+    )
     const cgOk = st.cgroup && cgroupOwnerPid(path.basename(st.cgroup.path)) === st.pid
     const cg = cgOk ? labCgroupAt(st.cgroup!.version, st.cgroup!.path) : null
     if (cg && fs.existsSync(cg.path)) {
@@ -795,6 +802,7 @@ export async function recoverHost(): Promise<RecoveryReport> {
     }
     if (
       st.deviceDir &&
+      fs.existsSync(st.deviceDir) &&
       ownsFolder(st.deviceDir, st.pid) &&
       !readSwaps().some((a) => a.filename.startsWith(st.deviceDir + '/')) &&
       !loopsBackedIn(st.deviceDir).length
@@ -817,7 +825,7 @@ function ownsFolder(dir: string, pid: number): boolean {
 
 /** A device file of the lab's: in a folder owned by `pid`, with the lab's swap label. */
 function isLabSwapFile(file: string, pid: number): boolean {
-  if (!ownsFolder(path.dirname(file), pid)) return false
+  if (fs.existsSync(path.join(path.dirname(file), 'owner.json')) && !ownsFolder(path.dirname(file), pid)) return false
   try {
     const fd = fs.openSync(file, 'r')
     try {

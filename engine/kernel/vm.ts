@@ -87,7 +87,8 @@ export function panicReason(consoleText: string): string | null {
   return m ? m[1].trim() : null
 }
 
-interface Attempt {
+/** One boot of the guest: what it said, on which accelerator, and how it ended. */
+export interface Attempt {
   accel: Accel
   events: ProtocolEvent[]
   reader: ProtocolReader
@@ -98,7 +99,8 @@ interface Attempt {
   stopped: 'boot-timeout' | 'idle-timeout' | 'cancelled' | null
 }
 
-async function attempt(
+/** Boots the guest once with the given files (exported for tests that boot broken images). */
+export async function attempt(
   accel: Accel,
   config: EngineConfig,
   files: { kernel: string; initrd: string; device: string; socket: string },

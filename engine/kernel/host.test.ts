@@ -11,7 +11,7 @@ import * as path from 'node:path'
 import { resolveEngineConfig, type EngineConfigInput } from '../config'
 import type { Sample } from '../types'
 import { findMemoryHierarchy } from './cgroup'
-import { hostStateDir, recoverHost, runOnHost, type HostState } from './host'
+import { hostStateDir, knobValue, recoverHost, runOnHost, wantedKnobs, type HostState } from './host'
 import { parseProcSwaps } from './procfs'
 
 const MiB = 2 ** 20
@@ -330,4 +330,43 @@ describe.skipIf(!!problem)('host crash recovery after the stale folder was alrea
       fs.rmSync(base, { recursive: true, force: true })
     }
   }, 60_000)
+})
+
+describe('the knobs a run asks for', () => {
+  it('enables exactly the thp test’s own size, or the run’s thpOrders for other workloads; page-cluster too', () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'swaplab-thpknobs-'))
+    try {
+      for (const kb of [16, 32, 64, 2048]) fs.mkdirSync(path.join(root, `hugepages-${kb}kB`))
+      const thp = wantedKnobs(
+        resolveEngineConfig({
+          workload: { name: 'thp-swap-allocator-test', params: { mthpOrder: 4 } },
+          thpOrders: [0, 2, 9],
+          pageCluster: 0
+        }),
+        root
+      )
+      const value = (k: { path: string; value: string }[], name: string): string | undefined =>
+        k.find((x) => x.path.endsWith(`${name}/enabled`) || x.path.endsWith(name))?.value
+      expect(value(thp, 'hugepages-64kB')).toBe('always')
+      expect(value(thp, 'hugepages-16kB')).toBe('never')
+      expect(value(thp, 'hugepages-2048kB')).toBe('never')
+      expect(value(thp, 'page-cluster')).toBe('0')
+      const use = wantedKnobs(resolveEngineConfig({ workload: { name: 'usemem' }, thpOrders: [0, 2, 9] }), root)
+      expect(value(use, 'hugepages-16kB')).toBe('always')
+      expect(value(use, 'hugepages-2048kB')).toBe('always')
+      expect(value(use, 'hugepages-64kB')).toBe('never')
+      // a kernel without per-size folders: PMD THP on the top-level knob
+      const old = fs.mkdtempSync(path.join(os.tmpdir(), 'swaplab-thpknobs-old-'))
+      fs.writeFileSync(path.join(old, 'enabled'), 'always [madvise] never\n')
+      expect(wantedKnobs(resolveEngineConfig({ workload: { name: 'usemem' }, thpOrders: [0, 9] }), old)[0]).toEqual({
+        path: path.join(old, 'enabled'),
+        value: 'always'
+      })
+      fs.rmSync(old, { recursive: true, force: true })
+      expect(knobValue('always inherit madvise [never]')).toBe('never')
+      expect(knobValue('3\n')).toBe('3')
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true })
+    }
+  })
 })

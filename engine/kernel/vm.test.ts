@@ -180,7 +180,7 @@ describe.skipIf(missing !== null)('kernel runs in a VM (QEMU)', () => {
     const image = await resolveImage(`debian-${k612!.version}`, undefined, { fetch: false })
     const plan = guestPlan(config({ thpOrders: [4, 9], pageCluster: 0 }), image)
     expect(plan).toContain('module /lib/modules/virtio_blk.ko\n')
-    expect(plan).toContain('swap /dev/vda 100 0\n')
+    expect(plan).toContain('swap /dev/vda 100 0 0\n')
     expect(plan).toContain(`memcg ${48 * MiB}\n`)
     expect(plan).toContain('write /proc/sys/vm/page-cluster 0\n')
     expect(plan).toContain('write /sys/kernel/mm/transparent_hugepage/enabled always\n')

@@ -56,7 +56,8 @@ export function guestPlan(config: EngineConfig, image: ResolvedImage): string {
     '# Swap Lab run plan (engine/kernel/programs/init.c reads it)',
     'data /dev/ttyS1',
     ...image.modules.map((m) => `module /lib/modules/${m.name}.ko`),
-    `swap /dev/vda ${Math.max(0, Math.min(32767, Math.floor(dev.priority)))} ${dev.discard ? 1 : 0}`,
+    // The device preset decides what the guest kernel is told: only 'hdd' is rotational.
+    `swap /dev/vda ${Math.max(0, Math.min(32767, Math.floor(dev.priority)))} ${dev.discard ? 1 : 0} ${dev.preset === 'hdd' ? 1 : 0}`,
     `memcg ${Math.floor(config.memoryLimitBytes)}`,
     `write /proc/sys/vm/page-cluster ${config.pageCluster}`,
     // Without per-size folders (before 6.8) the top-level knob is PMD THP; with them it is what 'inherit' means.

@@ -13,7 +13,10 @@
  * /swaplab.conf, one directive per line (words separated by one space):
  *   data PATH                where SWAPLAB lines go (default /dev/ttyS1, else /dev/console)
  *   module PATH              load this module (.ko, uncompressed)
- *   swap DEV PRIO DISCARD    swapon DEV with priority PRIO (0..32767), DISCARD 0/1
+ *   swap DEV PRIO DISCARD ROT  swapon DEV with priority PRIO (0..32767), DISCARD 0/1; ROT 0/1 is
+ *                            written to /sys/block/<dev>/queue/rotational first (QEMU's
+ *                            virtio disks say rotational, and swap allocates mTHP and uses
+ *                            its cluster allocator only on non-rotational devices)
  *   memcg LIMIT              the workload cgroup's memory limit in bytes
  *   write PATH VALUE         write VALUE to a /proc or /sys file (a missing file is reported)
  *   mthp ORDER VALUE         hugepages-<4<<ORDER>kB/enabled (ORDER 1..9), where the kernel has it
@@ -182,17 +185,35 @@ static void wait_for(const char *dev, int ms)
 	    ms / 1000);
 }
 
+static void knob(const char *path, const char *value)
+{
+	char cur[256], enc1[768], enc2[768];
+	if (access(path, F_OK)) {
+		sl_emit("knob", "path=%s status=missing", sl_text(path, enc1, sizeof(enc1)));
+		return;
+	}
+	if (sl_write_file(path, value))
+		die("knob", "writing %s to %s: %s", value, path, strerror(errno));
+	sl_read_file(path, cur, sizeof(cur));
+	cur[strcspn(cur, "\n")] = 0;
+	sl_emit("knob", "path=%s status=set value=%s", sl_text(path, enc1, sizeof(enc1)), sl_text(cur, enc2, sizeof(enc2)));
+}
+
 static void swap_on(void)
 {
 	for (int i = 0; i < nlines; i++) {
 		const char *a = directive(i, "swap");
 		if (!a)
 			continue;
-		char dev[128];
-		int prio = 0, discard = 0;
-		if (sscanf(a, "%127s %d %d", dev, &prio, &discard) < 1)
+		char dev[128], path[300];
+		int prio = 0, discard = 0, rot = -1;
+		if (sscanf(a, "%127s %d %d %d", dev, &prio, &discard, &rot) < 1)
 			die("config", "bad swap line: %s", a);
 		wait_for(dev, 30000);
+		if (rot == 0 || rot == 1) {
+			snprintf(path, sizeof(path), "/sys/block/%s/queue/rotational", strrchr(dev, '/') ? strrchr(dev, '/') + 1 : dev);
+			knob(path, rot ? "1" : "0");
+		}
 		int flags = SWAP_FLAG_PREFER | (prio & 0x7fff) | (discard ? SWAP_FLAG_DISCARD : 0);
 		if (swapon(dev, flags) != 0)
 			die("swapon", "swapon %s: %s%s", dev, strerror(errno),
@@ -237,20 +258,6 @@ static void make_cgroup(void)
 	}
 	snprintf(cg_procs, sizeof(cg_procs), "%s/cgroup.procs", cg_dir);
 	sl_emit("cgroup", "version=%d path=%s limit=%s", cg_version, cg_dir, limit);
-}
-
-static void knob(const char *path, const char *value)
-{
-	char cur[256], enc1[768], enc2[768];
-	if (access(path, F_OK)) {
-		sl_emit("knob", "path=%s status=missing", sl_text(path, enc1, sizeof(enc1)));
-		return;
-	}
-	if (sl_write_file(path, value))
-		die("knob", "writing %s to %s: %s", value, path, strerror(errno));
-	sl_read_file(path, cur, sizeof(cur));
-	cur[strcspn(cur, "\n")] = 0;
-	sl_emit("knob", "path=%s status=set value=%s", sl_text(path, enc1, sizeof(enc1)), sl_text(cur, enc2, sizeof(enc2)));
 }
 
 static void set_knobs(void)

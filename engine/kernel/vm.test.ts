@@ -2,7 +2,7 @@
 // lab's device file. Skipped, with a message saying what is missing, where QEMU or a cached
 // Debian 6.12 kernel is not there; CI fetches one (`images.fetch('6.12')`) before `npm test`.
 
-import { execFileSync } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
@@ -174,6 +174,53 @@ describe.skipIf(missing !== null)('kernel runs in a VM (QEMU)', () => {
       new RegExp(`was built for kernel ${k61.release}, but the image is ${k612!.release.replace(/[.+]/g, '\\$&')}`)
     )
     expect(leftovers()).toEqual([])
+  }, 60_000)
+
+  it('QEMU dies with the Node process that started it, even on SIGKILL', async () => {
+    if (!which('setpriv')) {
+      console.warn('vm test: no `setpriv` (util-linux), so QEMU is only killed from the exit handler; the SIGKILL case is not checked')
+      return
+    }
+    const script = path.join(base, 'start-qemu.ts')
+    fs.writeFileSync(
+      script,
+      [
+        `import { startQemu } from ${JSON.stringify(path.join(__dirname, 'qemu.ts'))}`,
+        `startQemu({ accel: 'tcg', cpus: 1, memoryMiB: 256, kernel: ${JSON.stringify(k612!.vmlinuz)}, initrd: ${JSON.stringify(script)},`,
+        `  append: 'console=ttyS0', disks: [], dataSocket: ${JSON.stringify(path.join(base, 'orphan.sock'))} }, () => {}, () => {})`,
+        '  .then((r) => console.log(`QEMU ${r.pid}`))',
+        'setInterval(() => {}, 1000)',
+        ''
+      ].join('\n')
+    )
+    const child = spawn(process.execPath, ['--import', 'tsx', script], {
+      cwd: path.join(__dirname, '..', '..'),
+      stdio: ['ignore', 'pipe', 'inherit']
+    })
+    const pid = await new Promise<number>((resolve, reject) => {
+      let out = ''
+      child.stdout!.on('data', (d: Buffer) => {
+        out += d.toString()
+        const m = /QEMU (\d+)/.exec(out)
+        if (m) resolve(Number(m[1]))
+      })
+      child.on('exit', () => reject(new Error(`the helper exited first: ${out}`)))
+    })
+    const alive = (p: number) => {
+      try {
+        process.kill(p, 0)
+        return true
+      } catch {
+        return false
+      }
+    }
+    expect(alive(pid)).toBe(true)
+    child.kill('SIGKILL')
+    const t0 = Date.now()
+    while (alive(pid) && Date.now() - t0 < 5000) await new Promise((r) => setTimeout(r, 100))
+    expect(alive(pid)).toBe(false)
+    fs.rmSync(script)
+    fs.rmSync(path.join(base, 'orphan.sock'), { force: true })
   }, 60_000)
 
   it('plans the guest run from the config: modules, swap priority, limit, knobs and the program', async () => {

@@ -294,6 +294,7 @@ export function createFakeLab(seed: Partial<RunRecord>[] = []): FakeLab {
         variantLabel: r.variantLabel,
         point: r.point,
         runIds: [r.id],
+        ...(r.kernel ? { kernel: r.kernel } : {}),
         metrics: Object.fromEntries(
           Object.entries(r.headline ?? {}).map(([k, v]) => [
             k,

@@ -8,7 +8,7 @@ import * as os from 'node:os'
 import * as path from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { EngineConfig } from '../types'
+import type { EngineConfig, Sample } from '../types'
 import { listCached, resolveImage } from './images'
 import { S_IFDIR, S_IFREG, writeCpio } from './initramfs'
 import { QEMU_BINARY, liveQemuCount, which } from './qemu'
@@ -74,7 +74,11 @@ describe.skipIf(missing !== null)('kernel runs in a VM (QEMU)', () => {
   it('boots Debian 6.12, runs usemem in a 48 MiB cgroup on the lab device and reports the kernel counters', async () => {
     const progress: number[] = []
     // Two passes, so the second reads back (and verifies) what the first wrote and swapped out.
-    const s = await runInVm(config({ params: { passes: 2 } }), { onProgress: (f) => progress.push(f) })
+    const samples: Sample[] = []
+    const s = await runInVm(config({ params: { passes: 2 } }), {
+      onProgress: (f) => progress.push(f),
+      onSamples: (b) => samples.push(...b)
+    })
     const k = s.kernel
     expect(k.where).toBe('vm')
     expect(k.release).toBe(k612!.release)
@@ -93,6 +97,11 @@ describe.skipIf(missing !== null)('kernel runs in a VM (QEMU)', () => {
     expect(s.workloadMetrics.verifiedPages).toBeGreaterThan(0)
     expect(s.workloadMetrics.throughputMBps).toBeGreaterThan(0)
     expect(progress.length).toBeGreaterThan(0)
+    // /init samples the guest every 500 ms: swap fills up over the run and the last sample has it all.
+    expect(samples.length).toBeGreaterThan(2)
+    expect(samples.at(-1)!.values.swpout).toBe(k.vmstatDelta.pswpout)
+    expect(Math.max(...samples.map((x) => x.values.swapUsedSlots))).toBeGreaterThan(0)
+    expect(samples.every((x, i) => i === 0 || x.tWallMs >= samples[i - 1].tWallMs)).toBe(true)
     expect(liveQemuCount()).toBe(0)
     expect(strayQemu()).toBe('')
     expect(leftovers()).toEqual([])

@@ -13,7 +13,16 @@ import * as path from 'node:path'
 import { RunCancelled } from '../errors'
 import { makeDeviceDir, removeDeviceDir, freeBytes } from '../device/tempDir'
 import { buildSwapHeader } from '../device/swapHeader'
-import { PAGE_SIZE, SWAP_NR_ORDERS, type EngineConfig, type LatencySummary, type RunSummary } from '../types'
+import {
+  PAGE_SIZE,
+  SAMPLE_FIELDS,
+  SWAP_NR_ORDERS,
+  type EngineConfig,
+  type LatencySummary,
+  type RunSummary,
+  type Sample,
+  type SampleField
+} from '../types'
 import { buildProgram } from './build'
 import { resolveImage, type ResolvedImage } from './images'
 import { buildInitramfs } from './initramfs'
@@ -25,6 +34,9 @@ import { pairedDesign } from './releases'
 import type { KernelHooks, KernelOptions, KernelRunInfo } from './types'
 
 const ENGINE_VERSION = '0.1.0'
+/** How often /init samples the guest's counters while the workload runs (guest wall clock). */
+const SAMPLE_MS = 500
+const SAMPLES_PER_BATCH = 5
 const MiB = 1 << 20
 
 /** Limits of one VM run; the defaults suit TCG on a busy 2-core machine. */
@@ -63,6 +75,7 @@ export function guestPlan(config: EngineConfig, image: ResolvedImage): string {
     // Without per-size folders (before 6.8) the top-level knob is PMD THP; with them it is what 'inherit' means.
     `write /sys/kernel/mm/transparent_hugepage/enabled ${orders.has(9) ? 'always' : 'never'}`,
     ...Array.from({ length: SWAP_NR_ORDERS - 1 }, (_, i) => `mthp ${i + 1} ${orders.has(i + 1) ? 'always' : 'never'}`),
+    `sample ${SAMPLE_MS}`,
     `arg /bin/${program}`,
     'arg --cgroup-procs',
     'arg @CGROUP_PROCS@',
@@ -119,6 +132,35 @@ export async function attempt(
   let stopped: Attempt['stopped'] = null
   let lastData = Date.now()
   let lastProgress = -1
+  const samples: Sample[] = []
+  let sampleBase: ProtocolEvent | null = null
+  let samplePrev: ProtocolEvent | null = null
+  const p = config.workload?.params ?? {}
+  const bytesTotal = config.workload?.name === 'usemem' ? Number(p.tasks) * Number(p.sizeBytes) * Number(p.passes) : 0
+  let doneAtPrev = 0
+  const onSample = (ev: ProtocolEvent) => {
+    sampleBase ??= ev
+    const d = (k: string) => num(ev, k) - num(sampleBase!, k)
+    const dt = samplePrev ? (num(ev, 't_ms') - num(samplePrev, 't_ms')) / 1000 : 0
+    const v = Object.fromEntries(SAMPLE_FIELDS.map((f) => [f, 0])) as Record<SampleField, number>
+    v.residentPages = Math.round(num(ev, 'memcg_bytes') / PAGE_SIZE)
+    v.swapUsedSlots = num(ev, 'swap_used_kb') / 4
+    v.swapCachePages = num(ev, 'nr_swapcached')
+    v.swpout = d('pswpout')
+    v.swpin = d('pswpin')
+    v.swpoutFallback = d('mthp_swpout_fallback')
+    v.majorFaults = d('pgmajfault')
+    const pages = samplePrev ? num(ev, 'pswpout') + num(ev, 'pswpin') - num(samplePrev, 'pswpout') - num(samplePrev, 'pswpin') : 0
+    v.pageRate = dt > 0 ? pages / dt : 0
+    const done = outcome.progress * bytesTotal
+    v.throughputMBps = dt > 0 ? (done - doneAtPrev) / 1e6 / dt : 0
+    doneAtPrev = done
+    samplePrev = ev
+    for (const f of SAMPLE_FIELDS) if (!Number.isFinite(v[f])) v[f] = 0
+    const tMs = num(ev, 't_ms')
+    samples.push({ tSimNs: tMs * 1e6, tWallMs: tMs, ops: 0, values: v })
+    if (samples.length >= SAMPLES_PER_BATCH) hooks.onSamples?.(samples.splice(0))
+  }
   const run = await startQemu(
     {
       accel,
@@ -144,6 +186,7 @@ export async function attempt(
         events.push(ev)
         addEvent(outcome, ev)
         if (ev.event === 'workload_start' && bootMs === null) bootMs = Date.now() - t0
+        if (ev.event === 'sample') onSample(ev)
         if (ev.event === 'progress' && outcome.progress !== lastProgress) {
           lastProgress = outcome.progress
           hooks.onProgress?.(outcome.progress, { simTimeNs: (Date.now() - t0) * 1e6, ops: 0 })
@@ -170,6 +213,7 @@ export async function attempt(
   try {
     const exit = await run.exited
     for (const ev of reader.end()) events.push(ev)
+    if (samples.length && stopped !== 'cancelled') hooks.onSamples?.(samples.splice(0))
     if (consoleRest) consoleLines.push(consoleRest)
     return { accel, events, reader, console: consoleLines, bootMs, exit, stopped }
   } finally {

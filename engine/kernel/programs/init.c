@@ -22,6 +22,7 @@
  *   mthp ORDER VALUE         hugepages-<4<<ORDER>kB/enabled (ORDER 1..9), where the kernel has it
  *   arg WORD                 the workload's argv, in order (argv[0] is the program path);
  *                            @CGROUP_PROCS@ is replaced by the cgroup's cgroup.procs path
+ *   sample MS                while the workload runs, print a `sample` line every MS ms (0: none)
  *   symbols NAME...          report which of these names /proc/kallsyms holds (a probe of
  *                            which swap design the kernel has, releases.ts)
  * Without swap, memcg or arg lines those steps are skipped (a probe boot).
@@ -393,6 +394,61 @@ static void probe_symbols(void)
 	}
 }
 
+/* Sum of one stat over every hugepages-<size>kB/stats folder. */
+static unsigned long long mthp_sum(const char *stat)
+{
+	unsigned long long sum = 0, v;
+	DIR *d = opendir(MTHP_DIR);
+	struct dirent *e;
+	char path[600];
+	if (!d)
+		return 0;
+	while ((e = readdir(d)))
+		if (!strncmp(e->d_name, "hugepages-", 10)) {
+			snprintf(path, sizeof(path), MTHP_DIR "/%s/stats/%s", e->d_name, stat);
+			if (sl_read_u64(path, (uint64_t *)&v) == 0)
+				sum += v;
+		}
+	closedir(d);
+	return sum;
+}
+
+/* Used swap in KiB over every area of /proc/swaps. */
+static unsigned long long swap_used_kb(void)
+{
+	char buf[4096];
+	unsigned long long used = 0, size, u;
+	if (sl_read_file("/proc/swaps", buf, sizeof(buf)) <= 0)
+		return 0;
+	char *p = strchr(buf, '\n');
+	while (p && *++p) {
+		if (sscanf(p, "%*s %*s %llu %llu", &size, &u) == 2)
+			used += u;
+		p = strchr(p, '\n');
+	}
+	return used;
+}
+
+/* One `sample` line: the counters the lab charts over time, as the guest sees them now. */
+static void emit_sample(uint64_t t0)
+{
+	uint64_t pswpout = 0, pswpin = 0, majflt = 0, cached = 0, thp_out = 0, thp_fb = 0, anon = 0;
+	char path[400];
+	sl_vmstat("pswpout", &pswpout);
+	sl_vmstat("pswpin", &pswpin);
+	sl_vmstat("pgmajfault", &majflt);
+	sl_vmstat("nr_swapcached", &cached);
+	sl_vmstat("thp_swpout", &thp_out);
+	sl_vmstat("thp_swpout_fallback", &thp_fb);
+	snprintf(path, sizeof(path), "%s/%s", cg_dir, cg_version == 2 ? "memory.current" : "memory.usage_in_bytes");
+	sl_read_u64(path, &anon);
+	unsigned long long mout = mthp_sum("swpout"), mfb = mthp_sum("swpout_fallback");
+	sl_emit("sample", "t_ms=%llu pswpout=%llu pswpin=%llu pgmajfault=%llu nr_swapcached=%llu swap_used_kb=%llu memcg_bytes=%llu mthp_swpout=%llu mthp_swpout_fallback=%llu",
+		(unsigned long long)((sl_now_ns() - t0) / 1000000), (unsigned long long)pswpout, (unsigned long long)pswpin, (unsigned long long)majflt,
+		(unsigned long long)cached, swap_used_kb(), (unsigned long long)anon, mout ? mout : (unsigned long long)thp_out,
+		mout ? mfb : (unsigned long long)thp_fb);
+}
+
 static int run_workload(void)
 {
 	static char words[MAX_ARGS][512];
@@ -423,10 +479,27 @@ static int run_workload(void)
 		sl_fail(127, "exec", "%s: %s", argv[0], strerror(errno));
 	}
 	sl_emit("workload_start", "pid=%d program=%s", (int)pid, argv[0]);
-	int status;
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
+	int status, sample_ms = 0;
+	for (int i = 0; i < nlines; i++)
+		if (directive(i, "sample"))
+			sample_ms = atoi(directive(i, "sample"));
+	uint64_t next = t0;
+	for (;;) {
+		pid_t r = waitpid(pid, &status, sample_ms > 0 ? WNOHANG : 0);
+		if (r == pid)
+			break;
+		if (r < 0 && errno != EINTR)
 			die("workload", "waitpid: %s", strerror(errno));
+		if (sample_ms > 0) {
+			if (sl_now_ns() >= next) {
+				emit_sample(t0);
+				next += (uint64_t)sample_ms * 1000000ULL;
+			}
+			usleep(20000);
+		}
+	}
+	if (sample_ms > 0)
+		emit_sample(t0);
 	uint64_t wall = sl_now_ns() - t0;
 	unsigned long long oom = oom_kills() - oom0;
 	/* Reap anything the workload left behind (its tasks are our children once it exits). */

@@ -6,6 +6,7 @@ import type { CompareData, RunRecord } from '../../experiments/api'
 import { EXPORT_SCHEMA, EXPORT_SCHEMA_VERSION, type ExportedRun, type RunsExport } from '../../experiments/exportFormat'
 import { headlineMetrics } from '../../experiments/metrics'
 import type { RunSummary, Sample } from '../../engine/pure'
+import { emptyCounters } from '../../engine/metrics/counters'
 import type { RunStore } from './store'
 import { platformDescription } from './paths'
 
@@ -127,11 +128,12 @@ function exportedSummary(summary: RunSummary): RunSummary {
   return { ...summary, counters: counters as unknown as RunSummary['counters'] }
 }
 
-/** The inverse on import: the engine's shape again (0 for unmeasured; kernel.measured says which). */
+/** The inverse on import: the engine's shape again (zeros of the right shape for unmeasured; kernel.measured says which). */
 function importedSummary(summary: RunSummary): RunSummary {
   if (!summary.kernel) return summary
+  const empty = emptyCounters() as unknown as Record<string, unknown>
   const counters: Record<string, unknown> = {}
-  for (const [k, v] of Object.entries(summary.counters ?? {})) counters[k] = v === null ? 0 : v
+  for (const [k, v] of Object.entries(summary.counters ?? {})) counters[k] = v === null ? (empty[k] ?? 0) : v
   return { ...summary, counters: counters as unknown as RunSummary['counters'] }
 }
 

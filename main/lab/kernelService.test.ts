@@ -224,6 +224,12 @@ describe('exports of kernel runs', () => {
     const back = await lab.getRun(imported[0])
     expect(back.kernel).toMatchObject({ release: '6.18.1', where: 'host' })
     expect(back.summary?.counters.slotsScanned).toBe(0)
+    // Unmeasured per-order arrays and per-lock maps come back in the engine's shape, so metrics and compare work on them.
+    expect(data.runs[0].summary.counters.swpoutDiscontig).toBeNull()
+    expect(back.summary?.counters.swpoutDiscontig).toEqual(new Array(10).fill(0))
+    expect(Object.values(back.summary?.counters.lockContended ?? { x: 1 }).every((n) => n === 0)).toBe(true)
     expect(back.headline).not.toHaveProperty('slots_scanned')
+    const c = await lab.compare([...runIds, ...imported])
+    expect(c.groups.map((g) => g.metrics.pswpout?.mean)).toEqual([164, 164])
   })
 })

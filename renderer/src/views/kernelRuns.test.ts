@@ -6,7 +6,7 @@ import { freshLab, mountView, settle } from '../testing/setup'
 import { PREVIEW_DELAY_MS, useDraft } from '../stores/draft'
 import { useNav } from '../stores/nav'
 import { useRuns } from '../stores/runs'
-import type { KernelBadge } from '../../../experiments/api'
+import type { KernelBadge, RunRecord } from '../../../experiments/api'
 import NewExperiment from './NewExperiment.vue'
 import Runs from './Runs.vue'
 import RunDetail from './RunDetail.vue'
@@ -73,7 +73,7 @@ describe('the kernel design in New experiment', () => {
 })
 
 describe('kernel runs in Runs, run detail and Compare', () => {
-  const seed = [
+  const seed: Partial<RunRecord>[] = [
     {
       variantLabel: 'kernel debian-6.12',
       design: 'kernel' as const,

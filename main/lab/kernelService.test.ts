@@ -128,6 +128,8 @@ describe('kernel preflight', () => {
   it('fetches and builds what runs need once per image, then runs them beside a simulated design', async () => {
     const m = machine()
     lab = open(m)
+    // A VM run takes seconds to boot, not the simulation's fraction of a second.
+    expect((await lab.preview(experiment([DEBIAN]))).estimatedSeconds).toBeGreaterThanOrEqual(15)
     const { runIds } = await lab.start({ ...experiment([HOST, DEBIAN, { design: 'legacy' }]), trials: 2 })
     expect(m.resolved).toEqual(['debian-6.12'])
     expect(m.built.sort()).toEqual(['init', 'usemem'])
@@ -137,6 +139,22 @@ describe('kernel preflight', () => {
     expect(runs[0].kernel).toMatchObject({ where: 'host', countersSystemWide: true })
     expect(runs[1].kernel).toMatchObject({ where: 'vm', accel: 'tcg', timingsAreKernel: false })
     expect(runs[2].kernel).toBeUndefined()
+  })
+
+  it('reports what the host recovery at open cleaned up', async () => {
+    const lines: string[] = []
+    lab = open(machine(), {
+      recoverHost: () => ({
+        swappedOff: ['/tmp/swaplab-1-run3-x/swap0.img'],
+        cgroupsRemoved: ['swaplab-1-3'],
+        knobsRestored: [],
+        foldersRemoved: [],
+        problems: []
+      }),
+      onKernelLog: (l) => lines.push(l)
+    })
+    await lab.start(experiment([HOST]))
+    expect(lines).toEqual(['cleaned up after an earlier host kernel run: /tmp/swaplab-1-run3-x/swap0.img, swaplab-1-3'])
   })
 
   it('does not fail a run over a host recovery problem unless the host is asked for', async () => {

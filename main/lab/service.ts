@@ -35,7 +35,7 @@ import type { EngineModuleRef, KernelModuleRef } from './protocol'
 import { InputError, NotFoundError, PreflightError } from './errors'
 import { preflightKernels, realPreflightDeps, type PreflightDeps } from './preflight'
 import { listKernels, untrustedKernelPaths } from './kernels'
-import { recoverHost } from '../../engine/kernel/index'
+import { recoverHost, type RecoveryReport } from '../../engine/kernel/index'
 import { buildRunsExport, importRuns, samplesCsv, summaryCsv } from './export'
 import { defaultDeviceDir, platformDescription } from './paths'
 
@@ -83,7 +83,12 @@ export class LabService implements LabApi {
     this.hostRecovered = Promise.resolve()
       .then(() => (o.recoverHost ?? recoverHost)())
       .then(
-        () => undefined,
+        (report) => {
+          const r = report as Partial<RecoveryReport> | undefined
+          const undone = [...(r?.swappedOff ?? []), ...(r?.cgroupsRemoved ?? []), ...(r?.knobsRestored ?? [])]
+          if (undone.length) o.onKernelLog?.(`cleaned up after an earlier host kernel run: ${undone.join(', ')}`)
+          if (r?.problems?.length) this.hostRecoveryError = r.problems.join('; ')
+        },
         (e: unknown) => {
           this.hostRecoveryError = (e as Error)?.message ?? String(e)
         }

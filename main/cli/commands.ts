@@ -240,9 +240,14 @@ export function compareTable(c: CompareData, metrics: string[]): string {
     return `${fmtNum(s.mean)}${spread}${delta ? `  ${delta}` : ''}`
   }
   const shown = metrics.filter((m) => c.groups.some((g) => g.metrics[m]))
-  const notes = c.groups
-    .filter((g) => g.kernel && kernelCaveatsShort(g.kernel).length)
-    .map((g) => `  ${g.variantLabel}: ${kernelCaveatsShort(g.kernel!).join('; ')}`)
+  // One line per kernel variant, however many sweep points it has.
+  const notes = [
+    ...new Set(
+      c.groups
+        .filter((g) => g.kernel && kernelCaveatsShort(g.kernel).length)
+        .map((g) => `  ${g.variantLabel}: ${kernelCaveatsShort(g.kernel!).join('; ')}`)
+    )
+  ]
   const footer = notes.length ? `\n${notes.join('\n')}\n  (- : not measured by that run)` : ''
   if (c.groups.length > MAX_GROUP_COLUMNS)
     return (

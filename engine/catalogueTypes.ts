@@ -11,4 +11,6 @@ export interface ParamSpec {
   values?: (string | number)[]
   unit?: 'bytes' | 'pages' | 'ns' | 'percent' | 'count' | 'ratio'
   help: string
+  /** May be left out: then it is absent from the config (default is only a placeholder), not filled in. */
+  optional?: boolean
 }

@@ -2,11 +2,21 @@
 // experiments/ (zod) and is built from the same catalogues; these checks protect the
 // engine when it is used as a library and name the offending field the same way.
 
-import { DESIGN_NAMES, DEVICE_PRESETS, SWAPFILE_CLUSTER, PAGE_SIZE, WORKLOAD_NAMES, type EngineConfig, type DeviceConfig } from './types'
+import {
+  KERNEL_WORKLOADS,
+  DESIGN_NAMES,
+  DEVICE_PRESETS,
+  SWAPFILE_CLUSTER,
+  PAGE_SIZE,
+  WORKLOAD_NAMES,
+  type EngineConfig,
+  type DeviceConfig
+} from './types'
 import { WORKLOAD_CATALOGUE, workloadFootprintBytes } from './workloads/catalogue'
 import { DESIGN_CATALOGUE } from './designs/catalogue'
 import { ConfigError } from './errors'
 import { costConfigProblems } from './sim/costProfile'
+import { parseKernelImage } from './designs/kernelImage'
 
 const MiB = 2 ** 20
 const GiB = 2 ** 30
@@ -29,7 +39,7 @@ export function resolveEngineConfig(input: EngineConfigInput): EngineConfig {
   const design = input.design ?? 'swap-table'
   const designInfo = DESIGN_CATALOGUE.find((d) => d.name === design)
   const designOptions: Record<string, unknown> = {}
-  for (const o of designInfo?.options ?? []) designOptions[o.key] = o.default
+  for (const o of designInfo?.options ?? []) if (!o.optional) designOptions[o.key] = o.default
   Object.assign(designOptions, input.designOptions ?? {})
   const wname = input.workload?.name ?? 'usemem'
   const winfo = WORKLOAD_CATALOGUE.find((w) => w.name === wname)
@@ -77,8 +87,10 @@ export function checkEngineConfig(c: EngineConfig): ConfigProblem[] {
       if (v !== undefined) bad(`designOptions.${k}`, `not an option of design ${c.design}`)
       continue
     }
+    if (spec.optional && v === undefined) continue
     checkParam(`designOptions.${k}`, spec, v, bad)
   }
+  if (c.design === 'kernel') checkKernelConfig(c, bad)
   if (!WORKLOAD_NAMES.includes(c.workload?.name))
     bad('workload.name', `unknown workload "${c.workload?.name}"; expected one of ${WORKLOAD_NAMES.join(', ')}`)
   const winfo = WORKLOAD_CATALOGUE.find((w) => w.name === c.workload?.name)
@@ -126,6 +138,28 @@ export function checkEngineConfig(c: EngineConfig): ConfigProblem[] {
       bad('workload.params.wsMinBytes', 'must not exceed wsMaxBytes')
   }
   return out
+}
+
+/** What a run on a real kernel can and cannot do; each message names the field. */
+function checkKernelConfig(c: EngineConfig, bad: (field: string, message: string) => void): void {
+  const o = c.designOptions ?? {}
+  const image = typeof o.image === 'string' ? parseKernelImage(o.image) : null
+  if (image && 'error' in image) bad('designOptions.image', image.error)
+  if (o.modules !== undefined && image && !('error' in image) && image.kind !== 'path')
+    bad(
+      'designOptions.modules',
+      `only for a bzImage path; ${image.kind === 'host' ? 'the host kernel has its own' : 'Debian images bring their own'}`
+    )
+  if (o.modules !== undefined && typeof o.modules === 'string' && !o.modules.startsWith('/'))
+    bad('designOptions.modules', `must be an absolute path to a lib/modules/<release> folder; got "${o.modules}"`)
+  if (image && !('error' in image) && image.kind === 'host' && o.accel !== undefined && o.accel !== 'auto')
+    bad('designOptions.accel', `${o.accel} is for kernels in a VM; the host kernel runs on the machine itself`)
+  if (!(KERNEL_WORKLOADS as readonly string[]).includes(c.workload?.name))
+    bad('workload.name', `${c.workload?.name} has no program for a real kernel; kernel runs support ${KERNEL_WORKLOADS.join(' and ')}`)
+  if (c.storage !== 'file') bad('storage', 'a real kernel swaps to a real device file: use "file", not metadata-only')
+  if (Array.isArray(c.devices) && c.devices.length > 1) bad('devices', 'kernel runs swap to one device file; give one device')
+  if (c.checkInvariants) bad('checkInvariants', "checks the simulation's structures; a real kernel has none to check: turn it off")
+  if (c.fsyncPerBatch) bad('fsyncPerBatch', 'is a simulation option; the kernel writes the device file itself')
 }
 
 export function assertEngineConfig(c: EngineConfig): void {

@@ -21,3 +21,4 @@ export {
 } from './sim/calibrate'
 export { parseCostProfile, COST_PROFILE_FORMAT, type CostProfileFile } from './sim/costProfile'
 export { IoRecorder, replayIo, IO_READ, IO_WRITE, IO_SYNC, type IoRecord, type ReplayResult } from './device/ioRecorder'
+export { runKernel, recoverHost } from './kernel/index'

@@ -3,6 +3,8 @@
 export * from './types'
 export { ConfigError } from './errors'
 export { DESIGN_CATALOGUE, type DesignInfo } from './designs/catalogue'
+export { parseKernelImage, type KernelImageSpec } from './designs/kernelImage'
+export type { KernelRunInfo, KernelWhere, KernelAccel, KernelOptions } from './kernel/types'
 export { WORKLOAD_CATALOGUE, workloadFootprintBytes, type WorkloadInfo } from './workloads/catalogue'
 export type { ParamSpec } from './catalogueTypes'
 export {

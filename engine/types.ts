@@ -11,8 +11,12 @@ export const SWAPFILE_CLUSTER = 512
 export const SWAP_NR_ORDERS = 10
 export const PMD_ORDER = 9
 
-export const DESIGN_NAMES = ['legacy', 'mthp-6.10', 'cluster', 'swap-table', 'vswap'] as const
+export const DESIGN_NAMES = ['legacy', 'mthp-6.10', 'cluster', 'swap-table', 'vswap', 'kernel'] as const
 export type DesignName = (typeof DESIGN_NAMES)[number]
+/** The designs the simulation implements; 'kernel' runs the workload on a real Linux kernel (engine/kernel). */
+export type SimulatedDesignName = Exclude<DesignName, 'kernel'>
+/** Workloads that have a program of the lab's own for kernel runs (engine/kernel/programs). */
+export const KERNEL_WORKLOADS = ['usemem', 'thp-swap-allocator-test'] as const
 
 export const DEVICE_PRESETS = ['zram', 'pmem', 'nvme', 'ssd', 'hdd'] as const
 export type DevicePresetName = (typeof DEVICE_PRESETS)[number]
@@ -72,6 +76,12 @@ export interface DesignOptions {
   descriptorBytes?: VswapDescriptorBytes
   /** vswap only: in-memory compressed backend (zswap) pool limit in bytes; 0 disables it. */
   zswapPoolBytes?: number
+  /** kernel only: 'host', 'debian-<version>' or a bzImage path (see KernelOptions in kernel/types.ts). */
+  image?: string
+  /** kernel only: the modules folder of a user's bzImage. */
+  modules?: string
+  /** kernel only, VM: 'auto' tries KVM and falls back to TCG. */
+  accel?: 'auto' | 'kvm' | 'tcg'
 }
 
 export interface DeviceConfig {

@@ -10,7 +10,9 @@ import type {
   Sample,
   WorkloadName,
   DesignInfo,
-  WorkloadInfo
+  WorkloadInfo,
+  KernelAccel,
+  KernelWhere
 } from '../engine/pure'
 
 /** One design variant of an experiment: a design with its options (e.g. swap-table phase 2). */
@@ -111,6 +113,44 @@ export interface RunRecord {
   tags: string[]
   /** A few headline metrics for tables (null until done). */
   headline: Record<string, number> | null
+  /** Kernel runs that finished: which kernel ran them (null for simulated runs and before the end). */
+  kernel?: KernelBadge | null
+}
+
+/** What tables and badges show of a kernel run ("kernel 6.12.57 · VM · TCG"): from RunSummary.kernel. */
+export interface KernelBadge {
+  /** `uname -r` of the kernel that ran the workload. */
+  release: string
+  where: KernelWhere
+  accel: KernelAccel
+  /** False under TCG: wall and system times are emulation, not kernel timings. */
+  timingsAreKernel: boolean
+  /** True on the host: /proc/vmstat counts the whole machine, not only the workload. */
+  countersSystemWide: boolean
+  /** The simulated design the release is paired with ("cluster", "swap-table P1"), or null. */
+  pairedDesign: string | null
+}
+
+/** One kernel image a run can name. */
+export interface KernelImageInfo {
+  /** The value of the image option: 'host' or 'debian-<Debian version>'. */
+  image: string
+  /** 'host': this machine's kernel; 'cached': a Debian kernel in the lab's cache; 'available': apt can fetch it (on first use). */
+  kind: 'host' | 'cached' | 'available'
+  /** `uname -r` where known before a run. */
+  release: string | null
+  /** Upstream Linux version (6.12.57) where known. */
+  upstream: string | null
+  /** Bytes in the cache (cached images). */
+  sizeBytes: number | null
+  /** Why a run on it cannot start here (no root, no QEMU), or null. */
+  problem: string | null
+}
+
+export interface KernelList {
+  images: KernelImageInfo[]
+  /** Why apt could not be asked what it can fetch, or null. */
+  aptProblem: string | null
 }
 
 export interface RunDetail extends RunRecord {
@@ -144,6 +184,8 @@ export interface CompareGroup {
   point: Record<string, number | string | boolean>
   runIds: number[]
   metrics: Record<string, MetricStats>
+  /** Kernel groups: the kernel of their first finished run (its metrics are what that kernel measured). */
+  kernel?: KernelBadge | null
 }
 
 export interface CompareData {
@@ -232,6 +274,8 @@ export interface LabApi {
   exportCsv(runIds: number[]): Promise<ExportFiles>
   exportJson(runIds: number[]): Promise<string>
   importJson(json: string): Promise<{ runIds: number[] }>
+  /** Kernel images a run can name: the host, cached Debian kernels and those apt can fetch (slow: asks apt). */
+  kernels(): Promise<KernelList>
   /** Subscribes to lab events; returns the unsubscribe function. */
   subscribe(listener: (event: LabEvent) => void): () => void
 }

@@ -44,6 +44,7 @@ export function buildCompare(
       groups.set(key, g)
     }
     g.runIds.push(run.id)
+    if (run.kernel && !g.kernel) g.kernel = run.kernel
     const metrics = metricsByRun.get(run.id)
     if (!metrics) continue
     for (const [name, v] of Object.entries(metrics)) {

@@ -4,10 +4,11 @@
 
 import { z } from 'zod'
 import { DESIGN_NAMES, WORKLOAD_NAMES, type RunSummary } from '../engine/pure'
-import type { RunStatus } from './api'
+import type { KernelBadge, RunStatus } from './api'
 
 export const EXPORT_SCHEMA = 'swaplab.runs'
-export const EXPORT_SCHEMA_VERSION = 1
+/** 2: kernel runs (design 'kernel', `kernel`, unmeasured counters as null). Version 1 files read unchanged. */
+export const EXPORT_SCHEMA_VERSION = 2
 
 export interface ExportedRun {
   /** The id the run had in the exporting database (for reference only). */
@@ -34,6 +35,9 @@ export interface ExportedRun {
   tags: string[]
   /** The engine config the run executed with. */
   config: unknown
+  /** Kernel runs: the kernel that ran it (release, host or VM, accelerator); null otherwise. Absent in version 1. */
+  kernel?: KernelBadge | null
+  /** For kernel runs, counters not in summary.kernel.measured are null: the kernel did not count them. */
   summary: RunSummary | null
   /** Samples as columns + rows of numbers, in column order (compact and exact). */
   samples: { columns: string[]; rows: number[][] }
@@ -41,7 +45,7 @@ export interface ExportedRun {
 
 export interface RunsExport {
   schema: typeof EXPORT_SCHEMA
-  schemaVersion: typeof EXPORT_SCHEMA_VERSION
+  schemaVersion: number
   /** "swaplab@0.1.0" */
   exporter: string
   exportedAt: string
@@ -74,6 +78,17 @@ const exportedRun = z.object({
   note: z.string(),
   tags: z.array(z.string()),
   config: z.unknown(),
+  kernel: z
+    .object({
+      release: z.string(),
+      where: z.enum(['host', 'vm']),
+      accel: z.enum(['kvm', 'tcg']).nullable(),
+      timingsAreKernel: z.boolean(),
+      countersSystemWide: z.boolean(),
+      pairedDesign: z.string().nullable()
+    })
+    .nullable()
+    .optional(),
   // The summary is the engine's own type; it is stored as given and read by field name.
   summary: z.record(z.string(), z.unknown()).nullable(),
   samples: z

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { headlineMetrics, runMetrics, workloadMetric } from './metrics'
-import { fakeSummary } from '../main/lab/testing/fixtures'
+import { fakeKernelSummary, fakeSummary } from '../main/lab/testing/fixtures'
 
 describe('run metrics', () => {
   it('flatten a summary into base units (seconds, bytes, counts)', () => {
@@ -37,6 +37,38 @@ describe('run metrics', () => {
       'metadata_peak_bytes',
       'swpout',
       'swpin',
+      'mthp_fallback_percent',
+      'throughput_bytes_per_s',
+      'free_latency_s_mean'
+    ])
+  })
+})
+
+describe('metrics of a kernel run', () => {
+  it('leave out what the kernel did not measure and what only the simulation has, instead of a 0', () => {
+    const m = runMetrics(fakeKernelSummary())
+    expect(m.pswpout).toBe(164)
+    expect(m.swpout).toBe(104)
+    expect(m.mthp_fallback_percent).toBe(20)
+    expect(m.major_faults).toBe(50)
+    expect(m.readahead_hits).toBe(4)
+    for (const missing of ['sim_time_s', 'metadata_peak_bytes', 'slots_scanned', 'has_cache_retries', 'lock_contended', 'swap_cache_hits'])
+      expect(m).not.toHaveProperty(missing)
+    // No system time in a VM (0 there means not measured); the host reports the workload's.
+    expect(m).not.toHaveProperty('system_time_s')
+    expect(runMetrics(fakeKernelSummary({ where: 'host' })).system_time_s).toBe(0.3)
+    expect(m.throughput_bytes_per_s).toBe(100e6)
+  })
+
+  it('head tables with wall time and the kernel counters', () => {
+    expect(Object.keys(headlineMetrics(fakeKernelSummary({ where: 'host' })))).toEqual([
+      'engine_wall_time_s',
+      'system_time_s',
+      'swpout',
+      'swpin',
+      'pswpout',
+      'pswpin',
+      'major_faults',
       'mthp_fallback_percent',
       'throughput_bytes_per_s',
       'free_latency_s_mean'

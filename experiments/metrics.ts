@@ -2,7 +2,7 @@
 // (seconds, bytes, counts), named snake_case with the unit in the name. Trial statistics,
 // compare tables and CSV export all use these names.
 
-import type { LatencySummary, RunSummary } from '../engine/pure'
+import type { Counters, LatencySummary, RunSummary } from '../engine/pure'
 
 /** Bytes in the "MB" of the workloads' MB/s figures (decimal, as usemem reports them: engine/workloads/workload.ts). */
 export const WORKLOAD_MB = 1e6
@@ -17,8 +17,68 @@ function latency(out: Record<string, number>, name: string, l: LatencySummary): 
   out[`${name}_max`] = ns(l.max)
 }
 
+/**
+ * The counters each metric is computed from. A kernel run measures only some counters
+ * (summary.kernel.measured): a metric whose counters it did not measure is left out, so it
+ * shows as missing ('–', an empty CSV cell), never as a 0 the kernel did not count.
+ */
+const FROM_COUNTERS: Record<string, (keyof Counters)[]> = {
+  swpout: ['swpout'],
+  swpout_fallback: ['swpoutFallback'],
+  swpin: ['swpin'],
+  pswpout: ['pswpout'],
+  pswpin: ['pswpin'],
+  mthp_fallback_percent: ['swpout', 'swpoutFallback'],
+  major_faults: ['majorFaults'],
+  swap_cache_lookups: ['swapCacheLookup'],
+  swap_cache_hits: ['swapCacheHit'],
+  readahead_pages: ['readaheadPages'],
+  readahead_hits: ['readaheadHits'],
+  sync_bypass_swapins: ['syncBypassSwapins'],
+  has_cache_retries: ['hasCacheRetries'],
+  has_cache_retry_s: ['hasCacheRetryNs'],
+  folio_lock_waits: ['folioLockWaits'],
+  folio_lock_wait_s: ['folioLockWaitNs'],
+  slots_scanned: ['slotsScanned'],
+  alloc_failures: ['allocFailures'],
+  table_allocs: ['tableAllocs'],
+  continuation_allocs: ['continuationAllocs'],
+  extension_table_allocs: ['extensionTableAllocs'],
+  lock_contended: ['lockContended'],
+  lock_wait_s: ['lockWaitNs']
+}
+
+/** Metrics only the simulation has (its clock, its metadata accounting, its device model). */
+const SIMULATION_ONLY = new Set([
+  'sim_time_s',
+  'operations',
+  'metadata_bytes',
+  'metadata_static_bytes',
+  'metadata_dynamic_bytes',
+  'metadata_peak_bytes',
+  'metadata_bytes_per_slot',
+  'metadata_dynamic_bytes_per_used_slot',
+  'used_slots'
+])
+
 /** All metrics of a run, in a stable order (insertion order is the column order of exports). */
 export function runMetrics(s: RunSummary): Record<string, number> {
+  const all = allMetrics(s)
+  if (!s.kernel) return all
+  const measured = new Set<string>(s.kernel.measured ?? [])
+  const out: Record<string, number> = {}
+  for (const [name, v] of Object.entries(all)) {
+    if (SIMULATION_ONLY.has(name)) continue
+    const from = FROM_COUNTERS[name]
+    if (from && !from.every((c) => measured.has(c))) continue
+    // The device totals and system time are the backend's to fill; 0 there means "not measured".
+    if ((name.startsWith('device_bytes_') || name === 'system_time_s') && v === 0) continue
+    out[name] = v
+  }
+  return out
+}
+
+function allMetrics(s: RunSummary): Record<string, number> {
   const c = s.counters
   const m: Record<string, number> = {
     sim_time_s: ns(s.simTimeNs),
@@ -45,6 +105,7 @@ export function runMetrics(s: RunSummary): Record<string, number> {
     major_faults: c.majorFaults,
     swap_cache_lookups: c.swapCacheLookup,
     swap_cache_hits: c.swapCacheHit,
+    readahead_pages: c.readaheadPages,
     readahead_hits: c.readaheadHits,
     sync_bypass_swapins: c.syncBypassSwapins,
     has_cache_retries: c.hasCacheRetries,
@@ -94,7 +155,10 @@ export function workloadMetric(name: string, value: number): [string, number] {
 /** The few metrics shown in run tables: the general ones plus what the workload reports. */
 export function headlineMetrics(s: RunSummary): Record<string, number> {
   const all = runMetrics(s)
-  const keys = ['sim_time_s', 'system_time_s', 'metadata_peak_bytes', 'swpout', 'swpin', 'mthp_fallback_percent']
+  // A kernel run has no simulated clock or metadata accounting: its wall time and the kernel's own counters instead.
+  const keys = s.kernel
+    ? ['engine_wall_time_s', 'system_time_s', 'swpout', 'swpin', 'pswpout', 'pswpin', 'major_faults', 'mthp_fallback_percent']
+    : ['sim_time_s', 'system_time_s', 'metadata_peak_bytes', 'swpout', 'swpin', 'mthp_fallback_percent']
   for (const [name, value] of Object.entries(s.workloadMetrics ?? {}))
     if (typeof value === 'number') keys.push(workloadMetric(name, value)[0])
   return Object.fromEntries(keys.filter((k) => k in all).map((k) => [k, all[k]]))

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { validateExperiment } from './schema'
 import type { FieldError } from './api'
+import { variantLabel } from './sweep'
 
 const MiB = 2 ** 20
 const base = {
@@ -30,7 +31,10 @@ describe('experiment schema', () => {
 
   it('names the field and the allowed values for an unknown design', () => {
     expect(errors({ ...base, designs: [{ design: 'zswap-only' }] })).toEqual([
-      { field: 'designs.0.design', message: 'unknown design "zswap-only"; expected one of legacy, mthp-6.10, cluster, swap-table, vswap' }
+      {
+        field: 'designs.0.design',
+        message: 'unknown design "zswap-only"; expected one of legacy, mthp-6.10, cluster, swap-table, vswap, kernel'
+      }
     ])
   })
 
@@ -132,5 +136,75 @@ describe('experiment schema', () => {
     const values = Array.from({ length: 200 }, (_, i) => i + 1)
     const e = errors({ ...base, trials: 10, sweep: { axes: [{ path: 'workload.params.passes', values }] } })
     expect(e).toEqual([{ field: 'sweep', message: 'expands to 2000 runs (designs x sweep points x trials); at most 1000 are allowed' }])
+  })
+
+  describe('the kernel design', () => {
+    const kernel = (options: object) => ({ design: 'kernel', options })
+    it('takes host, debian-<version> and bzImage paths beside simulated designs, with labels naming the image', () => {
+      const r = validateExperiment({
+        ...base,
+        designs: [
+          kernel({ image: 'host' }),
+          kernel({ image: 'debian-6.12', accel: 'tcg' }),
+          kernel({ image: '/b/bzImage', modules: '/b/mods' })
+        ]
+      })
+      expect(r.ok).toBe(true)
+      if (!r.ok) return
+      expect(r.config.designs.map((d) => d.options)).toEqual([
+        { image: 'host', accel: 'auto' },
+        { image: 'debian-6.12', accel: 'tcg' },
+        { image: '/b/bzImage', modules: '/b/mods', accel: 'auto' }
+      ])
+      expect(r.config.designs.map(variantLabel)).toEqual(['kernel host', 'kernel debian-6.12 tcg', 'kernel /b/bzImage'])
+    })
+
+    it('refuses an unknown option, an image it cannot read and options that make no sense, naming each field', () => {
+      expect(errors({ ...base, designs: [kernel({ image: 'host', phase: 2 })] })).toEqual([
+        { field: 'designs.0.options.phase', message: 'not a parameter of design kernel' }
+      ])
+      expect(errors({ ...base, designs: [kernel({ image: 'vmlinuz' })] })[0]).toMatchObject({
+        field: 'designs.0.options.image',
+        message: expect.stringMatching(/host, debian-<version>.*absolute path/)
+      })
+      expect(errors({ ...base, designs: [kernel({ image: 'debian-bookworm' })] })[0].message).toMatch(/not a Debian kernel version/)
+      expect(errors({ ...base, designs: [kernel({ image: 'host', modules: '/lib/modules/x' })] })[0]).toMatchObject({
+        field: 'designs.0.options.modules'
+      })
+      expect(errors({ ...base, designs: [kernel({ image: 'host', accel: 'kvm' })] })[0]).toMatchObject({
+        field: 'designs.0.options.accel',
+        message: expect.stringMatching(/VM/)
+      })
+      expect(errors({ ...base, designs: [kernel({ image: 'debian-6.12', accel: 'xen' })] })[0]).toMatchObject({
+        field: 'designs.0.options.accel',
+        message: 'must be one of auto, kvm, tcg; got "xen"'
+      })
+    })
+
+    it('runs only the workloads that have programs, on a file device', () => {
+      const fields = errors({
+        ...base,
+        designs: [kernel({ image: 'host' })],
+        workload: { name: 'fill', params: {} },
+        storage: 'metadata-only',
+        devices: [{ sizeBytes: 64 * MiB }, { sizeBytes: 64 * MiB }]
+      }).map((e) => e.field)
+      expect(fields).toEqual(expect.arrayContaining(['workload.name', 'storage', 'devices']))
+      const thp = validateExperiment({
+        ...base,
+        designs: [kernel({ image: 'host' })],
+        workload: { name: 'thp-swap-allocator-test', params: { regionBytes: 4 * MiB, iterations: 2, dropBytes: MiB } }
+      })
+      expect(thp.ok).toBe(true)
+    })
+
+    it('can sweep the image across kernels', () => {
+      const r = validateExperiment({
+        ...base,
+        designs: [kernel({ image: 'host' })],
+        sweep: { mode: 'grid', axes: [{ path: 'options.image', values: ['host', 'debian-6.12'] }] }
+      })
+      expect(r.ok).toBe(true)
+    })
   })
 })

@@ -70,7 +70,7 @@ function rangeText(spec: FieldSpec): string {
 
 function paramsSchema(specs: ParamSpec[], owner: string) {
   const shape: Record<string, z.ZodType> = {}
-  for (const p of specs) shape[p.key] = valueSchema(p).default(p.default)
+  for (const p of specs) shape[p.key] = p.optional ? valueSchema(p).optional() : valueSchema(p).default(p.default)
   return z.strictObject(shape, {
     error: (i) => (i.code === 'unrecognized_keys' ? `not a parameter of ${owner}` : `must be an object; got ${show(i.input)}`)
   })

@@ -67,7 +67,7 @@ export function sensitivityPlan(config: Pick<ExperimentConfig, 'sensitivity'>): 
 
 /** Variants that run in the simulation (sensitivity runs rescale the simulation's cost model only). */
 export function isSimulatedVariant(v: Pick<DesignVariant, 'design'>): boolean {
-  return (DESIGN_NAMES as readonly string[]).includes(v.design)
+  return v.design !== 'kernel' && (DESIGN_NAMES as readonly string[]).includes(v.design)
 }
 
 /** Main runs (designs x sweep points x trials) plus sensitivity runs (simulated designs x points x trials x groups x factors). */
@@ -84,6 +84,9 @@ export function variantLabel(v: DesignVariant): string {
   if (v.label) return v.label
   const parts: string[] = [v.design]
   const o = v.options as DesignOptions
+  // The release a kernel image runs is known only after the run (RunRecord.kernel shows it).
+  if (o.image !== undefined) parts.push(o.image)
+  if (o.accel !== undefined && o.accel !== 'auto') parts.push(o.accel)
   if (o.phase !== undefined) parts.push(`P${o.phase}`)
   if (o.descriptorBytes !== undefined) parts.push(`${o.descriptorBytes}B`)
   if (o.zswapPoolBytes) parts.push(`zswap=${o.zswapPoolBytes}`)

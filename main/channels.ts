@@ -3,6 +3,7 @@
 // lab service. Pure (no Electron, no Node I/O) so both bridges and their tests use it.
 
 import type { LabApi } from '../experiments/api'
+import { parseKernelImage } from '../engine/pure'
 
 /** LabApi methods reachable from a front end (subscribe has its own event channel). */
 export type LabMethod = Exclude<keyof LabApi, 'subscribe'>
@@ -36,7 +37,33 @@ function runIds(v: unknown): number[] {
 function config(v: unknown): unknown {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new BadPayload('config must be an object')
   if (JSON.stringify(v).length > 1_000_000) throw new BadPayload('config is too large')
+  noKernelPaths(v as Record<string, unknown>)
   return v
+}
+
+function isPathImage(x: unknown): boolean {
+  if (typeof x !== 'string') return false
+  const spec = parseKernelImage(x)
+  return 'kind' in spec && spec.kind === 'path'
+}
+const PATHS_ARE_FOR_THE_CLI = 'paths are for the CLI (swaplab run --design kernel:image=PATH); the app names host or debian-<version>'
+
+/** A front end may not make the lab boot or read a file of its choosing: kernel images and modules by name only. */
+function noKernelPaths(c: Record<string, unknown>): void {
+  const designs = Array.isArray(c.designs) ? c.designs : []
+  designs.forEach((d: unknown, i) => {
+    const o = (d as { options?: Record<string, unknown> } | null)?.options
+    if (!o || typeof o !== 'object') return
+    if (isPathImage(o.image)) throw new BadPayload(`designs.${i}.options.image: a kernel image path is refused; ${PATHS_ARE_FOR_THE_CLI}`)
+    if (o.modules !== undefined) throw new BadPayload(`designs.${i}.options.modules: a modules folder is refused; ${PATHS_ARE_FOR_THE_CLI}`)
+  })
+  const axes = (c.sweep as { axes?: unknown } | null)?.axes
+  if (!Array.isArray(axes)) return
+  axes.forEach((a: unknown, i) => {
+    const { path, values } = (a ?? {}) as { path?: unknown; values?: unknown }
+    if (path === 'options.modules' || (path === 'options.image' && Array.isArray(values) && values.some(isPathImage)))
+      throw new BadPayload(`sweep.axes.${i}.values: a kernel image or modules path is refused; ${PATHS_ARE_FOR_THE_CLI}`)
+  })
 }
 
 function optional<T>(v: unknown, check: (v: unknown) => T): T | undefined {
@@ -115,7 +142,8 @@ export const LAB_CHANNELS: Record<LabMethod, { channel: string; check: ArgCheck 
   },
   exportCsv: { channel: 'lab:exportCsv', check: ([ids]) => [runIds(ids)] },
   exportJson: { channel: 'lab:exportJson', check: ([ids]) => [runIds(ids)] },
-  importJson: { channel: 'lab:importJson', check: ([json]) => [text(json, 'json', MAX_JSON_CHARS)] }
+  importJson: { channel: 'lab:importJson', check: ([json]) => [text(json, 'json', MAX_JSON_CHARS)] },
+  kernels: { channel: 'lab:kernels', check: none }
 }
 
 export const LAB_METHODS = Object.keys(LAB_CHANNELS) as LabMethod[]

@@ -87,5 +87,37 @@ export const DESIGN_CATALOGUE: DesignInfo[] = [
         help: 'In-memory compressed backend; 0 disables it. Full pool writes back to the device.'
       }
     ]
+  },
+  {
+    name: 'kernel',
+    title: 'A real Linux kernel',
+    kernel: 'the host kernel or any packaged / built release (in QEMU)',
+    summary:
+      "Not a simulation: the same workload runs as real processes on a real kernel, the host's (needs root) or one booted in QEMU, swapping to the lab's own device file in a memory cgroup; counters come from /proc/vmstat, the per-size mTHP stats and the cgroup.",
+    options: [
+      {
+        key: 'image',
+        label: 'Kernel image',
+        kind: 'string',
+        default: 'host',
+        help: "'host' (this machine's kernel, needs root), 'debian-<version>' (a Debian cloud kernel, fetched into the lab's cache: swaplab kernels), or a bzImage path (CLI only)."
+      },
+      {
+        key: 'modules',
+        label: 'Modules folder',
+        kind: 'string',
+        default: '',
+        optional: true,
+        help: 'For a bzImage path only: its lib/modules/<release> folder (CLI only); packaged images bring their own.'
+      },
+      {
+        key: 'accel',
+        label: 'Accelerator',
+        kind: 'enum',
+        values: ['auto', 'kvm', 'tcg'],
+        default: 'auto',
+        help: 'VM only: auto tries KVM and falls back to TCG (emulation: wall times are then not kernel timings).'
+      }
+    ]
   }
 ]

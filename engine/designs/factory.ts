@@ -6,6 +6,7 @@ import type { PageStore } from '../device/pageStore'
 import type { SwapDesign } from './design'
 import { ClassicDesign } from './classic'
 import { VswapDesign } from './vswap'
+import { ConfigError } from '../errors'
 
 export function createDesign(cfg: EngineConfig, pageStores: PageStore[], counters: Counters, clock: SimClock): SwapDesign {
   switch (cfg.design) {
@@ -16,5 +17,7 @@ export function createDesign(cfg: EngineConfig, pageStores: PageStore[], counter
       return new ClassicDesign(cfg.design, cfg, pageStores, counters, clock)
     case 'vswap':
       return new VswapDesign(cfg, pageStores, counters, clock)
+    case 'kernel':
+      throw new ConfigError('design', 'the kernel design runs on a real kernel (engine/kernel runKernel), not in the simulation')
   }
 }

@@ -85,7 +85,11 @@ export function cleanStaleDeviceDirs(base = os.tmpdir()): string[] {
     const dir = path.join(base, name)
     const owner = readDeviceDirMarker(dir)
     if (!owner || owner.host !== host || owner.pid === process.pid || processAlive(owner.pid)) continue
-    if (removeDeviceDir(dir)) removed.push(dir)
+    try {
+      if (removeDeviceDir(dir)) removed.push(dir)
+    } catch {
+      // Still in use (e.g. a swap file a killed kernel run left on: the host recovery turns it off first).
+    }
   }
   return removed
 }

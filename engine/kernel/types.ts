@@ -46,6 +46,10 @@ export interface KernelRunInfo {
   cgroup: { version: 1 | 2; stats: Record<string, number> } | null
   /** Which fields of RunSummary.counters carry the kernel's values; the others are 0 and mean "not measured". */
   measured: (keyof Counters)[]
+  /** User time of the workload's processes (getrusage of the program and its children), where measured. */
+  userTimeNs?: number
+  /** Host only: what was swapped on (a loop device over the device file, or the file itself) and why. */
+  swapDevice?: string
   /** VM only: time from QEMU start to the workload's start. */
   bootMs?: number
 }

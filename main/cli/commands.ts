@@ -9,7 +9,7 @@ import type { CompareData, RunDetail, RunFilter, RunRecord, RunStatus } from '..
 import { formatFieldErrors } from '../../experiments/schema'
 import { presets } from '../../experiments/presets'
 import { LabService } from '../lab/service'
-import { InputError, NotFoundError, PathError } from '../lab/errors'
+import { InputError, NotFoundError, PathError, PreflightError } from '../lab/errors'
 import { StoreError } from '../lab/store'
 import { defaultDbPath } from '../lab/paths'
 import { writeSamplesCsv } from '../lab/export'
@@ -23,6 +23,8 @@ import { progressReporter } from './progress'
 import { mainRunIds, sensitivityNotes } from './sensitivityNotes'
 import { calibrateCommand, CALIBRATE_USAGE } from './calibrate'
 import { USAGE, RUN_USAGE } from './usage'
+import { kernelsCommand, KERNELS_USAGE } from './kernels'
+import { kernelBadgeText, kernelCaveats, kernelCaveatsShort } from '../../experiments/kernelBadge'
 
 export interface CliIo {
   stdout(text: string): void
@@ -49,14 +51,15 @@ const COMMANDS: Record<string, { run: Command; options: string[]; booleans?: str
   import: { run: importCommand, options: [] },
   delete: { run: deleteCommand, options: ['experiment'] },
   presets: { run: listPresets, options: ['json'], booleans: ['json'] },
-  calibrate: { run: calibrateCommand, options: ['runs', 'out', 'groups', 'wall-weight', 'iterations'] }
+  calibrate: { run: calibrateCommand, options: ['runs', 'out', 'groups', 'wall-weight', 'iterations'] },
+  kernels: { run: kernelsCommand, options: ['json', 'update'], booleans: ['json', 'update'] }
 }
 
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const [command, ...rest] = argv
   try {
     if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
-      io.stdout(rest[0] === 'run' ? RUN_USAGE : rest[0] === 'calibrate' ? CALIBRATE_USAGE : USAGE)
+      io.stdout(rest[0] === 'run' ? RUN_USAGE : rest[0] === 'calibrate' ? CALIBRATE_USAGE : rest[0] === 'kernels' ? KERNELS_USAGE : USAGE)
       return EXIT_OK
     }
     if (command === '--version' || command === 'version') {
@@ -69,7 +72,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     if (!spec) throw new UsageError(`unknown command "${command}"; expected one of run, ${Object.keys(COMMANDS).join(', ')}, serve, help`)
     const args = parseArgs(rest, new Set(['help', ...(spec.booleans ?? [])]), new Set(['db', ...spec.options]))
     if (args.options.has('help')) {
-      io.stdout(command === 'calibrate' ? CALIBRATE_USAGE : USAGE)
+      io.stdout(command === 'calibrate' ? CALIBRATE_USAGE : command === 'kernels' ? KERNELS_USAGE : USAGE)
       return EXIT_OK
     }
     return await spec.run(args, io)
@@ -99,6 +102,10 @@ function fail(e: unknown, io: CliIo, json = false): number {
 }
 
 function fail1(e: unknown, io: CliIo): number {
+  if (e instanceof PreflightError) {
+    io.stderr(`swaplab: cannot start (nothing was recorded):\n${indent(formatFieldErrors(e.errors))}\n`)
+    return EXIT_BAD_INPUT
+  }
   const sqliteCode = (e as { code?: unknown })?.code
   if (typeof sqliteCode === 'string' && STORE_WRITE_CODES.test(sqliteCode)) {
     io.stderr(`swaplab: the run database could not be used: ${(e as Error).message}\n`)
@@ -138,7 +145,8 @@ function openLab(args: ParsedArgs, io: CliIo): LabService {
     appVersion: io.appVersion,
     trustConfigPaths: true,
     deviceDir: io.env.SWAPLAB_DEVICE_DIR || undefined,
-    engine: engineFromEnv(io.env)
+    engine: engineFromEnv(io.env),
+    onKernelLog: (line) => io.stderr(`kernel: ${line}\n`)
   })
   if (lab.store.recoveryWarning) io.stderr(`swaplab: warning: ${lab.store.recoveryWarning}\n`)
   return lab
@@ -252,7 +260,7 @@ export function compareTable(c: CompareData, metrics: string[]): string {
   const experimentOf = (key: string): string => key.slice(0, key.indexOf('/'))
   const several = new Set(c.groups.map((g) => experimentOf(g.key))).size > 1
   const title = (g: CompareData['groups'][number]): string =>
-    `${groupTitle(g.variantLabel, g.point)}${several ? ` [exp ${experimentOf(g.key)}]` : ''} (n=${Object.values(g.metrics)[0]?.n ?? 0}${g.key === c.baselineKey ? ', baseline' : ''})`
+    `${groupTitle(g.variantLabel, g.point)}${g.kernel ? ` [${kernelBadgeText(g.kernel).replace(/^kernel /, '')}]` : ''}${several ? ` [exp ${experimentOf(g.key)}]` : ''} (n=${Object.values(g.metrics)[0]?.n ?? 0}${g.key === c.baselineKey ? ', baseline' : ''})`
   const cell = (g: CompareData['groups'][number], m: string): string => {
     const s = g.metrics[m]
     if (!s) return '-'
@@ -262,14 +270,27 @@ export function compareTable(c: CompareData, metrics: string[]): string {
     return `${fmtNum(s.mean)}${spread}${delta ? `  ${delta}` : ''}`
   }
   const shown = metrics.filter((m) => c.groups.some((g) => g.metrics[m]))
-  if (c.groups.length > MAX_GROUP_COLUMNS)
-    return table(
-      ['group', ...shown],
-      c.groups.map((g) => [title(g), ...shown.map((m) => cell(g, m))])
+  // One line per kernel variant, however many sweep points it has.
+  const notes = [
+    ...new Set(
+      c.groups
+        .filter((g) => g.kernel && kernelCaveatsShort(g.kernel).length)
+        .map((g) => `  ${g.variantLabel}: ${kernelCaveatsShort(g.kernel!).join('; ')}`)
     )
-  return table(
-    ['metric', ...c.groups.map(title)],
-    shown.map((m) => [m, ...c.groups.map((g) => cell(g, m))])
+  ]
+  const footer = notes.length ? `\n${notes.join('\n')}\n  (- : not measured by that run)` : ''
+  if (c.groups.length > MAX_GROUP_COLUMNS)
+    return (
+      table(
+        ['group', ...shown],
+        c.groups.map((g) => [title(g), ...shown.map((m) => cell(g, m))])
+      ) + footer
+    )
+  return (
+    table(
+      ['metric', ...c.groups.map(title)],
+      shown.map((m) => [m, ...c.groups.map((g) => cell(g, m))])
+    ) + footer
   )
 }
 
@@ -335,7 +356,7 @@ async function list(args: ParsedArgs, io: CliIo): Promise<number> {
       const rows = runs.map((r) => [
         String(r.id),
         `${r.experimentId} ${r.experimentName}`,
-        groupTitle(r.variantLabel, r.point),
+        `${groupTitle(r.variantLabel, r.point)}${r.kernel ? ` [${r.kernel.release}]` : ''}`,
         r.workload,
         String(r.trial),
         String(r.seed),
@@ -376,6 +397,10 @@ async function show(args: ParsedArgs, io: CliIo): Promise<number> {
       ['platform', d.platform],
       ['samples', String((await lab.getSamples(id, 1)).totalSamples)]
     ]
+    if (d.kernel) {
+      lines.push(['kernel', kernelBadgeText(d.kernel).replace(/^kernel /, '')])
+      for (const caveat of kernelCaveats(d.kernel)) lines.push(['', caveat])
+    }
     if (d.error) lines.push(['error', d.error])
     if (d.note) lines.push(['note', d.note])
     if (d.tags.length) lines.push(['tags', d.tags.join(', ')])

@@ -118,3 +118,69 @@ describe('progress on a terminal', () => {
     expect(out.endsWith('\r\x1b[2Krun 3 done in 1.5 s: legacy trial 0\n')).toBe(true)
   })
 })
+
+describe('kernel designs on the command line', () => {
+  it('take host, debian-<version> and a bzImage path with its modules (made absolute), beside simulated designs', () => {
+    const c = build([
+      '--design',
+      'kernel:image=host',
+      '--design',
+      'kernel:image=debian-6.12,accel=tcg',
+      '--design',
+      'kernel:image=./bzImage,modules=mods/6.18',
+      '--design',
+      'swap-table',
+      '--phase',
+      '1',
+      '--workload',
+      'usemem',
+      '--size-bytes',
+      '96MiB',
+      '--memory-limit',
+      '48MiB'
+    ])
+    expect(c.designs).toEqual([
+      { design: 'kernel', options: { image: 'host' } },
+      { design: 'kernel', options: { image: 'debian-6.12', accel: 'tcg' } },
+      { design: 'kernel', options: { image: path.resolve('bzImage'), modules: path.resolve('mods/6.18') } },
+      { design: 'swap-table', options: { phase: 1 } }
+    ])
+    const r = validateExperiment(c)
+    expect(r.ok).toBe(true)
+  })
+
+  it('apply --accel to every kernel design and refuse options a kernel does not have, by name', () => {
+    const c = build([
+      '--design',
+      'kernel:image=debian-6.1',
+      '--design',
+      'kernel:image=debian-6.12',
+      '--accel',
+      'tcg',
+      '--workload',
+      'usemem'
+    ])
+    expect((c.designs as { options: object }[]).map((d) => d.options)).toEqual([
+      { image: 'debian-6.1', accel: 'tcg' },
+      { image: 'debian-6.12', accel: 'tcg' }
+    ])
+    expect(() => build(['--design', 'kernel:image=host', '--phase', '2'])).toThrow(/none of the designs has the option phase/)
+    const r = validateExperiment(build(['--design', 'kernel:image=host,cpu=max', '--workload', 'usemem']))
+    expect(r.ok ? [] : r.errors).toEqual([{ field: 'designs.0.options.cpu', message: 'not a parameter of design kernel' }])
+  })
+
+  it('read kernel paths in a config file relative to the file', () => {
+    const dir = tempDir()
+    try {
+      const file = path.join(dir, 'k.json')
+      fs.writeFileSync(
+        file,
+        JSON.stringify({ designs: [{ design: 'kernel', options: { image: 'kernels/bzImage' } }], workload: { name: 'usemem' } })
+      )
+      const c = build(['--config', file])
+      expect(c.designs).toEqual([{ design: 'kernel', options: { image: path.join(dir, 'kernels', 'bzImage') } }])
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})

@@ -4,6 +4,7 @@
 // The result is validated by the experiment schema like any other config.
 
 import * as fs from 'node:fs'
+import * as path from 'node:path'
 import { DESIGN_CATALOGUE, WORKLOAD_CATALOGUE } from '../../engine/pure'
 import { TOP_FIELDS } from '../../experiments/fields'
 import { findPreset, presets } from '../../experiments/presets'
@@ -133,15 +134,31 @@ function loadBase(args: ParsedArgs): Config {
   return {}
 }
 
+/** Kernel images and modules named by a relative path: made absolute against `base` (the CLI trusts its user's paths). */
+function absoluteKernelPaths(designs: Record<string, unknown>[] | undefined, base: string): void {
+  for (const d of designs ?? []) {
+    if (d?.design !== 'kernel' || typeof d.options !== 'object' || d.options === null) continue
+    const o = d.options as Record<string, unknown>
+    if (typeof o.image === 'string' && o.image.includes('/') && !path.isAbsolute(o.image)) o.image = path.resolve(base, o.image)
+    if (typeof o.modules === 'string' && !path.isAbsolute(o.modules)) o.modules = path.resolve(base, o.modules)
+  }
+}
+
 /** Builds the experiment config that `run` submits; unknown options are refused by name. */
 export function experimentFromArgs(args: ParsedArgs): Config {
   const c = loadBase(args)
+  // Paths in a config file are relative to the file.
+  const file = args.options.get('config')?.at(-1)
+  if (file) absoluteKernelPaths(c.designs, path.dirname(path.resolve(file)))
   const all = (k: string): string[] => args.options.get(k) ?? []
   const one = (k: string): string | undefined => all(k).at(-1)
   const used = new Set<string>([...RUN_OWN_OPTIONS, ...STRUCTURE_OPTIONS])
 
   if (one('name') !== undefined) c.name = one('name')
-  if (all('design').length) c.designs = all('design').map(parseDesign)
+  if (all('design').length) {
+    c.designs = all('design').map(parseDesign)
+    absoluteKernelPaths(c.designs, process.cwd())
+  }
   const workload = one('workload')
   if (workload !== undefined && workload !== c.workload?.name) c.workload = { name: workload, params: {} }
   c.workload ??= {}

@@ -15,6 +15,7 @@ Commands
   delete     IDS... | --experiment ID
   presets    list the shipped presets and what each shows
   calibrate  fit the cost model to measured kernel runs: --runs FILE --out PROFILE (swaplab help calibrate)
+  kernels    list|fetch|remove the kernels kernel runs boot (swaplab help kernels)
   serve      serve the lab to a browser on this machine (swaplab serve --help)
 
 Every command takes --db FILE (default: SWAPLAB_DB, else swaplab.db in the user's data folder).
@@ -31,7 +32,11 @@ are sizes (64MiB, 1GiB) and plain numbers otherwise.
 
 Experiment
   --name TEXT
-  --design NAME[:opt=value,...]   repeatable: legacy, mthp-6.10, cluster, swap-table, vswap
+  --design NAME[:opt=value,...]   repeatable: legacy, mthp-6.10, cluster, swap-table, vswap, kernel
+  --design kernel:image=host      the workload on this machine's kernel (needs root)
+  --design kernel:image=debian-6.12[,accel=auto|kvm|tcg]   a Debian kernel in QEMU (fetched on first use)
+  --design kernel:image=/path/to/bzImage[,modules=DIR]     your own kernel in QEMU
+                                  kernel runs: usemem and thp-swap-allocator-test, one file device
   --phase N                       swap-table phase 1..4 (applies to the swap-table designs)
   --discontiguous-swapout, --mthp-swapin          swap-table options
   --descriptor-bytes 24|48|64, --zswap-pool-bytes SIZE   vswap options

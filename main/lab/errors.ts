@@ -29,3 +29,11 @@ export class PathError extends Error {
     this.name = 'PathError'
   }
 }
+
+/** A valid experiment whose kernel runs cannot start on this machine (no root, no QEMU, no image); nothing was recorded. */
+export class PreflightError extends InputError {
+  constructor(errors: FieldError[]) {
+    super(errors)
+    this.name = 'PreflightError'
+  }
+}

@@ -6,6 +6,7 @@ import type { CompareData, RunRecord } from '../../experiments/api'
 import { EXPORT_SCHEMA, EXPORT_SCHEMA_VERSION, type ExportedRun, type RunsExport } from '../../experiments/exportFormat'
 import { headlineMetrics } from '../../experiments/metrics'
 import type { RunSummary, Sample } from '../../engine/pure'
+import { emptyCounters } from '../../engine/metrics/counters'
 import type { RunStore } from './store'
 import { platformDescription } from './paths'
 
@@ -40,6 +41,12 @@ export function summaryCsv(compare: CompareData, runs: RunRecord[]): string {
     'trials',
     'run_ids',
     'status',
+    // Which kernel ran a kernel row (empty for simulated designs); under TCG its times are emulation.
+    'kernel_release',
+    'kernel_where',
+    'kernel_accel',
+    'timings_are_kernel',
+    'counters_system_wide',
     ...parameters.map((p) => `parameter_${p}`),
     ...metrics.flatMap((m) => STATS.map((s) => `${m}_${s}`))
   ]
@@ -57,6 +64,11 @@ export function summaryCsv(compare: CompareData, runs: RunRecord[]): string {
       g.metrics[metrics[0]]?.n ?? 0,
       g.runIds.join(' '),
       status,
+      g.kernel?.release ?? '',
+      g.kernel?.where ?? '',
+      g.kernel?.accel ?? '',
+      g.kernel ? g.kernel.timingsAreKernel : '',
+      g.kernel ? g.kernel.countersSystemWide : '',
       ...parameters.map((p) => groupConfig(g.runIds)[p] ?? ''),
       ...metrics.flatMap((m) => STATS.map((s) => g.metrics[m]?.[s] ?? ''))
     ]
@@ -107,6 +119,24 @@ function unpackSamples(p: ExportedRun['samples']): Sample[] {
   })
 }
 
+/** Kernel runs: counters the kernel did not measure go out as null (empty), not as a 0 it never counted. */
+function exportedSummary(summary: RunSummary): RunSummary {
+  if (!summary.kernel) return summary
+  const measured = new Set<string>(summary.kernel.measured ?? [])
+  const counters: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(summary.counters)) counters[k] = measured.has(k) ? v : null
+  return { ...summary, counters: counters as unknown as RunSummary['counters'] }
+}
+
+/** The inverse on import: the engine's shape again (zeros of the right shape for unmeasured; kernel.measured says which). */
+function importedSummary(summary: RunSummary): RunSummary {
+  if (!summary.kernel) return summary
+  const empty = emptyCounters() as unknown as Record<string, unknown>
+  const counters: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(summary.counters ?? {})) counters[k] = v === null ? (empty[k] ?? 0) : v
+  return { ...summary, counters: counters as unknown as RunSummary['counters'] }
+}
+
 export function buildRunsExport(store: RunStore, runIds: number[], appVersion: string): RunsExport {
   const runs = runIds.map((id): ExportedRun => {
     const d = store.getRun(id)
@@ -134,7 +164,8 @@ export function buildRunsExport(store: RunStore, runIds: number[], appVersion: s
       note: d.note,
       tags: d.tags,
       config: d.config,
-      summary: d.summary,
+      kernel: d.kernel ?? null,
+      summary: d.summary && exportedSummary(d.summary),
       samples: packSamples(store.getSamples(id).samples)
     }
   })
@@ -186,7 +217,10 @@ export function importRuns(store: RunStore, data: RunsExport): number[] {
           wallTimeMs: r.wallTimeMs
         }
       ])
-      if (r.summary) store.saveSummary(id, r.summary, safeHeadline(r.summary))
+      if (r.summary) {
+        const summary = importedSummary(r.summary)
+        store.saveSummary(id, summary, safeHeadline(summary))
+      }
       store.appendSamples(id, unpackSamples(r.samples))
       if (r.note) store.setNote(id, r.note)
       if (r.tags.length) store.setTags(id, r.tags)

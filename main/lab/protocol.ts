@@ -10,9 +10,19 @@ export interface EngineModuleRef {
   options?: unknown
 }
 
+/** Where the worker gets runKernel from: engine/kernel unless a test injects a module. */
+export interface KernelModuleRef {
+  /** Absolute path of a module exporting runKernel(config, hooks, options). */
+  module: string
+  /** Passed to runKernel as its third argument (fakes use it; the real backend has two). */
+  options?: unknown
+}
+
 export interface WorkerInit {
   engine?: EngineModuleRef
-  /** Int32 slot holding the id of the run to abort (0: none); read by shouldAbort between steps. */
+  /** Tests inject a stand-in for the real-kernel backend here; the real one otherwise. */
+  kernel?: KernelModuleRef
+  /** Int32 slot holding the id of the run to abort (0: none); read by shouldAbort between steps, and polled into an AbortSignal for kernel runs. */
   abort: SharedArrayBuffer
 }
 

@@ -225,4 +225,75 @@ describe('runner', () => {
     await runner.idle()
     expect(store.getRun(id)?.error).toMatch(/1 KiB is free/)
   })
+
+  describe('kernel runs', () => {
+    const KERNEL = path.join(__dirname, 'testing', 'fakeKernel.ts')
+    const kernelConfig = (seed: number): EngineConfig =>
+      config(seed, { design: 'kernel', designOptions: { image: 'debian-6.12', accel: 'auto' } })
+
+    it('go to the kernel backend, not the simulation, and record its summary with the kernel', async () => {
+      // The simulated engine fails every run: a kernel run that reached it would fail.
+      const { runner } = setup(
+        { failures: { 1: { atStep: 0, kind: 'corruption' } } },
+        { kernel: { module: KERNEL, options: { steps: 5, stepMs: 5 } } }
+      )
+      const [id] = store.createRuns(store.createExperiment({ name: 'k', config: {} }), [newRun({ seed: 1, design: 'kernel' })])
+      runner.enqueue([{ runId: id, config: kernelConfig(1) }])
+      await runner.idle()
+      const run = store.getRun(id)!
+      expect(run.status).toBe('done')
+      expect(run.summary?.kernel?.release).toBe('6.12.57+deb13-cloud-amd64')
+      expect(run.kernel).toMatchObject({ where: 'vm', accel: 'tcg', timingsAreKernel: false, pairedDesign: 'cluster' })
+      expect(run.headline).toHaveProperty('pswpout', 164)
+      expect(run.headline).not.toHaveProperty('sim_time_s')
+      expect(store.countSamples(id)).toBe(15)
+    })
+
+    it('cancel through the AbortSignal and wait for the backend to restore the machine before the run ends', async () => {
+      const marker = path.join(dir, 'restored')
+      const { runner } = setup(
+        {},
+        // Clean-up takes longer than a simulated run's grace (750 ms): the runner must wait for it, not cut the worker off.
+        { kernel: { module: KERNEL, options: { steps: 1000, stepMs: 10, cleanupMs: 1500, restoredMarker: marker } } }
+      )
+      const [kid] = (() => {
+        const exp = store.createExperiment({ name: 'k', config: {} })
+        const ids = store.createRuns(exp, [newRun({ seed: 7, design: 'kernel' })])
+        runner.enqueue([{ runId: ids[0], config: kernelConfig(7) }])
+        return ids
+      })()
+      await waitFor(() => status(kid) === 'running' && store.countSamples(kid) > 0)
+      const hit = runner.cancel(kid)
+      expect(hit).toEqual([kid])
+      await waitFor(() => status(kid) !== 'running', 20_000)
+      expect(status(kid)).toBe('cancelled')
+      // The backend had finished restoring when the run was recorded as cancelled.
+      expect(fs.existsSync(marker)).toBe(true)
+      expect(store.countSamples(kid)).toBeGreaterThan(0)
+      // The run's device folder is gone.
+      await runner.idle()
+      expect(fs.readdirSync(path.join(dir, 'devices')).filter((f) => f.includes(`run${kid}-`))).toEqual([])
+    })
+
+    it('record a kernel that fails (e.g. panics) as a failed run with its message, and go on', async () => {
+      const { runner } = setup(
+        {},
+        {
+          kernel: {
+            module: KERNEL,
+            options: { steps: 3, failAt: { step: 1, message: 'the guest kernel panicked: VFS: Unable to mount root fs' } }
+          }
+        }
+      )
+      const exp = store.createExperiment({ name: 'k', config: {} })
+      const ids = store.createRuns(exp, [newRun({ seed: 1, design: 'kernel' }), newRun({ seed: 2 })])
+      runner.enqueue([
+        { runId: ids[0], config: kernelConfig(1) },
+        { runId: ids[1], config: config(2) }
+      ])
+      await runner.idle()
+      expect(store.getRun(ids[0])).toMatchObject({ status: 'failed', error: 'the guest kernel panicked: VFS: Unable to mount root fs' })
+      expect(status(ids[1])).toBe('done')
+    })
+  })
 })

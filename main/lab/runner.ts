@@ -9,7 +9,7 @@ import type { EngineConfig, RunSummary, Sample } from '../../engine/pure'
 import type { LabEvent, RunRecord } from '../../experiments/api'
 import { headlineMetrics } from '../../experiments/metrics'
 import type { RunStore, RunOutcome } from './store'
-import type { EngineModuleRef, FromWorker, ToWorker, WorkerInit } from './protocol'
+import type { EngineModuleRef, FromWorker, KernelModuleRef, ToWorker, WorkerInit } from './protocol'
 import { checkFreeSpace } from './diskSpace'
 import { makeDeviceDir, removeDeviceDir } from '../../engine/device/tempDir'
 import { OWN_START_MS } from './processes'
@@ -26,8 +26,15 @@ export interface RunnerOptions {
   emit(event: LabEvent): void
   /** Inject a fake engine (tests); the real engine otherwise. */
   engine?: EngineModuleRef
+  /** Inject a fake real-kernel backend (tests); engine/kernel otherwise. */
+  kernel?: KernelModuleRef
   /** How long a cancelled run may take to stop on its own before its worker is terminated. */
   cancelGraceMs?: number
+  /**
+   * The same for kernel runs, which must restore the machine (kill the VM, swapoff, remove the
+   * cgroup) before their worker may go: cutting that short would leave them behind.
+   */
+  kernelCancelGraceMs?: number
   /** Minimum interval between progress events. */
   progressIntervalMs?: number
   /** Free bytes of a folder (tests replace it); the engine's statfs-based check otherwise. */
@@ -35,6 +42,9 @@ export interface RunnerOptions {
 }
 
 type Outcome = { status: 'done'; summary: RunSummary } | { status: 'failed'; error: string } | { status: 'cancelled' }
+
+/** A kernel run's clean-up (swapoff of a full device can take a while) gets this long by default. */
+const KERNEL_CANCEL_GRACE_MS = 300_000
 
 /** How a run ended when the store could not record it (the database's disk is full, or it became read-only). */
 export interface UnrecordedOutcome {
@@ -126,10 +136,13 @@ export class Runner {
     if (cur && (target === 'all' || cur.job.runId === target) && !cur.cancelTimer) {
       Atomics.store(new Int32Array(this.abort), 0, cur.job.runId)
       // The engine checks between steps; a step that never ends is cut off with its worker.
+      // A kernel backend answers once it has restored the machine; only a hung one is cut off.
+      const grace =
+        cur.job.config.design === 'kernel' ? (this.o.kernelCancelGraceMs ?? KERNEL_CANCEL_GRACE_MS) : (this.o.cancelGraceMs ?? 750)
       cur.cancelTimer = setTimeout(() => {
         this.dropWorker()
         cur.settle({ status: 'cancelled' })
-      }, this.o.cancelGraceMs ?? 750)
+      }, grace)
       hit.push(cur.job.runId)
     }
     return hit
@@ -278,7 +291,7 @@ export class Runner {
   }
 
   private spawn(): Worker {
-    const w = spawnEngineWorker({ engine: this.o.engine, abort: this.abort })
+    const w = spawnEngineWorker({ engine: this.o.engine, kernel: this.o.kernel, abort: this.abort })
     w.on('message', (m: FromWorker) => this.onMessage(m))
     // A dead worker fails only the run it was running; the next run gets a new worker.
     const died = (error: string): void => {

@@ -9,6 +9,8 @@ import * as fs from 'node:fs'
 import type {
   Catalogue,
   CompareData,
+  FieldError,
+  KernelList,
   ExperimentConfig,
   ExportFiles,
   LabApi,
@@ -19,7 +21,6 @@ import type {
   RunPreview,
   RunRecord,
   SampleSeries,
-  FieldError,
   ValidationResult
 } from '../../experiments/api'
 import { validateExperiment, experimentSchema, toFieldErrors } from '../../experiments/schema'
@@ -35,8 +36,11 @@ import { estimateRunSeconds } from '../../experiments/estimate'
 import { parseRunsExport } from '../../experiments/exportFormat'
 import { RunStore } from './store'
 import { Runner } from './runner'
-import type { EngineModuleRef } from './protocol'
-import { InputError, NotFoundError } from './errors'
+import type { EngineModuleRef, KernelModuleRef } from './protocol'
+import { InputError, NotFoundError, PreflightError } from './errors'
+import { preflightKernels, realPreflightDeps, type PreflightDeps } from './preflight'
+import { listKernels, untrustedKernelPaths } from './kernels'
+import { recoverHost, type RecoveryReport } from '../../engine/kernel/index'
 import { buildRunsExport, importRuns, samplesCsv, summaryCsv } from './export'
 import { dataDir, defaultDeviceDir, platformDescription } from './paths'
 import { TraceStore } from './traces'
@@ -58,6 +62,16 @@ export interface LabServiceOptions {
   engine?: EngineModuleRef
   /** How long a cancelled run may take to stop before its worker is terminated (ms). */
   cancelGraceMs?: number
+  /** Tests inject a stand-in for the real-kernel backend here (engine/kernel otherwise). */
+  kernel?: KernelModuleRef
+  /** How long a cancelled kernel run may take to restore the machine before its worker is terminated (ms). */
+  kernelCancelGraceMs?: number
+  /** Tests replace what preflight asks of the machine (root, commands, images). */
+  preflight?: PreflightDeps
+  /** Tests replace the host crash recovery run at open. */
+  recoverHost?: () => unknown
+  /** Progress of slow preflight steps (fetching a Debian kernel, building the programs). */
+  onKernelLog?(line: string): void
 }
 
 const FINISHED = new Set(['done', 'failed', 'cancelled', 'interrupted'])
@@ -71,6 +85,8 @@ export class LabService implements LabApi {
   readonly removedDeviceDirs: string[]
   /** Trace files the app picked or uploaded, named `lab:<name>` in configs. */
   readonly traces: TraceStore
+  /** The host crash recovery started at open; kernel runs wait for it. */
+  private readonly hostRecovered: Promise<void>
 
   constructor(private readonly o: LabServiceOptions) {
     this.store = RunStore.open(o.dbPath, { nativeBinding: o.nativeBinding })
@@ -79,11 +95,27 @@ export class LabService implements LabApi {
     // Device files of a process that was killed mid-run would otherwise stay on disk: the
     // folders recorded in the store (wherever they are) and marked folders in the device folder.
     this.removedDeviceDirs = [...this.cleanRecordedDeviceDirs(), ...cleanStaleDeviceDirs(deviceDir)]
+    // Swap devices and cgroups a killed kernel run left on the host are the lab's own: turn them off (root only).
+    this.hostRecovered = Promise.resolve()
+      .then(() => (o.recoverHost ?? recoverHost)())
+      .then(
+        (report) => {
+          const r = report as Partial<RecoveryReport> | undefined
+          const undone = [...(r?.swappedOff ?? []), ...(r?.cgroupsRemoved ?? []), ...(r?.knobsRestored ?? [])]
+          if (undone.length) o.onKernelLog?.(`cleaned up after an earlier host kernel run: ${undone.join(', ')}`)
+          if (r?.problems?.length) this.hostRecoveryError = r.problems.join('; ')
+        },
+        (e: unknown) => {
+          this.hostRecoveryError = (e as Error)?.message ?? String(e)
+        }
+      )
     this.runner = new Runner({
       store: this.store,
       deviceDir,
       engine: o.engine,
+      kernel: o.kernel,
       cancelGraceMs: o.cancelGraceMs,
+      kernelCancelGraceMs: o.kernelCancelGraceMs,
       emit: (e) => this.emit(e)
     })
   }
@@ -125,6 +157,9 @@ export class LabService implements LabApi {
     return lost ? { ...r, ...lost } : r
   }
 
+  /** Why the host recovery at open failed, if it did (kernel runs on the host are then refused). */
+  private hostRecoveryError: string | null = null
+
   /** Runs found interrupted when the store was opened (a previous process died mid-run). */
   get recoveredRunIds(): number[] {
     return this.store.recoveredRunIds
@@ -156,6 +191,7 @@ export class LabService implements LabApi {
     // Paths are for the CLI only: a window or a page must not make the lab read or write a
     // file of its choosing (every path-valued field is listed in experiments/pathFields.ts).
     const paths = this.o.trustConfigPaths ? [] : configPathErrors(r.config)
+    if (!this.o.trustConfigPaths) paths.push(...untrustedKernelPaths(r.config))
     const traces = this.traceErrors(r.config)
     if (paths.length || traces.length) return { result: { ok: false, errors: [...paths, ...traces] } }
     if (isCostProfileFile(r.config.costProfile)) {
@@ -211,6 +247,21 @@ export class LabService implements LabApi {
     })
     // Each run carries the file's constants: a later change to the file cannot change a queued run.
     if (profile) for (const p of plan) p.engineConfig.costProfile = structuredClone(profile)
+    if (plan.some((p) => p.engineConfig.design === 'kernel')) {
+      await this.hostRecovered
+      const problems = await preflightKernels(
+        config,
+        plan.map((p) => p.engineConfig),
+        this.o.preflight ?? realPreflightDeps,
+        this.o.onKernelLog
+      )
+      if (this.hostRecoveryError && plan.some((p) => p.engineConfig.designOptions.image === 'host'))
+        problems.push({
+          field: 'designs',
+          message: `the lab could not clean up after an earlier host kernel run (${this.hostRecoveryError}); fix that before running on the host again`
+        })
+      if (problems.length) throw new PreflightError(problems)
+    }
     const { experimentId, runIds } = this.store.inTransaction(() => {
       const experimentId = this.store.createExperiment({ name: config.name, config })
       const runIds = this.store.createRuns(
@@ -350,6 +401,10 @@ export class LabService implements LabApi {
     const parsed = parseRunsExport(json)
     if (!parsed.ok) throw new InputError([{ field: 'json', message: parsed.error }])
     return { runIds: importRuns(this.store, parsed.value) }
+  }
+
+  async kernels(): Promise<KernelList> {
+    return listKernels(this.o.preflight ?? realPreflightDeps)
   }
 
   subscribe(listener: (event: LabEvent) => void): () => void {

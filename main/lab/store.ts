@@ -7,8 +7,9 @@ import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import Database from 'better-sqlite3'
-import type { RunSummary, Sample } from '../../engine/pure'
-import type { RunDetail, RunFilter, RunRecord, RunStatus, SampleSeries } from '../../experiments/api'
+import type { DesignName, RunSummary, Sample } from '../../engine/pure'
+import { variantLabel } from '../../experiments/sweep'
+import type { KernelBadge, RunDetail, RunFilter, RunRecord, RunStatus, SampleSeries } from '../../experiments/api'
 import { APPLICATION_ID, LATEST_VERSION, MIGRATIONS, SAMPLE_COLUMNS_V1 } from './migrations'
 import { OWN_START_MS, ownerAlive } from './processes'
 
@@ -249,12 +250,20 @@ interface RunRow {
   note: string | null
   tags: string
   headline: string | null
+  kernel: string | null
 }
+
+/** For kernel runs, only the few fields of summary.kernel that tables show (the raw deltas stay in the summary). */
+const KERNEL_BADGE_SQL = `CASE WHEN r.design = 'kernel' AND json_extract(s.summary, '$.kernel') IS NOT NULL THEN json_object(
+    'release', json_extract(s.summary, '$.kernel.release'), 'where', json_extract(s.summary, '$.kernel.where'),
+    'accel', json_extract(s.summary, '$.kernel.accel'), 'timingsAreKernel', json_extract(s.summary, '$.kernel.timingsAreKernel'),
+    'countersSystemWide', json_extract(s.summary, '$.kernel.countersSystemWide'),
+    'pairedDesign', json(json_extract(s.summary, '$.kernel.pairedDesign'))) END`
 
 const RUN_SELECT = `
   SELECT r.id, r.experiment_id, e.name AS experiment_name, r.design, r.variant_label, r.workload, r.point, r.trial, r.seed,
          r.status, r.storage, r.created_at, r.started_at, r.finished_at, r.wall_time_ms, r.error, r.engine_version,
-         r.app_version, r.platform, n.body AS note, s.headline,
+         r.app_version, r.platform, n.body AS note, s.headline, ${KERNEL_BADGE_SQL} AS kernel,
          (SELECT json_group_array(tag) FROM (SELECT tag FROM tags t WHERE t.run_id = r.id ORDER BY tag)) AS tags
   FROM runs r JOIN experiments e ON e.id = r.experiment_id
   LEFT JOIN notes n ON n.run_id = r.id
@@ -283,7 +292,21 @@ function toRecord(r: RunRow): RunRecord {
     platform: r.platform,
     note: r.note ?? '',
     tags: JSON.parse(r.tags),
-    headline: r.headline ? JSON.parse(r.headline) : null
+    headline: r.headline ? JSON.parse(r.headline) : null,
+    ...(r.kernel ? { kernel: kernelBadge(JSON.parse(r.kernel)) } : {})
+  }
+}
+
+function kernelBadge(k: Record<string, unknown>): KernelBadge {
+  const paired = k.pairedDesign as { design: string; options: Record<string, unknown> } | null
+  return {
+    release: String(k.release ?? ''),
+    where: k.where === 'host' ? 'host' : 'vm',
+    accel: k.accel === 'kvm' || k.accel === 'tcg' ? k.accel : null,
+    // SQLite's JSON functions give booleans as 1/0.
+    timingsAreKernel: k.timingsAreKernel === 1 || k.timingsAreKernel === true,
+    countersSystemWide: k.countersSystemWide === 1 || k.countersSystemWide === true,
+    pairedDesign: paired?.design ? variantLabel({ design: paired.design as DesignName, options: paired.options ?? {} }) : null
   }
 }
 

@@ -47,6 +47,7 @@ export function recordingApi(): RecordingApi {
     exportCsv: rec('exportCsv', { summaryCsv: 'run_id\n1\n', samplesCsv: 'run_id,metric\n' }) as LabApi['exportCsv'],
     exportJson: rec('exportJson', '{}') as LabApi['exportJson'],
     importJson: rec('importJson', { runIds: [] }) as LabApi['importJson'],
+    kernels: rec('kernels', { images: [], aptProblem: null }) as LabApi['kernels'],
     subscribe(listener) {
       listeners.add(listener)
       return () => listeners.delete(listener)

@@ -150,3 +150,47 @@ export function fakeSummary(
     }
   }
 }
+
+/**
+ * A kernel run's summary as the real-kernel backend returns it: counters it did not measure
+ * are 0 and missing from kernel.measured; no simulated clock or metadata.
+ */
+export function fakeKernelSummary(
+  o: { where?: 'host' | 'vm'; accel?: 'kvm' | 'tcg' | null; release?: string; seed?: number } = {}
+): RunSummary & { kernel: NonNullable<RunSummary['kernel']> } {
+  const s = fakeSummary({ design: 'kernel', seed: o.seed })
+  const where = o.where ?? 'vm'
+  const accel = where === 'host' ? null : (o.accel ?? 'tcg')
+  const measured = ['swpout', 'swpoutFallback', 'swpin', 'pswpout', 'pswpin', 'readaheadPages', 'readaheadHits', 'majorFaults'] as const
+  for (const k of Object.keys(s.counters) as (keyof typeof s.counters)[]) {
+    if ((measured as readonly string[]).includes(k)) continue
+    const v = s.counters[k]
+    ;(s.counters as unknown as Record<string, unknown>)[k] = Array.isArray(v) ? v.map(() => 0) : typeof v === 'number' ? 0 : {}
+  }
+  const none = { count: 0, mean: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0 }
+  return {
+    ...s,
+    designOptions: { image: where === 'host' ? 'host' : 'debian-6.12', accel: 'auto' },
+    simTimeNs: 0,
+    systemTimeNs: where === 'host' ? 3e8 : 0,
+    operations: 0,
+    latency: { swapoutSimNs: none, swapinSimNs: none, freeSimNs: none, swapoutWallNs: none, swapinWallNs: none, freeWallNs: none },
+    metadata: { staticBytes: 0, dynamicBytes: 0, breakdown: {}, totalSlots: 0, usedSlots: 0, bytesPerSlot: 0, dynamicBytesPerUsedSlot: 0 },
+    metadataPeakBytes: 0,
+    device: { pagesWritten: 0, pagesRead: 0, bytesWritten: 0, bytesRead: 0, verifiedReads: 0, writeCalls: 0, readCalls: 0 },
+    kernel: {
+      release: o.release ?? (where === 'host' ? '6.18.1' : '6.12.57+deb13-cloud-amd64'),
+      where,
+      accel,
+      image: where === 'host' ? 'host' : 'debian-6.12.57-1',
+      pairedDesign: where === 'host' ? { design: 'swap-table', options: { phase: 1 } } : { design: 'cluster', options: {} },
+      timingsAreKernel: accel !== 'tcg',
+      countersSystemWide: where === 'host',
+      vmstatDelta: { pswpout: 164, pswpin: 50, swap_ra: 8, swap_ra_hit: 4 },
+      mthpDelta: { 'hugepages-64kB': { swpout: 4, swpout_fallback: 1 } },
+      cgroup: where === 'host' ? { version: 1, stats: { pgmajfault: 50 } } : { version: 2, stats: { pgmajfault: 50 } },
+      measured: [...measured],
+      ...(where === 'vm' ? { bootMs: 4000 } : {})
+    }
+  }
+}

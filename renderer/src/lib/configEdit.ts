@@ -3,8 +3,9 @@ import type { DesignVariant, ExperimentConfig, FieldError } from '../../../exper
 export { variantLabel } from '../../../experiments/sweep'
 import { resolveEngineConfig, type DesignInfo, type DesignName, type ParamSpec, type WorkloadInfo } from '../../../engine/pure'
 
+/** Defaults of every spec that has one (optional specs, e.g. a kernel's modules folder, stay absent). */
 export function specDefaults(specs: ParamSpec[]): Record<string, number | string | boolean> {
-  return Object.fromEntries(specs.map((s) => [s.key, s.default]))
+  return Object.fromEntries(specs.filter((s) => !s.optional).map((s) => [s.key, s.default]))
 }
 
 /** A new experiment that runs as it is: two designs on usemem, the engine's defaults elsewhere. */

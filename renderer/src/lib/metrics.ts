@@ -113,8 +113,9 @@ export function preferredOrder(keys: string[]): string[] {
   return [...first, ...keys.filter((k) => !first.includes(k))]
 }
 
+/** A metric the run did not measure (a kernel run has no simulated clock; a counter it cannot read) shows as '–'. */
 export function fmtMetric(key: string, value: number | null | undefined): string {
-  if (value === null || value === undefined || !Number.isFinite(value)) return '-'
+  if (value === null || value === undefined || !Number.isFinite(value)) return '–'
   switch (metricInfo(key).unit) {
     case 'bytes':
       return fmtBytes(value)

@@ -5,6 +5,7 @@ import type {
   CompareData,
   ExperimentConfig,
   FieldError,
+  KernelList,
   LabEvent,
   Preset,
   RunDetail,
@@ -109,6 +110,23 @@ function fakeSamples(runId: number, n: number): Sample[] {
   return out
 }
 
+/** The host, one cached and one fetchable Debian kernel, as the lab service lists them. */
+export const FAKE_KERNELS: KernelList = {
+  images: [
+    { image: 'host', kind: 'host', release: '6.18.1', upstream: '6.18.1', sizeBytes: null, problem: null },
+    {
+      image: 'debian-6.12.57-1',
+      kind: 'cached',
+      release: '6.12.57+deb13-cloud-amd64',
+      upstream: '6.12.57',
+      sizeBytes: 12 * MiB,
+      problem: null
+    },
+    { image: 'debian-6.1.170-3', kind: 'available', release: '6.1.0-47-cloud-amd64', upstream: '6.1.170', sizeBytes: null, problem: null }
+  ],
+  aptProblem: null
+}
+
 export interface FakeLab extends LabClient {
   runs: RunRecord[]
   events: LabEvent[]
@@ -202,6 +220,10 @@ export function createFakeLab(seed: Partial<RunRecord>[] = []): FakeLab {
     async presets() {
       return structuredClone(FAKE_PRESETS)
     },
+    async kernels(): Promise<KernelList> {
+      fake.calls.push({ method: 'kernels', args: [] })
+      return structuredClone(FAKE_KERNELS)
+    },
     async validate(config) {
       fake.calls.push({ method: 'validate', args: [config] })
       return fakeValidate(config)
@@ -279,6 +301,7 @@ export function createFakeLab(seed: Partial<RunRecord>[] = []): FakeLab {
         variantLabel: r.variantLabel,
         point: r.point,
         runIds: [r.id],
+        ...(r.kernel ? { kernel: r.kernel } : {}),
         metrics: Object.fromEntries(
           Object.entries(r.headline ?? {}).map(([k, v]) => [
             k,

@@ -67,6 +67,7 @@ export function createHttpClient(deps: HttpDeps): LabClient {
     exportCsv: m('exportCsv'),
     exportJson: m('exportJson'),
     importJson: m('importJson'),
+    kernels: m('kernels'),
     subscribe(listener) {
       listeners.add(listener)
       ensureEvents()

@@ -22,6 +22,7 @@ export function createIpcClient(bridge: DesktopBridge): LabClient {
     exportCsv: (ids) => bridge.exportCsv(ids),
     exportJson: (ids) => bridge.exportJson(ids),
     importJson: (json) => bridge.importJson(json),
+    kernels: () => bridge.kernels(),
     subscribe: (listener) => bridge.subscribe(listener),
     saveCsv: (ids) => bridge.saveCsv(ids),
     savePng: (name, url) => bridge.savePng(name, url),

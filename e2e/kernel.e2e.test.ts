@@ -1,0 +1,98 @@
+// Kernel runs in the browser: real runs of the host kernel, Debian 6.12 under TCG and
+// swap-table P1 (measured on the development machine, e2e/fixtures/kernel-runs.json) are
+// imported through the web bridge and shown side by side in Compare with their kernel badges;
+// the New experiment form offers the kernels the lab has; a kernel image path from the page is
+// refused by the bridge.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import type { Page } from 'playwright-core'
+import { openBrowser, screenshot, serve, type Browser, type Served } from './harness'
+
+let served: Served
+let browser: Browser
+let page: Page
+
+async function api<T>(method: string, args: unknown[]): Promise<{ ok: boolean; value?: T; error?: string }> {
+  const res = await fetch(`${served.origin}/api/${method}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-swaplab-token': served.token },
+    body: JSON.stringify({ args })
+  })
+  return (await res.json()) as { ok: boolean; value?: T; error?: string }
+}
+
+beforeAll(async () => {
+  served = await serve()
+  browser = await openBrowser()
+  page = browser.page
+})
+afterAll(async () => {
+  await browser?.close()
+  await served?.stop()
+})
+
+describe('kernel runs in the browser', () => {
+  it('refuses a kernel image path from the page, and offers the host and Debian kernels in the form', async () => {
+    const config = {
+      designs: [{ design: 'kernel', options: { image: '/boot/vmlinuz' } }],
+      workload: { name: 'usemem', params: { tasks: 1, sizeBytes: 16 * 2 ** 20 } },
+      memoryLimitBytes: 8 * 2 ** 20
+    }
+    const r = await api('start', [config])
+    expect(r.ok).toBe(false)
+    expect(r.error).toMatch(/^designs\.0\.options\.image: a kernel image path is refused/)
+
+    await page.goto(served.url)
+    await page.waitForSelector('#f-source')
+    await page.selectOption('select[aria-label="design to add"]', 'kernel')
+    await page.click('button:has-text("Add design")')
+    const picker = page.locator('#f-designs-2-options-image')
+    await picker.waitFor()
+    // The lab answers with the host first (listing what apt can fetch may take a few seconds).
+    await page.waitForFunction(
+      () => ((globalThis as any).document.querySelector('#f-designs-2-options-image')?.options.length ?? 0) >= 1,
+      null,
+      { timeout: 60_000 }
+    )
+    const values = await picker.locator('option').evaluateAll((os: any[]) => os.map((o) => o.value))
+    expect(values[0]).toBe('host')
+    expect(values.slice(1).every((v: string) => v.startsWith('debian-'))).toBe(true)
+    await page.locator('[data-test=kernel-options]').evaluate((el: any) => el.scrollIntoView({ block: 'center' }))
+    await screenshot(page, '09-new-experiment-kernel')
+  })
+
+  it('shows real kernel runs beside their simulated design in Runs and Compare, marked with release, VM/host and caveats', async () => {
+    const json = readFileSync(join(__dirname, 'fixtures', 'kernel-runs.json'), 'utf8')
+    const imported = await api<{ runIds: number[] }>('importJson', [json])
+    expect(imported.ok).toBe(true)
+    const ids = imported.value!.runIds
+    await page.goto(served.url)
+    await page.click('[data-nav=runs]')
+    await page.waitForSelector(`tr[data-run="${ids[0]}"] [data-test=kernel-badge]`)
+    expect(await page.locator(`tr[data-run="${ids[0]}"] [data-test=kernel-badge]`).innerText()).toMatch(
+      /kernel 6\.18.*host.*system-wide counters/s
+    )
+    expect(await page.locator(`tr[data-run="${ids[1]}"] [data-test=kernel-badge]`).innerText()).toMatch(
+      /kernel 6\.12\.117\+deb12-cloud-amd64 · VM · TCG.*wall times are emulation/s
+    )
+    expect(await page.locator(`tr[data-run="${ids[2]}"] [data-test=kernel-badge]`).count()).toBe(0)
+    for (const id of ids) await page.check(`input[aria-label="select run ${id}"]`)
+    await page.click(`[data-test=pin-${ids[2]}]`)
+    await screenshot(page, '10-runs-kernel')
+
+    await page.click('[data-nav=compare]')
+    await page.waitForSelector('[data-test=deltas] [data-test=kernel-badge]')
+    await page.waitForTimeout(500)
+    const rows = page.locator('[data-test=deltas] tbody tr')
+    expect(await rows.count()).toBe(3)
+    const text = await page.locator('[data-test=deltas]').innerText()
+    expect(text).toMatch(/kernel host/)
+    expect(text).toMatch(/kernel debian-6\.12/)
+    expect(text).toMatch(/swap-table P1/)
+    expect(text).toMatch(/wall times are emulation/)
+    expect(text).toMatch(/system-wide counters/)
+    await screenshot(page, '11-compare-kernels')
+    expect(browser.problems).toEqual([])
+  })
+})

@@ -43,3 +43,32 @@ describe('run metrics', () => {
     ])
   })
 })
+
+describe('kernel run metrics', () => {
+  it('leave out what the kernel did not measure instead of reporting 0', () => {
+    const s = fakeSummary()
+    s.kernel = {
+      release: '6.12.57',
+      where: 'host',
+      accel: null,
+      image: 'host',
+      pairedDesign: null,
+      timingsAreKernel: true,
+      countersSystemWide: true,
+      vmstatDelta: {},
+      mthpDelta: {},
+      cgroup: null,
+      measured: ['swpout', 'pswpout', 'pswpin', 'majorFaults']
+    }
+    const m = runMetrics(s)
+    expect(m.swpout).toBe(104)
+    expect(m.pswpin).toBeDefined()
+    expect(m.swpin).toBeUndefined()
+    expect(m.has_cache_retries).toBeUndefined()
+    expect(m.mthp_fallback_percent).toBeUndefined()
+    expect(m.sim_time_s).toBeDefined()
+    // The same summary without `kernel` keeps every metric.
+    delete s.kernel
+    expect(runMetrics(s).swpin).toBeDefined()
+  })
+})

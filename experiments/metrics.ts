@@ -2,7 +2,7 @@
 // (seconds, bytes, counts), named snake_case with the unit in the name. Trial statistics,
 // compare tables and CSV export all use these names.
 
-import type { LatencySummary, RunSummary } from '../engine/pure'
+import type { Counters, LatencySummary, RunSummary } from '../engine/pure'
 
 /** Bytes in the "MB" of the workloads' MB/s figures (decimal, as usemem reports them: engine/workloads/workload.ts). */
 export const WORKLOAD_MB = 1e6
@@ -17,8 +17,48 @@ function latency(out: Record<string, number>, name: string, l: LatencySummary): 
   out[`${name}_max`] = ns(l.max)
 }
 
-/** All metrics of a run, in a stable order (insertion order is the column order of exports). */
+/** Which counters each counter-derived metric reads: a kernel run that did not measure them has no such metric. */
+const COUNTER_SOURCES: Record<string, (keyof Counters)[]> = {
+  swpout: ['swpout'],
+  swpout_fallback: ['swpoutFallback'],
+  swpin: ['swpin'],
+  pswpout: ['pswpout'],
+  pswpin: ['pswpin'],
+  mthp_fallback_percent: ['swpout', 'swpoutFallback'],
+  major_faults: ['majorFaults'],
+  swap_cache_lookups: ['swapCacheLookup'],
+  swap_cache_hits: ['swapCacheHit'],
+  readahead_hits: ['readaheadHits'],
+  sync_bypass_swapins: ['syncBypassSwapins'],
+  has_cache_retries: ['hasCacheRetries'],
+  has_cache_retry_s: ['hasCacheRetryNs'],
+  folio_lock_waits: ['folioLockWaits'],
+  folio_lock_wait_s: ['folioLockWaitNs'],
+  slots_scanned: ['slotsScanned'],
+  alloc_failures: ['allocFailures'],
+  table_allocs: ['tableAllocs'],
+  continuation_allocs: ['continuationAllocs'],
+  extension_table_allocs: ['extensionTableAllocs'],
+  lock_contended: ['lockContended'],
+  lock_wait_s: ['lockWaitNs']
+}
+
+/**
+ * All metrics of a run, in a stable order (insertion order is the column order of exports).
+ * For a kernel run, metrics from counters it did not measure (`kernel.measured`) and swap
+ * metadata it could not see are left out: absent, never 0.
+ */
 export function runMetrics(s: RunSummary): Record<string, number> {
+  const m = allMetrics(s)
+  if (!s.kernel) return m
+  const measured = new Set<string>(s.kernel.measured)
+  for (const [name, sources] of Object.entries(COUNTER_SOURCES)) if (!sources.every((c) => measured.has(c))) delete m[name]
+  if (s.metadata.staticBytes + s.metadata.dynamicBytes === 0)
+    for (const name of Object.keys(m)) if (name.startsWith('metadata_') || name === 'used_slots') delete m[name]
+  return m
+}
+
+function allMetrics(s: RunSummary): Record<string, number> {
   const c = s.counters
   const m: Record<string, number> = {
     sim_time_s: ns(s.simTimeNs),

@@ -222,13 +222,13 @@ export function compareTable(c: CompareData, metrics: string[]): string {
   const experimentOf = (key: string): string => key.slice(0, key.indexOf('/'))
   const several = new Set(c.groups.map((g) => experimentOf(g.key))).size > 1
   const title = (g: CompareData['groups'][number]): string =>
-    `${groupTitle(g.variantLabel, g.point)}${several ? ` [exp ${experimentOf(g.key)}]` : ''} (n=${Object.values(g.metrics)[0]?.n ?? 0}${g.key === c.baselineKey ? ', baseline' : ''})`
+    `${groupTitle(g.variantLabel, g.point)}${several ? ` [exp ${experimentOf(g.key)}]` : ''} (n=${Object.values(g.metrics)[0]?.n ?? 0}${c.baselineKeys.includes(g.key) ? ', baseline' : ''})`
   const cell = (g: CompareData['groups'][number], m: string): string => {
     const s = g.metrics[m]
     if (!s) return '-'
     // Rounding noise (1e-18 on equal trials) is no spread.
     const spread = s.n > 1 ? ` ± ${s.stddev > Math.abs(s.mean) * 1e-12 ? fmtNum(s.stddev) : '0'}` : ''
-    const delta = g.key === c.baselineKey ? '' : fmtPercent(c.deltas[m]?.[g.key])
+    const delta = c.baselineKeys.includes(g.key) ? '' : fmtPercent(c.deltas[m]?.[g.key])
     return `${fmtNum(s.mean)}${spread}${delta ? `  ${delta}` : ''}`
   }
   const shown = metrics.filter((m) => c.groups.some((g) => g.metrics[m]))

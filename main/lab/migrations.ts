@@ -92,6 +92,20 @@ export const MIGRATIONS: string[] = [
   // crash is not taken for the owner (the run would stay 'running' forever).
   `
   ALTER TABLE runs ADD COLUMN owner_started_ms INTEGER;
+  `,
+  // v2 -> v3: notes and tags on experiments (searchable in Runs, exported), and each finished
+  // run's time series rolled up into min/mean/max buckets, so Compare reads a few kilobytes
+  // per run instead of every sample.
+  `
+  ALTER TABLE experiments ADD COLUMN note TEXT NOT NULL DEFAULT '';
+  ALTER TABLE experiments ADD COLUMN tags TEXT NOT NULL DEFAULT '[]';  -- JSON array of strings
+  CREATE TABLE series_rollups (
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    field TEXT NOT NULL,                 -- a sample field; '' holds the bucket counts and times
+    samples INTEGER NOT NULL,            -- samples of the run when rolled up (a mismatch means stale)
+    data BLOB NOT NULL,                  -- little-endian float64: '' -> count, t_sim_ns, t_wall_ms, ops; field -> mean, min, max
+    PRIMARY KEY (run_id, field)
+  ) WITHOUT ROWID;
   `
 ]
 

@@ -110,6 +110,18 @@ describe('lab service', () => {
     expect(c.baselineKey).toBe(c.groups[0].key)
     expect(c.deltas.sim_time_s[c.groups[1].key]).toBeCloseTo(0)
     expect(c.configs[runIds[1]]['designOptions.phase']).toBe(4)
+    // Trials that differ by seed: the test has the spread it needs (1.02 vs 1.02 s: within noise).
+    expect(c.significance.sim_time_s[c.groups[1].key]).toMatchObject({ verdict: 'noise', baselineKey: c.groups[0].key })
+    // A design as the baseline, and one that is not among the runs.
+    const byDesign = await lab.compare(runIds, { variant: 'swap-table P4' })
+    expect(byDesign.baselineKeys).toEqual([c.groups[1].key])
+    await expect(lab.compare(runIds, { variant: 'vswap' })).rejects.toThrow(/no compared run is of the design "vswap"/)
+    // Series: one entry per run, decimated to the buckets asked for.
+    const series = await lab.getSeries(runIds.slice(0, 2), ['swpout'], 4)
+    expect(series.map((s) => s.runId)).toEqual(runIds.slice(0, 2))
+    expect(series[0].tSimNs.length).toBeLessThanOrEqual(4)
+    await expect(lab.getSeries([99_999], ['swpout'], 4)).rejects.toThrow(/run 99999 does not exist/)
+    await expect(lab.getSeries(runIds, ['bogus'], 4)).rejects.toThrow(/bogus is not a sample field/)
   })
 
   it('cancels everything on request and keeps what was recorded', async () => {

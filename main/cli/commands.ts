@@ -41,7 +41,7 @@ const COMMANDS: Record<string, { run: Command; options: string[]; booleans?: str
   list: { run: list, options: ['experiment', 'status', 'design', 'workload', 'json'], booleans: ['json'] },
   show: { run: show, options: ['json'], booleans: ['json'] },
   compare: { run: compare, options: ['experiment', 'baseline', 'metrics', 'all', 'json'], booleans: ['json', 'all'] },
-  export: { run: exportCommand, options: ['experiment', 'format', 'out'] },
+  export: { run: exportCommand, options: ['experiment', 'format', 'out', 'per-trial'], booleans: ['per-trial'] },
   import: { run: importCommand, options: [] },
   delete: { run: deleteCommand, options: ['experiment'] },
   presets: { run: listPresets, options: ['json'], booleans: ['json'] }
@@ -370,7 +370,7 @@ async function exportCommand(args: ParsedArgs, io: CliIo): Promise<number> {
       } else io.stdout(`${json}\n`)
       return EXIT_OK
     }
-    const summaryCsv = await lab.exportSummaryCsv(ids)
+    const summaryCsv = await lab.exportSummaryCsv(ids, last(args, 'per-trial') === 'true')
     if (!out) {
       io.stdout(summaryCsv)
       return EXIT_OK

@@ -9,7 +9,8 @@ Commands
   compare    runs side by side with deltas against a baseline
              [IDS... | --experiment ID] [--baseline ID] [--metrics a,b | --all] [--json]
   export     [IDS... | --experiment ID] --format csv|json [--out FILE]
-             csv: FILE gets the summary, FILE-samples.csv the samples; without --out the summary goes to stdout
+             csv: FILE gets the summary, FILE-samples.csv the samples; without --out the summary goes to stdout;
+             --per-trial: one summary row per run instead of per design variant and sweep point
   import     FILE   add the runs of a JSON export (e.g. from another machine)
   delete     IDS... | --experiment ID
   presets    list the shipped presets and what each shows

@@ -233,10 +233,12 @@ export class LabService implements LabApi {
     return { summaryCsv: await this.exportSummaryCsv(runIds), samplesCsv: samplesCsv(this.store, runIds) }
   }
 
-  /** The summary table alone (the CLI streams the samples file itself). */
-  async exportSummaryCsv(runIds: number[]): Promise<string> {
+  /** The summary table alone (the CLI streams the samples file itself); per trial: one row per run. */
+  async exportSummaryCsv(runIds: number[], perTrial = false): Promise<string> {
     const runs = runIds.map((id) => this.mustGet(id))
-    return summaryCsv(await this.compare(runIds), runs)
+    const trialMetrics = new Map<number, Record<string, number>>()
+    if (perTrial) for (const r of runs) if (r.status === 'done' && r.summary) trialMetrics.set(r.id, runMetrics(r.summary))
+    return summaryCsv(await this.compare(runIds), runs, { perTrial, trialMetrics })
   }
 
   async exportJson(runIds: number[]): Promise<string> {

@@ -60,6 +60,23 @@ describe('New experiment view', () => {
     expect(t.lab.calls.filter((c) => c.method === 'start')).toHaveLength(1)
     expect(useNav().view).toBe('running')
   })
+
+  it('starts with Ctrl+Enter from anywhere in the form, and not while the form has errors', async () => {
+    const t = freshLab()
+    const w = await mountView(NewExperiment, t)
+    await w.get('#f-source').setValue('fill-metadata')
+    await settle(PREVIEW_DELAY_MS + 20)
+    await w.get('#f-cpus').setValue('0')
+    await settle(PREVIEW_DELAY_MS + 20)
+    await w.get('#f-name').trigger('keydown', { key: 'Enter', ctrlKey: true })
+    await settle()
+    expect(t.lab.calls.filter((c) => c.method === 'start')).toHaveLength(0)
+    await w.get('#f-cpus').setValue('2')
+    await settle(PREVIEW_DELAY_MS + 20)
+    await w.get('#f-name').trigger('keydown', { key: 'Enter', ctrlKey: true })
+    await settle()
+    expect(t.lab.calls.filter((c) => c.method === 'start')).toHaveLength(1)
+  })
 })
 
 describe('Running view', () => {

@@ -61,6 +61,19 @@ describe('New experiment view', () => {
     expect(useNav().view).toBe('running')
   })
 
+  it('names fields to fix by their labels in the side panel, not by schema paths', async () => {
+    const t = freshLab()
+    const w = await mountView(NewExperiment, t)
+    await w.get('#f-source').setValue('fill-metadata')
+    await settle(PREVIEW_DELAY_MS + 20)
+    await w.get('#f-cpus').setValue('0')
+    await settle(PREVIEW_DELAY_MS + 20)
+    const links = w.findAll('.error-fields a').map((a) => a.text())
+    expect(links.length).toBeGreaterThan(0)
+    for (const l of links) expect(l).not.toMatch(/^[a-z]+(\.[A-Za-z0-9]+)+$/)
+    expect(links.join(' ')).toMatch(/CPUs|cpus/i)
+  })
+
   it('starts with Ctrl+Enter from anywhere in the form, and not while the form has errors', async () => {
     const t = freshLab()
     const w = await mountView(NewExperiment, t)

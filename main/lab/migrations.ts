@@ -93,12 +93,9 @@ export const MIGRATIONS: string[] = [
   `
   ALTER TABLE runs ADD COLUMN owner_started_ms INTEGER;
   `,
-  // v2 -> v3: notes and tags on experiments (searchable in Runs, exported), and each finished
-  // run's time series rolled up into min/mean/max buckets, so Compare reads a few kilobytes
-  // per run instead of every sample.
+  // v2 -> v3: each finished run's time series rolled up into min/mean/max buckets, so Compare
+  // reads a few kilobytes per run instead of every sample.
   `
-  ALTER TABLE experiments ADD COLUMN note TEXT NOT NULL DEFAULT '';
-  ALTER TABLE experiments ADD COLUMN tags TEXT NOT NULL DEFAULT '[]';  -- JSON array of strings
   CREATE TABLE series_rollups (
     run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
     field TEXT NOT NULL,                 -- a sample field; '' holds the bucket counts and times

@@ -7,7 +7,7 @@ import * as os from 'node:os'
 import * as path from 'node:path'
 import { expect, it } from 'vitest'
 
-it('npm run bench -- --quick prints all four sections and writes the headline fields', () => {
+it('npm run bench -- --quick prints all five sections and writes the headline fields', () => {
   const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'swaplab-bench-test-')), 'results.json')
   const r = spawnSync(process.execPath, ['scripts/bench.mjs', '--quick', '--out', out], {
     encoding: 'utf8',
@@ -15,7 +15,7 @@ it('npm run bench -- --quick prints all four sections and writes the headline fi
     timeout: 240_000
   })
   expect(r.status, r.stderr).toBe(0)
-  for (const title of ['1. Device ceiling', '2. Metadata paths', '3. Scale', '4. Store']) expect(r.stdout).toContain(title)
+  for (const title of ['1. Device ceiling', '2. Metadata paths', '3. Scale', '4. Store', '5. Compare']) expect(r.stdout).toContain(title)
   const json = JSON.parse(fs.readFileSync(out, 'utf8'))
   expect(json.deviceRatio).toBeGreaterThan(0)
   // The fair baseline: the engine's own calls replayed raw.
@@ -26,5 +26,7 @@ it('npm run bench -- --quick prints all four sections and writes the headline fi
   expect(json.metadataOpsPerSec).toBeGreaterThan(0)
   expect(Object.keys(json.device.designs)).toEqual(['legacy', 'mthp-6.10', 'cluster', 'swap-table P1', 'swap-table P4', 'vswap 24 B'])
   expect(json.store.ingestSamplesPerSec).toBeGreaterThan(0)
+  expect(json.store.seriesTenRunsMs).toBeGreaterThan(0)
+  expect(json.compare).toMatchObject({ runs: 100, beforeMs: expect.any(Number), afterMs: expect.any(Number) })
   fs.rmSync(path.dirname(out), { recursive: true, force: true })
 }, 300_000)

@@ -16,6 +16,9 @@ import { NO_ENTRY } from '../engine/designs/design'
 import { MetadataOnlyStore } from '../engine/device/pageStore'
 import { Cpu } from '../engine/sim/scheduler'
 import { RunStore } from '../main/lab/store'
+import { buildCompare } from '../experiments/compare'
+import { seriesLines, variantColors } from '../renderer/src/charts/compareCharts'
+import { lttb } from '../renderer/src/charts/decimate'
 
 const quick = process.argv.includes('--quick')
 const outArg = process.argv.indexOf('--out')
@@ -347,16 +350,112 @@ results.scale = scale
       })
     )
   )
+  // What Compare asks for since the rollups: three fields in chart-sized buckets. Finishing a run rolls it up once.
+  const rollupMs = timeIt(() => {
+    for (const id of runIds) store.finishRun(id, { status: 'done' })
+  })
+  const seriesMs = median(
+    Array.from({ length: REPS }, () =>
+      timeIt(() => {
+        for (const id of runIds) store.getSeries(id, ['throughputMBps', 'metadataBytes', 'swapUsedSlots'], 300)
+      })
+    )
+  )
   store.close()
   fs.rmSync(dir, { recursive: true, force: true })
   const perSec = (nRuns * perRun) / (ingestMs / 1000)
-  results.store = { samplesIngested: nRuns * perRun, ingestSamplesPerSec: perSec, loadTenRunsMs: loadMs, samplesPerRun: perRun }
+  results.store = {
+    samplesIngested: nRuns * perRun,
+    ingestSamplesPerSec: perSec,
+    loadTenRunsMs: loadMs,
+    rollUpTenRunsMs: rollupMs,
+    seriesTenRunsMs: seriesMs,
+    samplesPerRun: perRun
+  }
   table(
     '4. Store (better-sqlite3, WAL)',
     ['case', 'samples', 'ms', 'samples/s'],
     [
       ['ingest, batches of 1000', fmt(nRuns * perRun), fmt(ingestMs), fmt(perSec)],
-      [`load ${nRuns} runs for comparison`, fmt(nRuns * perRun), fmt(loadMs), fmt((nRuns * perRun) / (loadMs / 1000))]
+      [`load ${nRuns} runs, every sample (getSamples)`, fmt(nRuns * perRun), fmt(loadMs), fmt((nRuns * perRun) / (loadMs / 1000))],
+      [`roll ${nRuns} runs up at finish (once per run)`, fmt(nRuns * perRun), fmt(rollupMs), fmt((nRuns * perRun) / (rollupMs / 1000))],
+      [`load ${nRuns} runs for Compare (getSeries, 3 fields, 300 buckets)`, fmt(nRuns * perRun), fmt(seriesMs), '-']
+    ]
+  )
+}
+
+// 5. Compare with 100 runs: what the lab and the renderer do before the charts draw, the old
+// way (every run's samples thinned to 2000, LTTB per line in the renderer) against the new
+// (rolled-up series in buckets, one mean and band per group). The browser's own draw time is
+// recorded by e2e/compare.e2e.test.ts (artifacts/compare-100-runs.json).
+{
+  const dir = fs.mkdtempSync(path.join(tmpRoot, 'compare-'))
+  const store = RunStore.open(path.join(dir, 'bench.db'))
+  const exp = store.createExperiment({ name: 'bench', config: {} })
+  const nRuns = 100
+  const perRun = quick ? 1000 : 5000
+  const runIds = store.createRuns(
+    exp,
+    Array.from({ length: nRuns }, (_, i) => ({
+      design: i % 2 ? ('swap-table' as const) : ('legacy' as const),
+      variantLabel: i % 2 ? 'swap-table P4' : 'legacy',
+      workload: 'usemem' as const,
+      point: {},
+      trial: i >> 1,
+      seed: i,
+      storage: 'metadata-only' as const,
+      config: {},
+      engineVersion: 'bench',
+      appVersion: 'bench',
+      platform: 'bench'
+    }))
+  )
+  for (const id of runIds) {
+    const batch: Sample[] = Array.from({ length: perRun }, (_, i) => ({
+      tSimNs: i * 1e4,
+      tWallMs: i * 0.01,
+      ops: i * 10,
+      values: Object.fromEntries(SAMPLE_FIELDS.map((f, j) => [f, (i * (j + 1) + id) * 1.5])) as Sample['values']
+    }))
+    store.appendSamples(id, batch)
+    store.finishRun(id, { status: 'done' })
+  }
+  const fields = ['throughputMBps', 'metadataBytes', 'swapUsedSlots'] as const
+  const runs = store.listRuns({ ids: runIds })
+  const oldMs = median(
+    Array.from({ length: REPS }, () =>
+      timeIt(() => {
+        const series = runIds.map((id) => store.getSamples(id, 2000))
+        // The renderer then built one LTTB-thinned line of 800 points per run and field.
+        for (const f of fields)
+          for (const s of series)
+            lttb(
+              s.samples.map((x) => ({ x: x.tSimNs / 1e6, y: x.values[f] })),
+              800
+            )
+        JSON.stringify(series)
+      })
+    )
+  )
+  const newMs = median(
+    Array.from({ length: REPS }, () =>
+      timeIt(() => {
+        const series = runIds.map((id) => store.getSeries(id, [...fields], 120))
+        const data = buildCompare(runs, { metricsByRun: new Map(), configsByRun: new Map() })
+        const colors = variantColors(data.groups)
+        for (const f of fields) seriesLines(JSON.parse(JSON.stringify(series)), data.groups, f, 'sim', colors)
+      })
+    )
+  )
+  store.close()
+  fs.rmSync(dir, { recursive: true, force: true })
+  results.compare = { runs: nRuns, samplesPerRun: perRun, beforeMs: oldMs, afterMs: newMs, ratio: oldMs / newMs }
+  table(
+    '5. Compare, 100 runs: lab answer and chart data before drawing',
+    ['case', 'runs x samples', 'ms', 'ratio'],
+    [
+      ['before: samples thinned to 2000 per run, LTTB per line', `${nRuns} x ${fmt(perRun)}`, fmt(oldMs), '1.00'],
+      ['after: rolled-up buckets, one mean and band per group', `${nRuns} x ${fmt(perRun)}`, fmt(newMs), fmt(oldMs / newMs, 1)]
     ]
   )
 }

@@ -175,26 +175,88 @@ export interface MetricStats {
   max: number
   ci95Low: number
   ci95High: number
+  /** Several trials, all exactly the same value (a deterministic workload): the interval has no width because there is no noise. */
+  identical: boolean
 }
+
+/**
+ * How a difference stands against trial noise: beyond it (Welch's t-test, p < 0.05), within
+ * it (shown grey whatever its sign), exact (bit-identical trials on both sides: no noise), or
+ * untested (one trial: noise unknown).
+ */
+export type DeltaVerdict = 'significant' | 'noise' | 'exact' | 'untested'
+
+/** The experiment's cost-model sensitivity result for a difference, where it has one (produced elsewhere; shown when present). */
+export interface SensitivityResult {
+  verdict: 'robust' | 'depends-on-cost-model'
+  /** One line: which cost model parameters the sign depends on, or how far they were varied. */
+  detail?: string
+}
+
+/** A group's difference to its baseline group for one metric. */
+export interface Delta {
+  /** Relative difference of the means (0.1 = +10 %). */
+  relative: number
+  /** The group it is measured against: the baseline at the same sweep point. */
+  baselineKey: string
+  verdict: DeltaVerdict
+  /** Two-sided p-value of the test; null when there was none. */
+  p: number | null
+  /** One readable line: the test and its outcome, or why there is none. */
+  why: string
+  sensitivity?: SensitivityResult
+}
+
+/** What marks a kernel run in comparisons (from RunSummary.kernel). */
+/** What Compare needs to mark a kernel group: the badge of its runs (release, host or VM, whether timings are the kernel's, ...). */
+export type KernelMark = Pick<KernelBadge, 'release' | 'where' | 'timingsAreKernel'> & Partial<KernelBadge>
 
 /** Runs grouped by variant + sweep point, with trial statistics per metric. */
 export interface CompareGroup {
   key: string
+  experimentId: number
+  experimentName: string
   variantLabel: string
   point: Record<string, number | string | boolean>
   runIds: number[]
+  /** Metrics of finished runs; a metric a kernel run did not measure is absent (shown as '–'), never 0. */
   metrics: Record<string, MetricStats>
-  /** Kernel groups: the kernel of their first finished run (its metrics are what that kernel measured). */
-  kernel?: KernelBadge | null
+  /** Set when the group's runs ran on a real kernel: the kernel of its first finished run (its metrics are what that kernel measured). */
+  kernel: KernelMark | null
 }
 
+/** Who the deltas are measured against. A design baseline is matched at each sweep point. */
+export type CompareBaseline = { runId: number } | { variant: string }
+
 export interface CompareData {
+  /** Ordered: by experiment, then by the swept values (numerically), then by design in the experiment's order. */
   groups: CompareGroup[]
+  /** The baseline in force, and whether the user chose it (false: the default, the first design of the first experiment). */
+  baseline: { variant: string; runId: number | null; chosen: boolean; kernel: boolean } | null
+  /** Keys of the baseline's groups (one per sweep point). */
+  baselineKeys: string[]
+  /** The first of baselineKeys (kept for one-point comparisons). */
   baselineKey: string | null
-  /** metric -> group key -> relative difference to the baseline group's mean (0.1 = +10 %). */
+  /** metric -> group key -> relative difference to the baseline at the same sweep point (0.1 = +10 %). */
   deltas: Record<string, Record<string, number>>
+  /** metric -> group key -> the difference with its test against trial noise. */
+  significance: Record<string, Record<string, Delta>>
+  /** The parameters that vary between the compared groups, in sweep order, with their values in order. */
+  sweep: { path: string; values: (number | string | boolean)[] }[]
   /** Config fields per run, for the "differences only" table. */
   configs: Record<number, Record<string, string | number | boolean>>
+}
+
+/** Time series for Compare, decimated by the store into min/mean/max buckets, column-wise. */
+export interface SeriesBuckets {
+  runId: number
+  totalSamples: number
+  /** Per bucket: mean simulated time (ns), wall time (ms) and operations. */
+  tSimNs: number[]
+  tWallMs: number[]
+  ops: number[]
+  /** field -> per bucket mean, min and max of the samples in it (null where the field was not sampled). */
+  fields: Record<string, { mean: (number | null)[]; min: (number | null)[]; max: (number | null)[] }>
 }
 
 export interface Preset {
@@ -266,7 +328,10 @@ export interface LabApi {
   listRuns(filter?: RunFilter): Promise<RunRecord[]>
   getRun(runId: number): Promise<RunDetail>
   getSamples(runId: number, maxPoints?: number): Promise<SampleSeries>
-  compare(runIds: number[], baselineRunId?: number): Promise<CompareData>
+  /** Several runs' series of the given fields, each decimated by the store to at most `buckets` min/mean/max buckets. */
+  getSeries(runIds: number[], fields: string[], buckets: number): Promise<SeriesBuckets[]>
+  /** A number is a baseline run id. Without a baseline, the first design of the first experiment is used (and said so). */
+  compare(runIds: number[], baseline?: number | CompareBaseline): Promise<CompareData>
   deleteRuns(runIds: number[]): Promise<number>
   setNote(runId: number, note: string): Promise<void>
   setTags(runId: number, tags: string[]): Promise<void>

@@ -1,14 +1,20 @@
 // Runs side by side: runs of the same experiment, design variant and sweep point are the
-// trials of one group; each group gets trial statistics per metric and its relative
-// difference to a baseline group.
+// trials of one group; each group gets trial statistics per metric and, per metric, its
+// difference to the baseline at the same sweep point with a test against trial noise.
 
-import type { CompareData, CompareGroup, RunRecord } from './api'
-import { relativeDifference, trialStats } from './stats'
+import type { CompareBaseline, CompareData, CompareGroup, Delta, KernelMark, RunRecord } from './api'
+import { relativeDifference, significance, trialStats } from './stats'
 
-export function groupKey(run: Pick<RunRecord, 'experimentId' | 'variantLabel' | 'point'>): string {
-  const point = Object.entries(run.point)
+type Point = Record<string, number | string | boolean>
+
+export function pointKey(point: Point): string {
+  return Object.entries(point)
     .map(([k, v]) => `${k}=${v}`)
     .join(',')
+}
+
+export function groupKey(run: Pick<RunRecord, 'experimentId' | 'variantLabel' | 'point'>): string {
+  const point = pointKey(run.point)
   return `${run.experimentId}/${run.variantLabel}${point ? `/${point}` : ''}`
 }
 
@@ -25,27 +31,56 @@ export function flattenConfig(
   return out
 }
 
+/** Sweep values in order: numbers numerically, then the rest as text. */
+export function compareValues(a: number | string | boolean | undefined, b: number | string | boolean | undefined): number {
+  if (a === b) return 0
+  if (a === undefined) return -1
+  if (b === undefined) return 1
+  if (typeof a === 'number' && typeof b === 'number') return a - b
+  if (typeof a === 'number') return -1
+  if (typeof b === 'number') return 1
+  return String(a).localeCompare(String(b))
+}
+
+export interface CompareInputs {
+  /** Metrics of runs that finished as done (kernel runs without what they did not measure). */
+  metricsByRun: Map<number, Record<string, number>>
+  configsByRun: Map<number, unknown>
+  kernelByRun?: Map<number, KernelMark>
+}
+
+type Group = CompareGroup & { values: Map<string, number[]>; firstRun: number }
+
 /**
- * Groups runs (in the order given) and computes their statistics. Only finished runs with a
- * summary contribute metrics; the baseline is the group holding baselineRunId, else the first.
+ * Groups runs and computes their statistics and deltas. Groups are ordered by experiment (in
+ * order of first appearance), then by sweep point (numerically, axis by axis), then by design
+ * variant in the order the experiment created them. The baseline is a run (its group, matched
+ * to the other sweep points of its experiment through its design) or a design variant (matched
+ * at every sweep point); without one, the first variant of the first experiment, said so.
  */
-export function buildCompare(
-  runs: RunRecord[],
-  metricsByRun: Map<number, Record<string, number>>,
-  configsByRun: Map<number, unknown>,
-  baselineRunId?: number
-): CompareData {
-  const groups = new Map<string, CompareGroup & { values: Map<string, number[]> }>()
-  for (const run of runs) {
+export function buildCompare(runs: RunRecord[], inputs: CompareInputs, baseline?: number | CompareBaseline): CompareData {
+  const groups = new Map<string, Group>()
+  for (const run of [...runs].sort((a, b) => a.id - b.id)) {
     const key = groupKey(run)
     let g = groups.get(key)
     if (!g) {
-      g = { key, variantLabel: run.variantLabel, point: run.point, runIds: [], metrics: {}, values: new Map() }
+      g = {
+        key,
+        experimentId: run.experimentId,
+        experimentName: run.experimentName,
+        variantLabel: run.variantLabel,
+        point: run.point,
+        runIds: [],
+        metrics: {},
+        kernel: null,
+        values: new Map(),
+        firstRun: run.id
+      }
       groups.set(key, g)
     }
     g.runIds.push(run.id)
-    if (run.kernel && !g.kernel) g.kernel = run.kernel
-    const metrics = metricsByRun.get(run.id)
+    g.kernel ??= run.kernel ?? inputs.kernelByRun?.get(run.id) ?? null
+    const metrics = inputs.metricsByRun.get(run.id)
     if (!metrics) continue
     for (const [name, v] of Object.entries(metrics)) {
       if (!Number.isFinite(v)) continue
@@ -53,26 +88,103 @@ export function buildCompare(
       g.values.get(name)!.push(v)
     }
   }
-  const out: CompareGroup[] = []
-  for (const { values, ...g } of groups.values()) {
-    for (const [name, xs] of values) g.metrics[name] = trialStats(xs)
-    out.push(g)
+
+  // Order: experiments by first run, axes by their order in the points, values numerically, variants by first run.
+  const all = [...groups.values()]
+  const expOrder = new Map<number, number>()
+  const variantOrder = new Map<string, number>()
+  for (const g of [...all].sort((a, b) => a.firstRun - b.firstRun)) {
+    if (!expOrder.has(g.experimentId)) expOrder.set(g.experimentId, g.firstRun)
+    const vk = `${g.experimentId}/${g.variantLabel}`
+    if (!variantOrder.has(vk)) variantOrder.set(vk, g.firstRun)
   }
-  const baselineRun = runs.find((r) => r.id === baselineRunId)
-  const baselineKey = baselineRun ? groupKey(baselineRun) : (out[0]?.key ?? null)
-  const baseline = out.find((g) => g.key === baselineKey)
+  const axes: string[] = []
+  for (const g of all) for (const k of Object.keys(g.point)) if (!axes.includes(k)) axes.push(k)
+  all.sort((a, b) => {
+    const e = expOrder.get(a.experimentId)! - expOrder.get(b.experimentId)!
+    if (e) return e
+    for (const k of axes) {
+      const c = compareValues(a.point[k], b.point[k])
+      if (c) return c
+    }
+    return variantOrder.get(`${a.experimentId}/${a.variantLabel}`)! - variantOrder.get(`${b.experimentId}/${b.variantLabel}`)!
+  })
+
+  const out: CompareGroup[] = all.map(({ values, firstRun: _first, ...g }) => {
+    for (const [name, xs] of values) g.metrics[name] = trialStats(xs)
+    return g
+  })
+
+  // The baseline: a run's group, or a variant; by default the first variant of the first experiment.
+  let base: CompareData['baseline'] = null
+  let anchor: CompareGroup | undefined
+  if (typeof baseline === 'number' || (baseline && 'runId' in baseline)) {
+    const id = typeof baseline === 'number' ? baseline : baseline.runId
+    anchor = out.find((g) => g.runIds.includes(id))
+    if (anchor) base = { variant: anchor.variantLabel, runId: id, chosen: true, kernel: !!anchor.kernel }
+  } else if (baseline && 'variant' in baseline) {
+    anchor = out.find((g) => g.variantLabel === baseline.variant)
+    if (anchor) base = { variant: anchor.variantLabel, runId: null, chosen: true, kernel: !!anchor.kernel }
+  }
+  if (!base && out.length) {
+    const firstExp = out[0].experimentId
+    anchor = out
+      .filter((g) => g.experimentId === firstExp)
+      .sort(
+        (a, b) => variantOrder.get(`${a.experimentId}/${a.variantLabel}`)! - variantOrder.get(`${b.experimentId}/${b.variantLabel}`)!
+      )[0]
+    base = { variant: anchor.variantLabel, runId: null, chosen: false, kernel: !!anchor.kernel }
+  }
+
+  /** The baseline group a group is measured against: the baseline's variant at the same sweep point. */
+  const referenceOf = (g: CompareGroup): CompareGroup | undefined => {
+    if (!base || !anchor) return undefined
+    const pk = pointKey(g.point)
+    const same = out.filter((c) => c.variantLabel === base.variant && pointKey(c.point) === pk)
+    // A chosen run: its own experiment first; a design: the group's own experiment first.
+    const preferExp = base.runId !== null ? anchor.experimentId : g.experimentId
+    const own = same.find((c) => c.experimentId === preferExp) ?? same.find((c) => c.experimentId === g.experimentId)
+    // Another experiment's runs are a baseline only when the user chose them.
+    if (!base.chosen) return own
+    if (own ?? same[0]) return own ?? same[0]
+    // A chosen baseline that was not swept (a single run, a kernel run) stands for every point.
+    if (Object.keys(anchor.point).length === 0) return anchor
+    return undefined
+  }
+
   const deltas: CompareData['deltas'] = {}
-  if (baseline) {
-    for (const [name, base] of Object.entries(baseline.metrics)) {
-      for (const g of out) {
-        const stats = g.metrics[name]
-        const d = stats && relativeDifference(stats.mean, base.mean)
-        if (d === undefined) continue
-        ;(deltas[name] ??= {})[g.key] = d
-      }
+  const sig: CompareData['significance'] = {}
+  const baselineKeys = new Set<string>()
+  for (const g of out) {
+    const ref = referenceOf(g)
+    if (!ref) continue
+    baselineKeys.add(ref.key)
+    for (const [name, stats] of Object.entries(g.metrics)) {
+      const b = ref.metrics[name]
+      if (!b) continue
+      const rel = relativeDifference(stats.mean, b.mean)
+      if (rel === undefined) continue
+      ;(deltas[name] ??= {})[g.key] = rel
+      if (ref.key === g.key) continue
+      const s = significance(stats, b)
+      const d: Delta = { relative: rel, baselineKey: ref.key, verdict: s.verdict, p: s.p, why: s.why }
+      ;(sig[name] ??= {})[g.key] = d
     }
   }
+
+  const sweep = axes
+    .map((path) => {
+      const values: (number | string | boolean)[] = []
+      for (const g of out) {
+        const v = g.point[path]
+        if (v !== undefined && !values.includes(v)) values.push(v)
+      }
+      return { path, values: values.sort(compareValues) }
+    })
+    .filter((a) => a.values.length > 1)
+
   const configs: CompareData['configs'] = {}
-  for (const run of runs) configs[run.id] = flattenConfig(configsByRun.get(run.id) ?? {})
-  return { groups: out, baselineKey, deltas, configs }
+  for (const run of runs) configs[run.id] = flattenConfig(inputs.configsByRun.get(run.id) ?? {})
+  const keys = out.filter((g) => baselineKeys.has(g.key)).map((g) => g.key)
+  return { groups: out, baseline: base, baselineKeys: keys, baselineKey: keys[0] ?? null, deltas, significance: sig, sweep, configs }
 }

@@ -1,17 +1,17 @@
 // How a kernel run is marked wherever runs are listed (CLI tables, Runs, run detail, Compare):
 // which kernel ran it, where, and what its numbers mean. Pure; RunRecord.kernel is the input.
 
-import type { KernelBadge } from './api'
+import type { KernelMark } from './api'
 
 /** "kernel 6.12.57+deb13-cloud-amd64 · VM · TCG", "kernel 6.18.1 · host". */
-export function kernelBadgeText(k: KernelBadge): string {
+export function kernelBadgeText(k: KernelMark): string {
   const parts = [`kernel ${k.release}`, k.where === 'host' ? 'host' : 'VM']
   if (k.accel) parts.push(k.accel.toUpperCase())
   return parts.join(' · ')
 }
 
 /** What a reader must know before comparing this kernel's numbers with others. */
-export function kernelCaveats(k: KernelBadge): string[] {
+export function kernelCaveats(k: KernelMark): string[] {
   const out: string[] = []
   if (!k.timingsAreKernel) out.push('wall times are emulation (TCG), not kernel timings; the counters are the kernel’s')
   if (k.countersSystemWide)
@@ -21,7 +21,7 @@ export function kernelCaveats(k: KernelBadge): string[] {
 }
 
 /** The short form for table cells: "wall times are emulation", "system-wide counters". */
-export function kernelCaveatsShort(k: KernelBadge): string[] {
+export function kernelCaveatsShort(k: KernelMark): string[] {
   const out: string[] = []
   if (!k.timingsAreKernel) out.push('wall times are emulation')
   if (k.countersSystemWide) out.push('system-wide counters')

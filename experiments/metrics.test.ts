@@ -12,18 +12,20 @@ describe('run metrics', () => {
     expect(m.mthp_fallback_percent).toBe(20)
     expect(m.has_cache_retry_s).toBeCloseTo(0.012, 12)
     expect(m.lock_wait_s).toBeCloseTo(4e-6, 15)
-    expect(m.swapin_latency_s_mean).toBeCloseTo(80e-6, 15)
+    expect(m.swapin_latency_mean_s).toBeCloseTo(80e-6, 15)
     expect(m.throughput_bytes_per_s).toBe(100e6)
-    expect(m.free_latency_s_mean).toBeCloseTo(0.0015, 12)
-    expect(m.swap_free_latency_s_mean).toBeCloseTo(0.001, 12)
+    expect(m.free_latency_mean_s).toBeCloseTo(0.0015, 12)
+    expect(m.swap_free_latency_mean_s).toBeCloseTo(0.001, 12)
+    // No metric ends in a statistic after its unit (exports add _mean, _max... to every metric).
+    expect(Object.keys(m).filter((k) => /_(mean|max|min|p\d+)$/.test(k))).toEqual([])
     // Per-task arrays are not scalar metrics.
     expect(Object.keys(m).some((k) => k.includes('per_task'))).toBe(false)
   })
 
   it('name workload metrics in snake_case with the unit converted', () => {
-    expect(workloadMetric('freeLatencyMsMean', 2)).toEqual(['free_latency_s_mean', 0.002])
+    expect(workloadMetric('freeLatencyMsMean', 2)).toEqual(['free_latency_mean_s', 0.002])
     const [key, value] = workloadMetric('requestLatencyUsP99', 5)
-    expect(key).toBe('request_latency_s_p99')
+    expect(key).toBe('request_latency_p99_s')
     expect(value).toBeCloseTo(5e-6, 15)
     expect(workloadMetric('requestsPerSec', 7)).toEqual(['requests_per_s', 7])
     expect(workloadMetric('fallbackPercentMean', 3)).toEqual(['fallback_percent_mean', 3])
@@ -39,7 +41,7 @@ describe('run metrics', () => {
       'swpin',
       'mthp_fallback_percent',
       'throughput_bytes_per_s',
-      'free_latency_s_mean'
+      'free_latency_mean_s'
     ])
   })
 })
@@ -71,7 +73,7 @@ describe('metrics of a kernel run', () => {
       'major_faults',
       'mthp_fallback_percent',
       'throughput_bytes_per_s',
-      'free_latency_s_mean'
+      'free_latency_mean_s'
     ])
   })
 })

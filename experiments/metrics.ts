@@ -10,11 +10,12 @@ export const WORKLOAD_MB = 1e6
 const sum = (xs: number[]): number => xs.reduce((s, x) => s + x, 0)
 const ns = (v: number): number => v / 1e9
 
+/** "swapout_latency" -> swapout_latency_mean_s, _p99_s, _max_s: the statistic before the unit, so exports never double a suffix. */
 function latency(out: Record<string, number>, name: string, l: LatencySummary): void {
   if (!l || l.count === 0) return
-  out[`${name}_mean`] = ns(l.mean)
-  out[`${name}_p99`] = ns(l.p99)
-  out[`${name}_max`] = ns(l.max)
+  out[`${name}_mean_s`] = ns(l.mean)
+  out[`${name}_p99_s`] = ns(l.p99)
+  out[`${name}_max_s`] = ns(l.max)
 }
 
 /**
@@ -122,9 +123,9 @@ function allMetrics(s: RunSummary): Record<string, number> {
     device_bytes_written: s.device.bytesWritten,
     device_bytes_read: s.device.bytesRead
   })
-  latency(m, 'swapout_latency_s', s.latency.swapoutSimNs)
-  latency(m, 'swapin_latency_s', s.latency.swapinSimNs)
-  latency(m, 'swap_free_latency_s', s.latency.freeSimNs)
+  latency(m, 'swapout_latency', s.latency.swapoutSimNs)
+  latency(m, 'swapin_latency', s.latency.swapinSimNs)
+  latency(m, 'swap_free_latency', s.latency.freeSimNs)
   for (const [name, value] of Object.entries(s.workloadMetrics ?? {})) {
     if (typeof value !== 'number') continue
     const [key, scaled] = workloadMetric(name, value)
@@ -133,7 +134,7 @@ function allMetrics(s: RunSummary): Record<string, number> {
   return m
 }
 
-/** "freeLatencyMsMean" -> ["free_latency_s_mean", value / 1000]; "throughputMBps" -> bytes per second. */
+/** "freeLatencyMsMean" -> ["free_latency_mean_s", value / 1000]; "throughputMBps" -> bytes per second. */
 export function workloadMetric(name: string, value: number): [string, number] {
   let scale = 1
   let n = name.replace(/MBps/, () => {
@@ -149,6 +150,8 @@ export function workloadMetric(name: string, value: number): [string, number] {
     .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
     .replace(/([A-Z])([A-Z][a-z0-9])/g, '$1_$2')
     .toLowerCase()
+    // "free_latency_s_mean" -> "free_latency_mean_s": the unit last, as in every other metric name.
+    .replace(/_s_(mean|max|min|p\d+)$/, '_$1_s')
   return [key, value * scale]
 }
 

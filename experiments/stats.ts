@@ -1,84 +1,117 @@
 // Trial statistics: mean, sample standard deviation, median, range and a 95 % confidence
-// interval of the mean (Student's t), plus relative differences to a baseline.
+// interval of the mean (Student's t), relative differences to a baseline, and Welch's t-test
+// telling a difference from trial noise. The t distribution comes from stdlib
+// (@stdlib/stats-base-dists-t-*), not from a table.
 
 import { mean, median, min, max, sampleStandardDeviation } from 'simple-statistics'
-import type { MetricStats } from './api'
+import tCdf from '@stdlib/stats-base-dists-t-cdf'
+import tQuantile from '@stdlib/stats-base-dists-t-quantile'
+import type { DeltaVerdict, MetricStats } from './api'
 
-// Two-sided 95 % critical values of Student's t (t_0.975) by degrees of freedom, from the
-// standard table (NIST/SEMATECH e-Handbook 1.3.6.7.2). simple-statistics has no t quantile
-// for arbitrary df; between listed df we interpolate linearly in 1/df, which is exact to
-// three decimals over this range, and beyond 120 we use the normal value 1.960.
-const T975: [number, number][] = [
-  [1, 12.706],
-  [2, 4.303],
-  [3, 3.182],
-  [4, 2.776],
-  [5, 2.571],
-  [6, 2.447],
-  [7, 2.365],
-  [8, 2.306],
-  [9, 2.262],
-  [10, 2.228],
-  [11, 2.201],
-  [12, 2.179],
-  [13, 2.16],
-  [14, 2.145],
-  [15, 2.131],
-  [16, 2.12],
-  [17, 2.11],
-  [18, 2.101],
-  [19, 2.093],
-  [20, 2.086],
-  [21, 2.08],
-  [22, 2.074],
-  [23, 2.069],
-  [24, 2.064],
-  [25, 2.06],
-  [26, 2.056],
-  [27, 2.052],
-  [28, 2.048],
-  [29, 2.045],
-  [30, 2.042],
-  [40, 2.021],
-  [50, 2.009],
-  [60, 2.0],
-  [80, 1.99],
-  [100, 1.984],
-  [120, 1.98]
-]
+/** Two-sided significance level of the compare view's verdicts. */
+export const ALPHA = 0.05
 
-/** t such that P(|T| <= t) = 0.95 for Student's t with df degrees of freedom. */
+/** t such that P(|T| <= t) = 0.95 for Student's t with df degrees of freedom (df may be fractional, as Welch's). */
 export function tCritical95(df: number): number {
-  if (!(df >= 1)) throw new RangeError(`degrees of freedom must be at least 1; got ${df}`)
-  if (df > 120) return 1.96
-  for (let i = 0; i < T975.length; i++) {
-    const [d, t] = T975[i]
-    if (d === df) return t
-    if (d > df) {
-      const [d0, t0] = T975[i - 1]
-      const w = (1 / df - 1 / d0) / (1 / d - 1 / d0)
-      return t0 + w * (t - t0)
-    }
-  }
-  return 1.96
+  if (!(df > 0)) throw new RangeError(`degrees of freedom must be positive; got ${df}`)
+  return tQuantile(0.975, df)
+}
+
+/** Two-sided p-value of a t statistic with df degrees of freedom. */
+export function twoSidedP(t: number, df: number): number {
+  if (!Number.isFinite(t)) return 0
+  return Math.min(1, 2 * tCdf(-Math.abs(t), df))
 }
 
 /**
  * Statistics of one metric over trials. With a single value there is no spread to
- * estimate: stddev is 0 and the interval collapses to the value (n says so).
+ * estimate: stddev is 0 and the interval collapses to the value (n says so). `identical`
+ * marks several trials that gave exactly the same value (a deterministic workload): their
+ * interval has no width because there is no noise, not because it was not measured.
  */
 export function trialStats(values: number[]): MetricStats {
   const xs = values.filter((v) => Number.isFinite(v))
   if (xs.length === 0) throw new RangeError('no finite values')
   const n = xs.length
-  const m = mean(xs)
-  const sd = n > 1 ? sampleStandardDeviation(xs) : 0
-  const half = n > 1 ? (tCritical95(n - 1) * sd) / Math.sqrt(n) : 0
-  return { n, mean: m, stddev: sd, median: median(xs), min: min(xs), max: max(xs), ci95Low: m - half, ci95High: m + half }
+  const identical = n > 1 && xs.every((x) => x === xs[0])
+  // Identical trials: the value itself, not a mean carrying rounding error.
+  const m = identical ? xs[0] : mean(xs)
+  const sd = n > 1 && !identical ? sampleStandardDeviation(xs) : 0
+  const half = n > 1 && sd > 0 ? (tCritical95(n - 1) * sd) / Math.sqrt(n) : 0
+  return {
+    n,
+    mean: m,
+    stddev: sd,
+    median: median(xs),
+    min: min(xs),
+    max: max(xs),
+    ci95Low: m - half,
+    ci95High: m + half,
+    identical
+  }
 }
 
 /** (value - baseline) / |baseline|: 0.1 means 10 % more. Undefined when the baseline is 0 and the value is not. */
 export function relativeDifference(value: number, baseline: number): number | undefined {
   if (baseline === 0) return value === 0 ? 0 : undefined
   return (value - baseline) / Math.abs(baseline)
+}
+
+export interface Significance {
+  verdict: DeltaVerdict
+  /** Two-sided p-value; null when no test was possible. */
+  p: number | null
+  /** Degrees of freedom of the test (Welch-Satterthwaite), null without a test. */
+  df: number | null
+  /** One line a user can read: what the test said, or why there is none. */
+  why: string
+}
+
+const fmtP = (p: number): string => (p < 0.001 ? 'p < 0.001' : `p = ${p < 0.01 ? p.toFixed(3) : p.toFixed(2)}`)
+
+/**
+ * Is group `a`'s mean distinguishable from baseline `b`'s? Welch's unequal-variance t-test
+ * over the trials when both have several; a one-sample t-test against a single baseline run
+ * (or a single run against a baseline with trials); no test when neither side has spread
+ * information. Trials that are bit-identical on both sides make the difference exact.
+ */
+export function significance(a: MetricStats, b: MetricStats, alpha = ALPHA): Significance {
+  const ab = `n = ${a.n} vs ${b.n}`
+  const noSpread = (s: MetricStats): boolean => s.n > 1 && s.stddev === 0
+  if (a.n > 1 && b.n > 1 && noSpread(a) && noSpread(b)) {
+    return a.mean === b.mean
+      ? { verdict: 'exact', p: null, df: null, why: `no difference: every trial on both sides is bit-identical (${ab})` }
+      : { verdict: 'exact', p: null, df: null, why: `exact: every trial on both sides is bit-identical, so there is no noise (${ab})` }
+  }
+  if (a.n < 2 && b.n < 2) return { verdict: 'untested', p: null, df: null, why: 'one trial each: noise unknown; run more trials' }
+  let t: number
+  let df: number
+  let how: string
+  if (a.n > 1 && b.n > 1) {
+    const va = (a.stddev * a.stddev) / a.n
+    const vb = (b.stddev * b.stddev) / b.n
+    const se2 = va + vb
+    t = (a.mean - b.mean) / Math.sqrt(se2)
+    // Welch-Satterthwaite; a side without spread contributes no variance and no degrees of freedom.
+    df = (se2 * se2) / ((va > 0 ? (va * va) / (a.n - 1) : 0) + (vb > 0 ? (vb * vb) / (b.n - 1) : 0))
+    how = 'Welch'
+  } else {
+    // One side is a single run: test the other side's trials against it as a fixed value.
+    const many = a.n > 1 ? a : b
+    const one = a.n > 1 ? b : a
+    if (many.stddev === 0)
+      return {
+        verdict: 'untested',
+        p: null,
+        df: null,
+        why: `one side is a single run and the other's trials are identical: noise unknown (${ab})`
+      }
+    t = ((many.mean - one.mean) / many.stddev) * Math.sqrt(many.n)
+    df = many.n - 1
+    how = 'one-sample t against the single run'
+  }
+  const p = twoSidedP(t, df)
+  return p < alpha
+    ? { verdict: 'significant', p, df, why: `beyond noise (${how}, ${fmtP(p)}, ${ab})` }
+    : { verdict: 'noise', p, df, why: `within noise (${how}, ${fmtP(p)}, ${ab})` }
 }

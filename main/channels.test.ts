@@ -16,6 +16,9 @@ describe('lab channels', () => {
     expect(checkArgs('getSamples', [3, 500])).toEqual([3, 500])
     expect(checkArgs('getSamples', [3])).toEqual([3])
     expect(checkArgs('compare', [[1, 2], 1])).toEqual([[1, 2], 1])
+    expect(checkArgs('compare', [[1, 2], { runId: 2 }])).toEqual([[1, 2], { runId: 2 }])
+    expect(checkArgs('compare', [[1, 2], { variant: 'swap-table P4' }])).toEqual([[1, 2], { variant: 'swap-table P4' }])
+    expect(checkArgs('getSeries', [[1, 2], ['swpout'], 300])).toEqual([[1, 2], ['swpout'], 300])
     expect(checkArgs('listRuns', [{ status: 'done' }])).toEqual([{ status: 'done' }])
     expect(checkArgs('start', [{ name: 'x' }])).toEqual([{ name: 'x' }])
   })
@@ -31,6 +34,12 @@ describe('lab channels', () => {
     ['listRuns', [{ sql: 'drop table runs' }], /filter.sql is not a run filter/],
     ['setNote', [1, 42], /note must be a string/],
     ['getSamples', [1, 1e9], /maxPoints/],
+    ['compare', [[1], { runId: 1, variant: 'x' }], /baseline must be/],
+    ['compare', [[1], { variant: 7 }], /baseline.variant must be a string/],
+    ['compare', [[1], 'legacy'], /baseline must be/],
+    ['getSeries', [[1], 'swpout', 300], /fields must be an array/],
+    ['getSeries', [[1], ['swpout'], 1], /buckets/],
+    ['getSeries', [[1], [3], 10], /fields\[\] must be a string/],
     ['catalogue', [1], /takes no arguments/]
   ] as const)('rejects %s(%j)', (method, args, message) => {
     expect(() => checkArgs(method, args as unknown as unknown[])).toThrow(message)

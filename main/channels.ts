@@ -89,6 +89,16 @@ function runFilter(v: unknown): object {
   return out
 }
 
+/** A baseline run id, { runId } or { variant: design label }. */
+function compareBaseline(v: unknown): number | { runId: number } | { variant: string } {
+  if (typeof v === 'number') return runId(v, 'baselineRunId')
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new BadPayload('baseline must be a run id, { runId } or { variant }')
+  const keys = Object.keys(v)
+  if (keys.length === 1 && keys[0] === 'runId') return { runId: runId((v as { runId: unknown }).runId, 'baseline.runId') }
+  if (keys.length === 1 && keys[0] === 'variant') return { variant: text((v as { variant: unknown }).variant, 'baseline.variant', 200) }
+  throw new BadPayload('baseline must be a run id, { runId } or { variant }')
+}
+
 type ArgCheck = (args: unknown[]) => unknown[]
 
 const none: ArgCheck = (args) => {
@@ -124,10 +134,19 @@ export const LAB_CHANNELS: Record<LabMethod, { channel: string; check: ArgCheck 
       return maxPoints === undefined ? [runId(id)] : [runId(id), maxPoints]
     }
   },
+  getSeries: {
+    channel: 'lab:getSeries',
+    check: ([ids, fields, buckets]) => {
+      if (!Array.isArray(fields) || fields.length > 64) throw new BadPayload('fields must be an array of at most 64 sample fields')
+      if (typeof buckets !== 'number' || !Number.isSafeInteger(buckets) || buckets < 2 || buckets > 100_000)
+        throw new BadPayload('buckets must be an integer from 2 to 100000')
+      return [runIds(ids), fields.map((f) => text(f, 'fields[]', 64)), buckets]
+    }
+  },
   compare: {
     channel: 'lab:compare',
     check: ([ids, base]) => {
-      const baseline = optional(base, (b) => runId(b, 'baselineRunId'))
+      const baseline = optional(base, compareBaseline)
       return baseline === undefined ? [runIds(ids)] : [runIds(ids), baseline]
     }
   },

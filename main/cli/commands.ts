@@ -47,7 +47,7 @@ const COMMANDS: Record<string, { run: Command; options: string[]; booleans?: str
   list: { run: list, options: ['experiment', 'status', 'design', 'workload', 'json'], booleans: ['json'] },
   show: { run: show, options: ['json'], booleans: ['json'] },
   compare: { run: compare, options: ['experiment', 'baseline', 'metrics', 'all', 'json'], booleans: ['json', 'all'] },
-  export: { run: exportCommand, options: ['experiment', 'format', 'out', 'force'], booleans: ['force'] },
+  export: { run: exportCommand, options: ['experiment', 'format', 'out', 'force', 'per-trial'], booleans: ['force', 'per-trial'] },
   import: { run: importCommand, options: [] },
   delete: { run: deleteCommand, options: ['experiment'] },
   presets: { run: listPresets, options: ['json'], booleans: ['json'] },
@@ -260,13 +260,13 @@ export function compareTable(c: CompareData, metrics: string[]): string {
   const experimentOf = (key: string): string => key.slice(0, key.indexOf('/'))
   const several = new Set(c.groups.map((g) => experimentOf(g.key))).size > 1
   const title = (g: CompareData['groups'][number]): string =>
-    `${groupTitle(g.variantLabel, g.point)}${g.kernel ? ` [${kernelBadgeText(g.kernel).replace(/^kernel /, '')}]` : ''}${several ? ` [exp ${experimentOf(g.key)}]` : ''} (n=${Object.values(g.metrics)[0]?.n ?? 0}${g.key === c.baselineKey ? ', baseline' : ''})`
+    `${groupTitle(g.variantLabel, g.point)}${g.kernel ? ` [${kernelBadgeText(g.kernel).replace(/^kernel /, '')}]` : ''}${several ? ` [exp ${experimentOf(g.key)}]` : ''} (n=${Object.values(g.metrics)[0]?.n ?? 0}${c.baselineKeys.includes(g.key) ? ', baseline' : ''})`
   const cell = (g: CompareData['groups'][number], m: string): string => {
     const s = g.metrics[m]
     if (!s) return '-'
     // Rounding noise (1e-18 on equal trials) is no spread.
     const spread = s.n > 1 ? ` ± ${s.stddev > Math.abs(s.mean) * 1e-12 ? fmtNum(s.stddev) : '0'}` : ''
-    const delta = g.key === c.baselineKey ? '' : fmtPercent(c.deltas[m]?.[g.key])
+    const delta = c.baselineKeys.includes(g.key) ? '' : fmtPercent(c.deltas[m]?.[g.key])
     return `${fmtNum(s.mean)}${spread}${delta ? `  ${delta}` : ''}`
   }
   const shown = metrics.filter((m) => c.groups.some((g) => g.metrics[m]))
@@ -454,7 +454,7 @@ async function exportCommand(args: ParsedArgs, io: CliIo): Promise<number> {
       } else io.stdout(`${json}\n`)
       return EXIT_OK
     }
-    const summaryCsv = await lab.exportSummaryCsv(ids)
+    const summaryCsv = await lab.exportSummaryCsv(ids, last(args, 'per-trial') === 'true')
     if (!out) {
       io.stdout(summaryCsv)
       return EXIT_OK

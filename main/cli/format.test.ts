@@ -23,29 +23,41 @@ describe('terminal formatting', () => {
     const runs = [run(1, 1, 'legacy'), run(2, 1, 'legacy'), run(3, 2, 'legacy')]
     const c = buildCompare(
       runs,
-      new Map([
-        [1, { t: 1 }],
-        [2, { t: 3 }],
-        [3, { t: 4 }]
-      ]),
-      new Map()
+      {
+        metricsByRun: new Map([
+          [1, { t: 1 }],
+          [2, { t: 3 }],
+          [3, { t: 4 }]
+        ]),
+        configsByRun: new Map()
+      },
+      3
     )
     expect(compareTable(c, ['t', 'missing'])).toBe(
       [
-        'metric  legacy [exp 1] (n=2, baseline)  legacy [exp 2] (n=1)',
-        '------  ------------------------------  --------------------',
-        `t       ${'2 ± 1.414'.padStart(30)}  ${'4  +100 %'.padStart(20)}`
+        'metric  legacy [exp 1] (n=2)  legacy [exp 2] (n=1, baseline)',
+        '------  --------------------  ------------------------------',
+        `t       ${'2 ± 1.414  -50.0 %'.padStart(20)}  ${'4'.padStart(30)}`
       ].join('\n')
     )
   })
 
   it('turns a sweep with many groups into one row per group', () => {
     const runs = Array.from({ length: 8 }, (_, i) => ({ ...run(i + 1, 1, 'legacy'), point: { 'workload.params.targetPercent': i } }))
-    const c = buildCompare(runs, new Map(runs.map((r, i) => [r.id, { t: i + 1 }])), new Map())
+    const more = runs.map((r) => ({ ...r, id: r.id + 8, variantLabel: 'vswap' }))
+    const c = buildCompare([...runs, ...more], {
+      metricsByRun: new Map([
+        ...runs.map((r, i): [number, Record<string, number>] => [r.id, { t: i + 1 }]),
+        ...more.map((r, i): [number, Record<string, number>] => [r.id, { t: 2 * (i + 1) }])
+      ]),
+      configsByRun: new Map()
+    })
     const lines = compareTable(c, ['t']).split('\n')
     expect(lines[0]).toMatch(/^group\s+t$/)
-    expect(lines).toHaveLength(2 + 8)
+    expect(lines).toHaveLength(2 + 16)
+    // Groups in sweep order; each point against the baseline design at the same point.
     expect(lines[2]).toMatch(/^legacy targetPercent=0 \(n=1, baseline\)\s+1$/)
-    expect(lines[9]).toMatch(/^legacy targetPercent=7 \(n=1\)\s+8 {2}\+700 %$/)
+    expect(lines[3]).toMatch(/^vswap targetPercent=0 \(n=1\)\s+2 {2}\+100 %$/)
+    expect(lines[17]).toMatch(/^vswap targetPercent=7 \(n=1\)\s+16 {2}\+100 %$/)
   })
 })

@@ -44,7 +44,17 @@ describe('swaplab kernels', () => {
 describe('compare tables with kernel runs', () => {
   it('name the release beside the variant, show – where a run did not measure, and state each caveat once', async () => {
     const { compareTable } = await import('./commands')
-    const stats = (mean: number) => ({ n: 1, mean, stddev: 0, median: mean, min: mean, max: mean, ci95Low: mean, ci95High: mean })
+    const stats = (mean: number) => ({
+      n: 1,
+      mean,
+      stddev: 0,
+      median: mean,
+      min: mean,
+      max: mean,
+      ci95Low: mean,
+      ci95High: mean,
+      identical: true
+    })
     const vm = {
       release: '6.12.117+deb13-cloud-amd64',
       where: 'vm' as const,
@@ -58,6 +68,8 @@ describe('compare tables with kernel runs', () => {
         groups: [
           {
             key: '1/kernel debian-6.12/random=false',
+            experimentId: 1,
+            experimentName: 'e',
             variantLabel: 'kernel debian-6.12',
             point: { 'workload.params.random': false },
             runIds: [1],
@@ -66,16 +78,31 @@ describe('compare tables with kernel runs', () => {
           },
           {
             key: '1/kernel debian-6.12/random=true',
+            experimentId: 1,
+            experimentName: 'e',
             variantLabel: 'kernel debian-6.12',
             point: { 'workload.params.random': true },
             runIds: [2],
             metrics: { pswpout: stats(3958) },
             kernel: vm
           },
-          { key: '1/cluster', variantLabel: 'cluster', point: {}, runIds: [3], metrics: { pswpout: stats(12288), sim_time_s: stats(0.04) } }
+          {
+            key: '1/cluster',
+            experimentId: 1,
+            experimentName: 'e',
+            variantLabel: 'cluster',
+            point: {},
+            runIds: [3],
+            metrics: { pswpout: stats(12288), sim_time_s: stats(0.04) },
+            kernel: null
+          }
         ],
+        baseline: { variant: 'cluster', runId: null, chosen: true, kernel: false },
+        baselineKeys: ['1/cluster'],
         baselineKey: '1/cluster',
         deltas: {},
+        significance: {},
+        sweep: [],
         configs: {}
       },
       ['pswpout', 'sim_time_s']

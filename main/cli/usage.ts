@@ -8,8 +8,9 @@ Commands
   show ID    one run in detail        [--json]
   compare    runs side by side with deltas against a baseline
              [IDS... | --experiment ID] [--baseline ID] [--metrics a,b | --all] [--json]
-  export     [IDS... | --experiment ID] --format csv|json [--out FILE] [--force]
-             csv: FILE gets the summary, FILE-samples.csv the samples; without --out the summary goes to stdout
+  export     [IDS... | --experiment ID] --format csv|json [--out FILE] [--force] [--per-trial]
+             csv: FILE gets the summary, FILE-samples.csv the samples; without --out the summary goes to stdout;
+             --per-trial: one summary row per run instead of per design variant and sweep point;
              never over the database or an SQLite file; over an existing file only with --force
   import     FILE   add the runs of a JSON export (e.g. from another machine)
   delete     IDS... | --experiment ID

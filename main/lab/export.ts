@@ -4,25 +4,61 @@
 import { stringify } from 'csv-stringify/sync'
 import type { CompareData, RunRecord } from '../../experiments/api'
 import { EXPORT_SCHEMA, EXPORT_SCHEMA_VERSION, type ExportedRun, type RunsExport } from '../../experiments/exportFormat'
-import { headlineMetrics } from '../../experiments/metrics'
+import { headlineMetrics, WORKLOAD_MB } from '../../experiments/metrics'
 import type { RunSummary, Sample } from '../../engine/pure'
 import { emptyCounters } from '../../engine/metrics/counters'
 import type { RunStore } from './store'
 import { platformDescription } from './paths'
 
-const STATS = ['mean', 'stddev', 'median', 'min', 'max'] as const
+const STATS = ['mean', 'stddev', 'median', 'min', 'max', 'ci95Low', 'ci95High'] as const
+const STAT_COLUMN: Record<(typeof STATS)[number], string> = {
+  mean: 'mean',
+  stddev: 'stddev',
+  median: 'median',
+  min: 'min',
+  max: 'max',
+  ci95Low: 'ci95_low',
+  ci95High: 'ci95_high'
+}
 /** Config fields that differ between runs without being a parameter of the comparison. */
 const NOT_PARAMETERS = new Set(['seed', 'deviceDir'])
 
 const csv = (rows: unknown[][]): string => stringify(rows, { cast: { number: (n) => String(n), boolean: (b) => String(b) } })
 
+/** "designOptions.phase" -> "design_options_phase": config paths as snake_case column names. */
+export function snakeCase(path: string): string {
+  return path
+    .replace(/\./g, '_')
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .toLowerCase()
+}
+
+/**
+ * A value at the precision it has: seconds to the nanosecond (the engine's clock), bytes,
+ * counts and percentages to a thousandth (means over trials are fractional); the binary noise
+ * of floating point (1.0200000000000002) goes.
+ */
+export function roundMetric(metric: string, v: number): number {
+  if (!Number.isFinite(v)) return v
+  const digits = /_s($|_)/.test(metric) ? 9 : 3
+  return Number(v.toFixed(digits))
+}
+
 /**
  * One row per compared configuration (design variant x sweep point of an experiment; its
  * trials are the repetitions, as hyperfine's runs of one command): identity columns, one
- * `parameter_<field>` column per config field that differs between rows, then
- * `<metric>_mean,_stddev,_median,_min,_max` per metric in base units, full precision.
+ * `parameter_<field>` column per config field that differs between rows, then per metric
+ * `<metric>_mean,_stddev,_median,_min,_max,_ci95_low,_ci95_high` in base units and the
+ * difference to the baseline at the same sweep point: `<metric>_vs_baseline_percent` and the
+ * two-sided p-value of Welch's test `<metric>_vs_baseline_p` (empty where there is none).
+ * With `perTrial`, one row per run instead, with its own values and its group's baseline delta.
  */
-export function summaryCsv(compare: CompareData, runs: RunRecord[]): string {
+export function summaryCsv(
+  compare: CompareData,
+  runs: RunRecord[],
+  opts: { perTrial?: boolean; trialMetrics?: Map<number, Record<string, number>> } = {}
+): string {
+  const perTrial = opts.perTrial ?? false
   const byId = new Map(runs.map((r) => [r.id, r]))
   const groupConfig = (ids: number[]): Record<string, string | number | boolean> => compare.configs[ids[0]] ?? {}
   const keys = new Set<string>()
@@ -32,35 +68,83 @@ export function summaryCsv(compare: CompareData, runs: RunRecord[]): string {
   )
   const metrics: string[] = []
   for (const g of compare.groups) for (const m of Object.keys(g.metrics)) if (!metrics.includes(m)) metrics.push(m)
-
-  const header = [
+  const deltaCells = (g: CompareData['groups'][number], m: string): unknown[] => {
+    const d = compare.significance[m]?.[g.key]
+    return [d ? roundMetric('percent', 100 * d.relative) : '', d?.p ?? '']
+  }
+  const deltaHeader = (m: string): string[] => [`${m}_vs_baseline_percent`, `${m}_vs_baseline_p`]
+  // Which kernel ran a kernel row (empty for simulated designs); under TCG its times are emulation.
+  const identity = [
     'variant',
     'experiment',
     'design',
     'workload',
-    'trials',
-    'run_ids',
-    'status',
-    // Which kernel ran a kernel row (empty for simulated designs); under TCG its times are emulation.
     'kernel_release',
     'kernel_where',
     'kernel_accel',
     'timings_are_kernel',
     'counters_system_wide',
-    ...parameters.map((p) => `parameter_${p}`),
-    ...metrics.flatMap((m) => STATS.map((s) => `${m}_${s}`))
+    'baseline'
   ]
-  const rows = compare.groups.map((g) => {
-    const members = g.runIds.map((id) => byId.get(id)!).filter(Boolean)
-    const first = members[0]
-    const counts = new Map<string, number>()
-    for (const r of members) counts.set(r.status, (counts.get(r.status) ?? 0) + 1)
-    const status = [...counts].map(([s, n]) => (counts.size === 1 ? s : `${n} ${s}`)).join(', ')
+  const groupIdentity = (g: CompareData['groups'][number]): unknown[] => {
+    const first = byId.get(g.runIds[0])
     return [
       g.variantLabel,
       first?.experimentName ?? '',
       first?.design ?? '',
       first?.workload ?? '',
+      g.kernel?.release ?? '',
+      g.kernel?.where ?? '',
+      g.kernel?.accel ?? '',
+      g.kernel ? g.kernel.timingsAreKernel : '',
+      g.kernel ? (g.kernel.countersSystemWide ?? '') : '',
+      compare.baselineKeys.includes(g.key) ? 'yes' : ''
+    ]
+  }
+
+  if (perTrial) {
+    const header = [
+      'run_id',
+      ...identity,
+      'trial',
+      'seed',
+      'status',
+      ...parameters.map((p) => `parameter_${snakeCase(p)}`),
+      ...metrics.flatMap((m) => [m, ...deltaHeader(m)])
+    ]
+    const rows = compare.groups.flatMap((g) =>
+      g.runIds.map((id) => {
+        const r = byId.get(id)
+        const values = opts.trialMetrics?.get(id) ?? {}
+        return [
+          id,
+          ...groupIdentity(g),
+          r ? r.trial + 1 : '',
+          r?.seed ?? '',
+          r?.status ?? '',
+          ...parameters.map((p) => compare.configs[id]?.[p] ?? ''),
+          ...metrics.flatMap((m) => [values[m] === undefined ? '' : roundMetric(m, values[m]), ...deltaCells(g, m)])
+        ]
+      })
+    )
+    return csv([header, ...rows])
+  }
+
+  const header = [
+    ...identity,
+    'trials',
+    'run_ids',
+    'status',
+    ...parameters.map((p) => `parameter_${snakeCase(p)}`),
+    ...metrics.flatMap((m) => [...STATS.map((s) => `${m}_${STAT_COLUMN[s]}`), ...deltaHeader(m)])
+  ]
+  const rows = compare.groups.map((g) => {
+    const members = g.runIds.map((id) => byId.get(id)!).filter(Boolean)
+    const counts = new Map<string, number>()
+    for (const r of members) counts.set(r.status, (counts.get(r.status) ?? 0) + 1)
+    const status = [...counts].map(([s, n]) => (counts.size === 1 ? s : `${n} ${s}`)).join(', ')
+    return [
+      ...groupIdentity(g),
       g.metrics[metrics[0]]?.n ?? 0,
       g.runIds.join(' '),
       status,
@@ -70,10 +154,37 @@ export function summaryCsv(compare: CompareData, runs: RunRecord[]): string {
       g.kernel ? g.kernel.timingsAreKernel : '',
       g.kernel ? g.kernel.countersSystemWide : '',
       ...parameters.map((p) => groupConfig(g.runIds)[p] ?? ''),
-      ...metrics.flatMap((m) => STATS.map((s) => g.metrics[m]?.[s] ?? ''))
+      ...metrics.flatMap((m) => [
+        ...STATS.map((s) => {
+          const v = g.metrics[m]?.[s]
+          return v === undefined ? '' : roundMetric(m, v)
+        }),
+        ...deltaCells(g, m)
+      ])
     ]
   })
   return csv([header, ...rows])
+}
+
+/** Sample fields as CSV metric names: snake_case with the unit, in the summary's base units (bytes/s, not MB/s). */
+export const SAMPLE_CSV_NAMES: Record<string, [string, number]> = {
+  residentPages: ['resident_pages', 1],
+  swapUsedSlots: ['swap_used_slots', 1],
+  swapCachePages: ['swap_cache_pages', 1],
+  metadataBytes: ['metadata_bytes', 1],
+  swpout: ['swpout', 1],
+  swpin: ['swpin', 1],
+  swpoutFallback: ['swpout_fallback', 1],
+  pageRate: ['page_rate_per_s', 1],
+  throughputMBps: ['throughput_bytes_per_s', WORKLOAD_MB],
+  clustersFree: ['clusters_free', 1],
+  clustersNonfull: ['clusters_nonfull', 1],
+  clustersFrag: ['clusters_frag', 1],
+  clustersFull: ['clusters_full', 1],
+  clustersDiscard: ['clusters_discard', 1],
+  hasCacheRetries: ['has_cache_retries', 1],
+  folioLockWaits: ['folio_lock_waits', 1],
+  majorFaults: ['major_faults', 1]
 }
 
 export const SAMPLES_HEADER = ['run_id', 't_sim_ns', 't_wall_ms', 'ops', 'metric', 'value']
@@ -86,7 +197,10 @@ export function writeSamplesCsv(store: RunStore, runIds: number[], write: (chunk
     for (let i = 0; i < samples.length; i += 1000) {
       const rows: unknown[][] = []
       for (const s of samples.slice(i, i + 1000))
-        for (const [metric, value] of Object.entries(s.values)) rows.push([id, s.tSimNs, s.tWallMs, s.ops, metric, value])
+        for (const [field, value] of Object.entries(s.values)) {
+          const [metric, scale] = SAMPLE_CSV_NAMES[field] ?? [snakeCase(field), 1]
+          rows.push([id, s.tSimNs, s.tWallMs, s.ops, metric, scale === 1 ? value : roundMetric('per_s', value * scale)])
+        }
       write(csv(rows))
     }
   }

@@ -104,6 +104,17 @@ export const MIGRATIONS: string[] = [
     owner_started_ms INTEGER,
     created_at TEXT NOT NULL
   );
+  `,
+  // v3 -> v4: each finished run's time series rolled up into min/mean/max buckets, so Compare
+  // reads a few kilobytes per run instead of every sample.
+  `
+  CREATE TABLE series_rollups (
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    field TEXT NOT NULL,                 -- a sample field; '' holds the bucket counts and times
+    samples INTEGER NOT NULL,            -- samples of the run when rolled up (a mismatch means stale)
+    data BLOB NOT NULL,                  -- little-endian float64: '' -> count, t_sim_ns, t_wall_ms, ops; field -> mean, min, max
+    PRIMARY KEY (run_id, field)
+  ) WITHOUT ROWID;
   `
 ]
 

@@ -110,6 +110,18 @@ describe('lab service', () => {
     expect(c.baselineKey).toBe(c.groups[0].key)
     expect(c.deltas.sim_time_s[c.groups[1].key]).toBeCloseTo(0)
     expect(c.configs[runIds[1]]['designOptions.phase']).toBe(4)
+    // Trials that differ by seed: the test has the spread it needs (1.02 vs 1.02 s: within noise).
+    expect(c.significance.sim_time_s[c.groups[1].key]).toMatchObject({ verdict: 'noise', baselineKey: c.groups[0].key })
+    // A design as the baseline, and one that is not among the runs.
+    const byDesign = await lab.compare(runIds, { variant: 'swap-table P4' })
+    expect(byDesign.baselineKeys).toEqual([c.groups[1].key])
+    await expect(lab.compare(runIds, { variant: 'vswap' })).rejects.toThrow(/no compared run is of the design "vswap"/)
+    // Series: one entry per run, decimated to the buckets asked for.
+    const series = await lab.getSeries(runIds.slice(0, 2), ['swpout'], 4)
+    expect(series.map((s) => s.runId)).toEqual(runIds.slice(0, 2))
+    expect(series[0].tSimNs.length).toBeLessThanOrEqual(4)
+    await expect(lab.getSeries([99_999], ['swpout'], 4)).rejects.toThrow(/run 99999 does not exist/)
+    await expect(lab.getSeries(runIds, ['bogus'], 4)).rejects.toThrow(/bogus is not a sample field/)
   })
 
   it('cancels everything on request and keeps what was recorded', async () => {
@@ -155,11 +167,17 @@ describe('export and import', () => {
     const rows = parse(summaryCsv, { columns: true }) as Record<string, string>[]
     expect(rows).toHaveLength(2)
     const header = Object.keys(rows[0])
-    expect(header.slice(0, 7)).toEqual(['variant', 'experiment', 'design', 'workload', 'trials', 'run_ids', 'status'])
+    expect(header.slice(0, 9)).toEqual(['variant', 'experiment', 'design', 'workload', 'kernel', 'baseline', 'trials', 'run_ids', 'status'])
     expect(header).toContain('parameter_design')
-    expect(header).toContain('parameter_designOptions.phase')
+    expect(header).toContain('parameter_design_options_phase')
     expect(header).not.toContain('parameter_seed')
-    for (const s of ['mean', 'stddev', 'median', 'min', 'max']) expect(header).toContain(`sim_time_s_${s}`)
+    for (const s of ['mean', 'stddev', 'median', 'min', 'max', 'ci95_low', 'ci95_high', 'vs_baseline_percent', 'vs_baseline_p'])
+      expect(header).toContain(`sim_time_s_${s}`)
+    // snake_case with the unit, never a doubled statistic (free_latency_s_mean_mean).
+    for (const h of header) expect(h).toMatch(/^[a-z0-9_]+$/)
+    expect(header.filter((h) => /_(mean|max|min|p\d+)_(mean|max|min|median|stddev)$/.test(h))).toEqual([])
+    expect(rows[0].baseline).toBe('yes')
+    expect(rows[1].sim_time_s_vs_baseline_percent).not.toBe('')
     expect(rows[0]).toMatchObject({
       variant: 'legacy',
       design: 'legacy',
@@ -169,14 +187,22 @@ describe('export and import', () => {
     })
     // Full precision: the mean round-trips exactly.
     const c = await lab.compare(runIds)
-    expect(Number(rows[0].sim_time_s_mean)).toBe(c.groups[0].metrics.sim_time_s.mean)
+    expect(Number(rows[0].sim_time_s_mean)).toBeCloseTo(c.groups[0].metrics.sim_time_s.mean, 9)
     expect(Number(rows[1].metadata_bytes_mean)).toBe(20480)
 
     const samples = parse(samplesCsv, { columns: true }) as Record<string, string>[]
     expect(Object.keys(samples[0])).toEqual(['run_id', 't_sim_ns', 't_wall_ms', 'ops', 'metric', 'value'])
     // 5 steps x 5 samples x 17 fields per run.
     expect(samples).toHaveLength(6 * 25 * 17)
-    expect(samples[0]).toMatchObject({ run_id: String(runIds[0]), metric: 'residentPages', value: '0.5' })
+    expect(samples[0]).toMatchObject({ run_id: String(runIds[0]), metric: 'resident_pages', value: '0.5' })
+    // The same names and units as the summary: throughput in bytes per second.
+    expect(new Set(samples.map((r) => r.metric))).toContain('throughput_bytes_per_s')
+
+    // Per trial: one row per run, with its own values and the delta of its group.
+    const perTrial = parse(await lab.exportSummaryCsv(runIds, true), { columns: true }) as Record<string, string>[]
+    expect(perTrial.map((r) => Number(r.run_id))).toEqual([runIds[0], runIds[2], runIds[4], runIds[1], runIds[3], runIds[5]])
+    expect(Object.keys(perTrial[0])).toEqual(expect.arrayContaining(['trial', 'seed', 'sim_time_s', 'sim_time_s_vs_baseline_percent']))
+    expect(perTrial.map((r) => r.trial)).toEqual(['1', '2', '3', '1', '2', '3'])
   })
 
   it('round-trips whole runs through the JSON export, keeping platform, versions, summaries and samples', async () => {

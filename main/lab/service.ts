@@ -2,15 +2,18 @@
 // experiment model. The CLI, the web bridge and Electron main all use this class; nothing
 // here imports Electron.
 
-import { DESIGN_CATALOGUE, WORKLOAD_CATALOGUE, DEVICE_PRESETS } from '../../engine/pure'
+import { DESIGN_CATALOGUE, WORKLOAD_CATALOGUE, DEVICE_PRESETS, SAMPLE_FIELDS } from '../../engine/pure'
 import { ENGINE_VERSION, cleanStaleDeviceDirs } from '../../engine/index'
 import { readDeviceDirMarker } from '../../engine/device/tempDir'
 import * as fs from 'node:fs'
 import type {
   Catalogue,
+  CompareBaseline,
   CompareData,
   FieldError,
   KernelList,
+  KernelMark,
+  SeriesBuckets,
   ExperimentConfig,
   ExportFiles,
   LabApi,
@@ -339,14 +342,30 @@ export class LabService implements LabApi {
     return this.store.getSamples(runId, maxPoints)
   }
 
-  async compare(runIds: number[], baselineRunId?: number): Promise<CompareData> {
+  async getSeries(runIds: number[], fields: string[], buckets: number): Promise<SeriesBuckets[]> {
+    const missing = this.store.missingRuns(runIds)
+    if (missing.length) throw new NotFoundError(`run ${missing[0]} does not exist`)
+    const unknown = fields.find((f) => !(SAMPLE_FIELDS as readonly string[]).includes(f))
+    if (unknown) throw new InputError([{ field: 'fields', message: `${unknown} is not a sample field` }])
+    return runIds.map((id) => this.store.getSeries(id, fields, buckets))
+  }
+
+  async compare(runIds: number[], baseline?: number | CompareBaseline): Promise<CompareData> {
     if (runIds.length === 0) throw new InputError([{ field: 'runIds', message: 'select at least one run to compare' }])
     const details = runIds.map((id) => this.mustGet(id))
+    const baselineRunId = typeof baseline === 'number' ? baseline : baseline && 'runId' in baseline ? baseline.runId : undefined
     if (baselineRunId !== undefined && !runIds.includes(baselineRunId))
       throw new InputError([{ field: 'baselineRunId', message: `run ${baselineRunId} is not among the compared runs` }])
-    const metrics = new Map<number, Record<string, number>>()
-    for (const d of details) if (d.status === 'done' && d.summary) metrics.set(d.id, runMetrics(d.summary))
-    return buildCompare(details, metrics, new Map(details.map((d) => [d.id, d.config])), baselineRunId)
+    if (baseline && typeof baseline === 'object' && 'variant' in baseline && !details.some((d) => d.variantLabel === baseline.variant))
+      throw new InputError([{ field: 'baseline', message: `no compared run is of the design "${baseline.variant}"` }])
+    const metricsByRun = new Map<number, Record<string, number>>()
+    const kernelByRun = new Map<number, KernelMark>()
+    for (const d of details) {
+      if (d.status === 'done' && d.summary) metricsByRun.set(d.id, runMetrics(d.summary))
+      const k = d.summary?.kernel
+      if (k) kernelByRun.set(d.id, d.kernel ?? { release: k.release, where: k.where, timingsAreKernel: k.timingsAreKernel })
+    }
+    return buildCompare(details, { metricsByRun, configsByRun: new Map(details.map((d) => [d.id, d.config])), kernelByRun }, baseline)
   }
 
   async deleteRuns(runIds: number[]): Promise<number> {
@@ -375,10 +394,12 @@ export class LabService implements LabApi {
     return { summaryCsv: await this.exportSummaryCsv(runIds), samplesCsv: samplesCsv(this.store, runIds) }
   }
 
-  /** The summary table alone (the CLI streams the samples file itself). */
-  async exportSummaryCsv(runIds: number[]): Promise<string> {
+  /** The summary table alone (the CLI streams the samples file itself); per trial: one row per run. */
+  async exportSummaryCsv(runIds: number[], perTrial = false): Promise<string> {
     const runs = runIds.map((id) => this.mustGet(id))
-    return summaryCsv(await this.compare(runIds), runs)
+    const trialMetrics = new Map<number, Record<string, number>>()
+    if (perTrial) for (const r of runs) if (r.status === 'done' && r.summary) trialMetrics.set(r.id, runMetrics(r.summary))
+    return summaryCsv(await this.compare(runIds), runs, { perTrial, trialMetrics })
   }
 
   async exportJson(runIds: number[]): Promise<string> {

@@ -34,7 +34,8 @@ function refusal(f: string): StoreError {
 const FIXTURES: Record<number, string> = {
   0: '',
   1: fs.readFileSync(path.join(__dirname, 'fixtures', 'store-v1.sql'), 'utf8'),
-  2: fs.readFileSync(path.join(__dirname, 'fixtures', 'store-v2.sql'), 'utf8')
+  2: fs.readFileSync(path.join(__dirname, 'fixtures', 'store-v2.sql'), 'utf8'),
+  3: fs.readFileSync(path.join(__dirname, 'fixtures', 'store-v3.sql'), 'utf8')
 }
 
 function databaseAtVersion(f: string, version: number): void {
@@ -204,6 +205,61 @@ describe('run store: runs and samples', () => {
     expect(thin.samples.length).toBeLessThanOrEqual(100)
     expect(thin.samples.length).toBeGreaterThan(50)
     expect(thin.samples.at(-1)?.ops).toBe(2000 * 7)
+    store.close()
+  })
+
+  it('decimates a series into min/mean/max buckets that agree with the samples, from a stored rollup once the run is done', () => {
+    const store = RunStore.open(file)
+    const [id] = store.createRuns(store.createExperiment({ name: 'x', config: {} }), [newRun()])
+    store.markRunning(id)
+    // 1000 samples with a spike in the middle: min/max buckets must keep it.
+    const batch = samples(1000).map((s, i) => ({ ...s, values: { ...s.values, swpout: i === 501 ? 1e6 : i } }))
+    store.appendSamples(id, batch.slice(0, 400))
+    // While running: rolled up from the samples every time (nothing stored), so new samples show.
+    expect(store.getSeries(id, ['swpout'], 10).totalSamples).toBe(400)
+    store.appendSamples(id, batch.slice(400))
+    const live = store.getSeries(id, ['swpout'], 10)
+    expect(live.totalSamples).toBe(1000)
+    store.finishRun(id, { status: 'done' })
+    const done = store.getSeries(id, ['swpout', 'metadataBytes'], 10)
+    // The second read comes from the stored rollup and is the same.
+    expect(store.getSeries(id, ['swpout', 'metadataBytes'], 10)).toEqual(done)
+    expect(done.tSimNs).toHaveLength(10)
+    // Every bucket is 100 consecutive samples: compare with the samples themselves.
+    for (let b = 0; b < 10; b++) {
+      const part = batch.slice(b * 100, b * 100 + 100)
+      const ys = part.map((s) => s.values.swpout)
+      expect(done.fields.swpout.min[b]).toBe(Math.min(...ys))
+      expect(done.fields.swpout.max[b]).toBe(Math.max(...ys))
+      expect(done.fields.swpout.mean[b]).toBeCloseTo(ys.reduce((a, y) => a + y, 0) / 100, 6)
+      expect(done.tSimNs[b]).toBeCloseTo(part.reduce((a, s) => a + s.tSimNs, 0) / 100, 3)
+      expect(done.fields.metadataBytes.mean[b]).toBeCloseTo(part.reduce((a, s) => a + s.values.metadataBytes, 0) / 100, 6)
+    }
+    expect(done.fields.swpout.max[5]).toBe(1e6)
+    expect(live.fields.swpout).toEqual(done.fields.swpout)
+    expect(live.tSimNs).toEqual(done.tSimNs)
+    store.close()
+  })
+
+  it('rolls up runs recorded before rollups existed on first use, and notices stale rollups', () => {
+    const store = RunStore.open(file)
+    const [id] = store.createRuns(store.createExperiment({ name: 'x', config: {} }), [newRun({ status: 'done' })])
+    store.appendSamples(id, samples(50))
+    const db = new Database(file)
+    const rollups = (): number => (db.prepare('SELECT count(*) AS n FROM series_rollups WHERE run_id = ?').get(id) as { n: number }).n
+    expect(rollups()).toBe(0)
+    expect(store.getSeries(id, ['swpin'], 1000).tSimNs).toHaveLength(50)
+    expect(rollups()).toBeGreaterThan(0)
+    // More samples than the rollup knows (an import appending later): rolled up again, not served stale.
+    store.appendSamples(id, samples(50, 50))
+    expect(store.getSeries(id, ['swpin'], 1000).totalSamples).toBe(100)
+    expect(store.getSeries(id, ['swpin'], 1000).tSimNs).toHaveLength(100)
+    expect(store.getSeries(id, [], 5).tSimNs).toHaveLength(5)
+    expect(() => store.getSeries(id, ['nope; DROP TABLE runs'], 5)).toThrow(/not a sample field/)
+    // Deleting the run deletes its rollup.
+    store.deleteRuns([id])
+    expect(rollups()).toBe(0)
+    db.close()
     store.close()
   })
 

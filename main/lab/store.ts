@@ -9,7 +9,7 @@ import * as path from 'node:path'
 import Database from 'better-sqlite3'
 import type { DesignName, RunSummary, Sample } from '../../engine/pure'
 import { variantLabel } from '../../experiments/sweep'
-import type { KernelBadge, RunDetail, RunFilter, RunRecord, RunStatus, SampleSeries } from '../../experiments/api'
+import type { KernelBadge, RunDetail, RunFilter, RunRecord, RunStatus, SampleSeries, SeriesBuckets } from '../../experiments/api'
 import { APPLICATION_ID, LATEST_VERSION, MIGRATIONS, SAMPLE_COLUMNS_V1 } from './migrations'
 import { OWN_START_MS, ownerAlive } from './processes'
 
@@ -68,6 +68,17 @@ export interface RunOutcome {
 }
 
 const SQLITE_MAGIC = 'SQLite format 3\0'
+/** Buckets of a finished run's stored rollup: charts ask for fewer and get them merged from these. */
+export const ROLLUP_BUCKETS = 300
+
+/** A run's samples in buckets: per bucket the sample count, mean times, and per field mean/min/max (NaN: not sampled). */
+export interface Rollup {
+  count: Float64Array
+  tSim: Float64Array
+  tWall: Float64Array
+  ops: Float64Array
+  fields: Map<string, { mean: Float64Array; min: Float64Array; max: Float64Array }>
+}
 const ALL_SAMPLE_FIELDS = new Set<string>(SAMPLE_COLUMNS_V1.map(([field]) => field))
 const now = (): string => new Date().toISOString()
 const SAMPLE_INSERT_COLUMNS = ['run_id', 'seq', 't_sim_ns', 't_wall_ms', 'ops', ...SAMPLE_COLUMNS_V1.map(([, c]) => c), 'extra']
@@ -322,6 +333,7 @@ export class RunStore {
   private readonly readSamples: Database.Statement
   private readonly insertByRows = new Map<number, Database.Statement>()
   private readonly nextSeq = new Map<number, number>()
+  private readonly statements = new Map<string, Database.Statement>()
 
   private constructor(
     readonly file: string,
@@ -489,6 +501,11 @@ export class RunStore {
       })
       .immediate()
     this.nextSeq.delete(runId)
+    try {
+      this.rollUp(runId)
+    } catch {
+      // The rollup only speeds up charts: without it they roll up from the samples on demand.
+    }
   }
 
   saveSummary(runId: number, summary: RunSummary, headline: Record<string, number>): void {
@@ -576,6 +593,173 @@ export class RunStore {
       return { tSimNs: r[0] as number, tWallMs: r[1] as number, ops: r[2] as number, values: values as Sample['values'] }
     })
     return { runId, samples, totalSamples: total }
+  }
+
+  /**
+   * A run's series of the given fields decimated to at most `buckets` buckets of consecutive
+   * samples, each with the mean time and operations and the mean, min and max of each field:
+   * what a chart a few hundred pixels wide can show. Finished runs are read from their rollup
+   * (ROLLUP_BUCKETS buckets kept in the store, a few kilobytes per field) and merged down;
+   * a running run, or one recorded before rollups existed, is rolled up from its samples.
+   */
+  getSeries(runId: number, fields: string[], buckets: number): SeriesBuckets {
+    for (const f of fields) if (!ALL_SAMPLE_FIELDS.has(f)) throw new RangeError(`not a sample field: ${f}`)
+    const total = this.sampleCount(runId)
+    const out: SeriesBuckets = { runId, totalSamples: total, tSimNs: [], tWallMs: [], ops: [], fields: {} }
+    for (const f of fields) out.fields[f] = { mean: [], min: [], max: [] }
+    if (total === 0) return out
+    const r = this.readRollup(runId, fields, total) ?? this.rollUp(runId, total)
+    const k = r.count.length
+    const n = Math.max(1, Math.min(buckets, k))
+    // Merge rollup buckets j into output bucket floor(j * n / k): means weighted by sample counts.
+    let j = 0
+    for (let b = 0; b < n; b++) {
+      let cnt = 0
+      let ts = 0
+      let tw = 0
+      let op = 0
+      const acc = fields.map(() => ({ sum: 0, cnt: 0, min: Infinity, max: -Infinity }))
+      for (; j < k && Math.floor((j * n) / k) === b; j++) {
+        const c = r.count[j]
+        cnt += c
+        ts += r.tSim[j] * c
+        tw += r.tWall[j] * c
+        op += r.ops[j] * c
+        fields.forEach((f, i) => {
+          const col = r.fields.get(f)!
+          const m = col.mean[j]
+          if (Number.isNaN(m)) return
+          const a = acc[i]
+          a.sum += m * c
+          a.cnt += c
+          if (col.min[j] < a.min) a.min = col.min[j]
+          if (col.max[j] > a.max) a.max = col.max[j]
+        })
+      }
+      if (cnt === 0) continue
+      out.tSimNs.push(ts / cnt)
+      out.tWallMs.push(tw / cnt)
+      out.ops.push(op / cnt)
+      fields.forEach((f, i) => {
+        const a = acc[i]
+        const o = out.fields[f]
+        o.mean.push(a.cnt ? a.sum / a.cnt : null)
+        o.min.push(a.cnt ? a.min : null)
+        o.max.push(a.cnt ? a.max : null)
+      })
+    }
+    return out
+  }
+
+  private cached(sql: string): Database.Statement {
+    let st = this.statements.get(sql)
+    if (!st) this.statements.set(sql, (st = this.db.prepare(sql)))
+    return st
+  }
+
+  /** Samples of a run, from the primary key (seq runs 0..n-1): an index lookup, not a count. */
+  private sampleCount(runId: number): number {
+    const m = (this.cached('SELECT max(seq) AS m FROM samples WHERE run_id = ?').get(runId) as { m: number | null }).m
+    return m === null ? 0 : m + 1
+  }
+
+  private readRollup(runId: number, fields: string[], total: number): Rollup | null {
+    const rows = this.cached(
+      `SELECT field, samples, data FROM series_rollups WHERE run_id = ? AND field IN (${['', ...fields].map(() => '?').join(', ')})`
+    )
+      .raw(true)
+      .all(runId, '', ...fields) as [string, number, Buffer][]
+    if (rows.length !== fields.length + 1 || rows.some((r) => r[1] !== total)) return null
+    const f64 = (b: Buffer): Float64Array => new Float64Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength))
+    const time = f64(rows.find((r) => r[0] === '')![2])
+    const k = time.length / 4
+    const r: Rollup = {
+      count: time.subarray(0, k),
+      tSim: time.subarray(k, 2 * k),
+      tWall: time.subarray(2 * k, 3 * k),
+      ops: time.subarray(3 * k),
+      fields: new Map()
+    }
+    for (const [f, , data] of rows) {
+      if (f === '') continue
+      const d = f64(data)
+      r.fields.set(f, { mean: d.subarray(0, k), min: d.subarray(k, 2 * k), max: d.subarray(2 * k) })
+    }
+    return r
+  }
+
+  /** Rolls a run's samples up into ROLLUP_BUCKETS buckets (one pass in seq order); keeps it when the run has finished. */
+  rollUp(runId: number, total = this.sampleCount(runId)): Rollup {
+    const k = Math.max(1, Math.min(ROLLUP_BUCKETS, total))
+    const nf = SAMPLE_COLUMNS_V1.length
+    const count = new Float64Array(k)
+    const tSim = new Float64Array(k)
+    const tWall = new Float64Array(k)
+    const ops = new Float64Array(k)
+    const sum = Array.from({ length: nf }, () => new Float64Array(k))
+    const cnt = Array.from({ length: nf }, () => new Float64Array(k))
+    const min = Array.from({ length: nf }, () => new Float64Array(k).fill(Infinity))
+    const max = Array.from({ length: nf }, () => new Float64Array(k).fill(-Infinity))
+    const st = this.db.prepare(
+      `SELECT seq, t_sim_ns, t_wall_ms, ops, ${SAMPLE_COLUMNS_V1.map(([, c]) => c).join(', ')} FROM samples WHERE run_id = ? ORDER BY seq`
+    )
+    for (const row of st.raw(true).iterate(runId) as Iterable<(number | null)[]>) {
+      const b = Math.min(k - 1, Math.floor(((row[0] as number) * k) / total))
+      count[b]++
+      tSim[b] += row[1] as number
+      tWall[b] += row[2] as number
+      ops[b] += row[3] as number
+      for (let i = 0; i < nf; i++) {
+        const v = row[4 + i]
+        if (v === null) continue
+        sum[i][b] += v
+        cnt[i][b]++
+        if (v < min[i][b]) min[i][b] = v
+        if (v > max[i][b]) max[i][b] = v
+      }
+    }
+    for (let b = 0; b < k; b++) {
+      const c = count[b] || 1
+      tSim[b] /= c
+      tWall[b] /= c
+      ops[b] /= c
+    }
+    const r: Rollup = { count, tSim, tWall, ops, fields: new Map() }
+    SAMPLE_COLUMNS_V1.forEach(([f], i) => {
+      const mean = new Float64Array(k)
+      for (let b = 0; b < k; b++) mean[b] = cnt[i][b] ? sum[i][b] / cnt[i][b] : NaN
+      const lo = min[i].map((v) => (v === Infinity ? NaN : v))
+      const hi = max[i].map((v) => (v === -Infinity ? NaN : v))
+      r.fields.set(f, { mean, min: lo, max: hi })
+    })
+    const status = (this.db.prepare('SELECT status FROM runs WHERE id = ?').get(runId) as { status: RunStatus } | undefined)?.status
+    if (status && status !== 'queued' && status !== 'running') this.saveRollup(runId, total, r)
+    return r
+  }
+
+  private saveRollup(runId: number, total: number, r: Rollup): void {
+    const put = this.db.prepare('INSERT OR REPLACE INTO series_rollups (run_id, field, samples, data) VALUES (?, ?, ?, ?)')
+    const blob = (...parts: Float64Array[]): Buffer => {
+      const all = new Float64Array(parts.reduce((s, p) => s + p.length, 0))
+      let at = 0
+      for (const p of parts) {
+        all.set(p, at)
+        at += p.length
+      }
+      return Buffer.from(all.buffer)
+    }
+    this.db.transaction(() => {
+      put.run(runId, '', total, blob(r.count, r.tSim, r.tWall, r.ops))
+      for (const [f, c] of r.fields) put.run(runId, f, total, blob(c.mean, c.min, c.max))
+    })()
+  }
+
+  /** The ids among `runIds` that no run has (cheaper than reading the runs). */
+  missingRuns(runIds: number[]): number[] {
+    const found = new Set(
+      this.db.prepare('SELECT id FROM runs WHERE id IN (SELECT value FROM json_each(?))').pluck().all(JSON.stringify(runIds)) as number[]
+    )
+    return runIds.filter((id) => !found.has(id))
   }
 
   countSamples(runId: number): number {

@@ -40,7 +40,17 @@ export function recordingApi(): RecordingApi {
     listRuns: rec('listRuns', []) as LabApi['listRuns'],
     getRun: rec('getRun', { id: 1 }) as LabApi['getRun'],
     getSamples: rec('getSamples', { runId: 1, samples: [], totalSamples: 0 }) as LabApi['getSamples'],
-    compare: rec('compare', { groups: [], baselineKey: null, deltas: {}, configs: {} }) as LabApi['compare'],
+    getSeries: rec('getSeries', []) as LabApi['getSeries'],
+    compare: rec('compare', {
+      groups: [],
+      baseline: null,
+      baselineKeys: [],
+      baselineKey: null,
+      deltas: {},
+      significance: {},
+      sweep: [],
+      configs: {}
+    }) as LabApi['compare'],
     deleteRuns: rec('deleteRuns', 2) as LabApi['deleteRuns'],
     setNote: rec('setNote') as LabApi['setNote'],
     setTags: rec('setTags') as LabApi['setTags'],

@@ -2,7 +2,7 @@
 // {x, y}), compact ticks. Pure, so tests can check them.
 import type { ChartOptions } from 'chart.js'
 import { fmtNumber } from '../lib/format'
-import { fmtMetric } from '../lib/metrics'
+import { fmtMetric, metricInfo } from '../lib/metrics'
 
 export function lineOptions(xLabel: string, yMetric: string | null, showLegend = true): ChartOptions<'line'> {
   return {
@@ -52,5 +52,119 @@ export function errorBarOptions(metric: string): ChartOptions<'bar'> {
         grid: { color: '#eef0f3' }
       }
     }
+  }
+}
+
+/**
+ * A tick step on round values of the unit the axis shows: for bytes, 1/2/5 x 10^k of KiB,
+ * MiB or GiB (never "19.5 KiB" ticks from decimal steps); undefined lets Chart.js choose
+ * (its decimal steps are round in s, ms, MB/s and counts).
+ */
+export function niceStep(metricOrField: string, max: number, ticks = 5): number | undefined {
+  if (metricInfo(metricOrField).unit !== 'bytes' || !(max > 0)) return undefined
+  let unit = 1
+  while (max / unit >= 1024 && unit < 2 ** 40) unit *= 1024
+  const raw = max / unit / ticks
+  const mag = 10 ** Math.floor(Math.log10(raw))
+  const nice = [1, 2, 5, 10].map((m) => m * mag).find((m) => m >= raw) ?? 10 * mag
+  return Math.max(1, nice * unit)
+}
+
+const yTicks = (metric: string, max: number) => ({
+  maxTicksLimit: 7,
+  stepSize: niceStep(metric, max),
+  callback: (v: string | number) => fmtMetric(metric, Number(v))
+})
+
+/** Compare bars: one per group, labels of two lines (design, sweep point), no rotation. */
+export function compareBarOptions(metric: string, max: number): ChartOptions<'bar'> {
+  return {
+    responsive: true,
+    maintainAspectRatio: false,
+    animation: false,
+    plugins: {
+      legend: { display: false },
+      tooltip: {
+        callbacks: {
+          label: (c) => {
+            const r = c.raw as { y: number; yMin: number; yMax: number }
+            return r.yMax > r.yMin
+              ? `${fmtMetric(metric, r.y)} (95 % CI ${fmtMetric(metric, r.yMin)} – ${fmtMetric(metric, r.yMax)})`
+              : fmtMetric(metric, r.y)
+          }
+        }
+      }
+    },
+    scales: {
+      x: { type: 'category', ticks: { autoSkip: false, maxRotation: 0, font: { size: 10 } }, grid: { display: false } },
+      y: { type: 'linear', beginAtZero: true, ticks: yTicks(metric, max), grid: { color: '#eef0f3' } }
+    }
+  }
+}
+
+/** A metric against the sweep points: category x, one line per design with its band. */
+export function sweepOptions(metric: string, xTitle: string, max: number): ChartOptions<'line'> {
+  return {
+    responsive: true,
+    maintainAspectRatio: false,
+    animation: false,
+    spanGaps: false,
+    interaction: { mode: 'index', intersect: false },
+    plugins: {
+      legend: { display: false },
+      tooltip: {
+        filter: (item) => !(item.dataset as { band?: string }).band,
+        callbacks: { label: (c) => `${c.dataset.label}: ${fmtMetric(metric, c.parsed.y)}` }
+      }
+    },
+    scales: {
+      x: {
+        type: 'category',
+        title: { display: true, text: xTitle },
+        ticks: { autoSkip: false, maxRotation: 0, font: { size: 10 } },
+        grid: { color: '#eef0f3' }
+      },
+      y: { type: 'linear', beginAtZero: true, ticks: yTicks(metric, max), grid: { color: '#eef0f3' } }
+    }
+  }
+}
+
+/** Parallel coordinates: every axis scaled 0..1 (labels carry each axis's real range); tooltips show real values. */
+export function parallelOptions(axes: { id: string; kind: 'param' | 'metric' }[]): ChartOptions<'line'> {
+  return {
+    responsive: true,
+    maintainAspectRatio: false,
+    animation: false,
+    interaction: { mode: 'nearest', intersect: false },
+    plugins: {
+      legend: { display: false },
+      tooltip: {
+        callbacks: {
+          label: (c) => {
+            const raw = (c.dataset as unknown as { raw: (number | null)[] }).raw[c.dataIndex]
+            const a = axes[c.dataIndex]
+            return `${c.dataset.label}: ${a.kind === 'metric' ? fmtMetric(a.id, raw) : fmtNumber(raw)}`
+          }
+        }
+      }
+    },
+    scales: {
+      x: { type: 'category', ticks: { autoSkip: false, maxRotation: 0, font: { size: 10 } }, grid: { color: '#c9ced6', lineWidth: 1 } },
+      y: { type: 'linear', min: -0.05, max: 1.05, ticks: { display: false }, grid: { display: false } }
+    }
+  }
+}
+
+/** Time series in Compare: linear x, the field's unit on y, tooltips without the band lines. */
+export function seriesOptions(xLabel: string, field: string, max: number): ChartOptions<'line'> {
+  const o = lineOptions(xLabel, field, false)
+  return {
+    ...o,
+    plugins: {
+      ...o.plugins,
+      legend: { display: false },
+      tooltip: { ...o.plugins!.tooltip, filter: (item) => !(item.dataset as { band?: string }).band }
+    },
+    scales: { ...o.scales, y: { ...o.scales!.y, ticks: yTicks(field, max) } as NonNullable<typeof o.scales>['y'] }
   }
 }

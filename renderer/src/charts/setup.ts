@@ -15,14 +15,35 @@ import {
 } from 'chart.js'
 import { BarWithErrorBar, BarWithErrorBarsController } from 'chartjs-chart-error-bars'
 
+/** An opaque background in the panel colour, so exported PNGs are never transparent. */
 const whiteBackground: Plugin = {
   id: 'swaplabBackground',
   beforeDraw(chart) {
     const { ctx, width, height } = chart
     ctx.save()
     ctx.globalCompositeOperation = 'destination-over'
-    ctx.fillStyle = '#ffffff'
+    ctx.fillStyle = getComputedStyleSafe('--panel') ?? '#ffffff'
     ctx.fillRect(0, 0, width, height)
+    ctx.restore()
+  }
+}
+
+/** A title drawn into the chart itself (exports only: on screen the card carries it). Options: plugins.swaplabTitle.text. */
+const exportTitle: Plugin = {
+  id: 'swaplabTitle',
+  beforeLayout(chart) {
+    const text = (chart.options.plugins as Record<string, { text?: string } | undefined>).swaplabTitle?.text
+    if (text) chart.options.layout = { ...chart.options.layout, padding: { top: 44, left: 16, right: 24, bottom: 12 } }
+  },
+  afterDraw(chart) {
+    const text = (chart.options.plugins as Record<string, { text?: string } | undefined>).swaplabTitle?.text
+    if (!text) return
+    const { ctx } = chart
+    ctx.save()
+    ctx.fillStyle = getComputedStyleSafe('--ink') ?? '#1f2937'
+    ctx.font = `600 18px ${Chart.defaults.font.family}`
+    ctx.textBaseline = 'top'
+    ctx.fillText(text, 16, 12)
     ctx.restore()
   }
 }
@@ -43,7 +64,8 @@ export function setupCharts(): void {
     Tooltip,
     BarWithErrorBarsController,
     BarWithErrorBar,
-    whiteBackground
+    whiteBackground,
+    exportTitle
   )
   Chart.defaults.font.family = getComputedStyleSafe('--font') ?? 'system-ui, sans-serif'
   Chart.defaults.font.size = 11

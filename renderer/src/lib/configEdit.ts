@@ -80,3 +80,27 @@ const PLACED = [
 export function unplacedErrors(errors: FieldError[]): FieldError[] {
   return errors.filter((e) => !PLACED.some((re) => re.test(e.field)))
 }
+
+/** A schema path as the form names it: "designs.1.options.phase" -> "design 2: phase", "sweep.axes.0" -> "sweep row 1". */
+export function fieldLabel(path: string): string {
+  if (!path) return 'config'
+  const m = /^(designs|devices|sweep\.axes)\.(\d+)(?:\.(.*))?$/.exec(path)
+  const words = (p: string): string =>
+    p
+      .replace(/^(options|params)\./, '')
+      .split('.')
+      .filter((x) => !/^\d+$/.test(x) && x !== 'params' && x !== 'options')
+      .map((x) =>
+        x
+          .replace(/(Bytes|Ns)$/, '')
+          .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+          .toLowerCase()
+      )
+      .join(' ')
+  if (m) {
+    const what = m[1] === 'designs' ? 'design' : m[1] === 'devices' ? 'device' : 'sweep row'
+    const rest = m[3] ? words(m[3]) : ''
+    return `${what} ${Number(m[2]) + 1}${rest ? `: ${rest}` : ''}`
+  }
+  return words(path) || path
+}

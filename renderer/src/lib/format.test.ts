@@ -22,7 +22,7 @@ describe('formatting', () => {
   it('formats metrics by their unit', () => {
     expect(fmtMetric('metadata_peak_bytes', 3 * 2 ** 20)).toBe('3 MiB')
     expect(fmtMetric('sim_time_s', 2)).toBe('2 s')
-    expect(fmtMetric('swapout_latency_s_p99', 0.000042)).toBe('42 µs')
+    expect(fmtMetric('swapout_latency_p99_s', 0.000042)).toBe('42 µs')
     expect(fmtMetric('throughput_bytes_per_s', 512e6)).toBe('512 MB/s')
     expect(fmtMetric('mthp_fallback_percent', 12.5)).toBe('12.5 %')
     expect(fmtMetric('metadata_bytes_per_slot', 1.5)).toBe('1.5 B')

@@ -61,3 +61,36 @@ export function fmtDate(iso: string | null | undefined, short = false, now = new
   const day = `${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`
   return short && d.getFullYear() === now.getFullYear() ? day : `${d.getFullYear()}-${day}`
 }
+
+/** A config path as a reader says it: "workload.params.tasks" -> "tasks", "memoryLimitBytes" -> "memory limit". */
+export function paramLabel(path: string): string {
+  const last =
+    path
+      .split('.')
+      .filter((p) => !/^\d+$/.test(p))
+      .pop() ?? path
+  const words = last
+    .replace(/(Bytes|Ns|Ms)$/, '')
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .toLowerCase()
+  // devices.1.preset -> "device 2 preset": say which device when the path names one.
+  const dev = /^devices\.(\d+)\./.exec(path)
+  return dev && Number(dev[1]) > 0 ? `device ${Number(dev[1]) + 1} ${words}` : words
+}
+
+/** A config value in human units by its path: bytes as MiB, nanoseconds as ms. */
+export function fmtParam(path: string, value: number | string | boolean | null | undefined): string {
+  if (value === null || value === undefined) return '–'
+  if (typeof value !== 'number') return String(value)
+  if (/Bytes$/.test(path)) return fmtBytes(value)
+  if (/Ns$/.test(path)) return fmtNs(value)
+  if (/Ms$/.test(path)) return fmtNs(value * 1e6)
+  return String(value)
+}
+
+/** "tasks=8 · memory limit=16 MiB" for a sweep point. */
+export function fmtPoint(point: Record<string, number | string | boolean>): string {
+  return Object.entries(point)
+    .map(([k, v]) => `${paramLabel(k)}=${fmtParam(k, v)}`)
+    .join(' · ')
+}

@@ -66,9 +66,9 @@ const SUMMARY_LABELS: Record<string, string> = {
   throughput_bytes_per_s: 'Throughput',
   throughput_bytes_per_s_per_task: 'Throughput per task',
   requests_per_s: 'Requests/s',
-  swapout_latency_s_p99: 'Swapout p99',
-  swapin_latency_s_p99: 'Swapin p99',
-  free_latency_s_mean: 'Free latency (mean)'
+  swapout_latency_p99_s: 'Swapout p99',
+  swapin_latency_p99_s: 'Swapin p99',
+  free_latency_mean_s: 'Free latency (mean)'
 }
 
 const LOWER_IS_BETTER = /(_time_s|latency|_wait|metadata|fallback|retries|failures|contended|scanned)/
@@ -80,7 +80,7 @@ export function metricInfo(key: string): MetricInfo {
     ? 'bytes/s'
     : /_bytes(_|$)/.test(key)
       ? 'bytes'
-      : /_s(_(mean|p\d+|max|min))?$/.test(key)
+      : /_s(_(mean|p\d+|max|min))?$/.test(key) || /_(mean|p\d+|max|min)_s$/.test(key)
         ? 's'
         : /_percent$/.test(key)
           ? '%'
@@ -102,8 +102,8 @@ export const PREFERRED_METRICS = [
   'metadata_bytes_per_slot',
   'swpout_fallback',
   'has_cache_retries',
-  'swapout_latency_s_p99',
-  'swapin_latency_s_p99',
+  'swapout_latency_p99_s',
+  'swapin_latency_p99_s',
   'swpout',
   'swpin'
 ]

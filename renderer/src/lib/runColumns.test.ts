@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { RunRecord } from '../../../experiments/api'
-import { filterAndSort, groupByExperiment } from './runColumns'
+import { filterAndSort, groupByExperiment, parseNumericFilter } from './runColumns'
 
 const run = (id: number, over: Partial<RunRecord>): RunRecord =>
   ({
@@ -78,5 +78,45 @@ describe('form error placement', () => {
         e('(config)')
       ]).map((x) => x.field)
     ).toEqual(['deviceDir', '(config)'])
+  })
+})
+
+describe('numeric filters', () => {
+  const rs = [
+    run(1, { headline: { throughput_bytes_per_s: 1069e6, sim_time_s: 0.0556, metadata_peak_bytes: 20 * 1024 } }),
+    run(2, { headline: { throughput_bytes_per_s: 1071e6, sim_time_s: 0.002, metadata_peak_bytes: 80 * 1024 } }),
+    run(3, { headline: null, tags: ['slow disk'], note: 'retry' })
+  ]
+  const ids = (f: Record<string, string>) => filterAndSort([...rs], f, { column: 'id', dir: 'asc' }).map((r) => r.id)
+
+  it('compare in the unit the column shows (MB/s, ms, KiB) or in a unit typed with the number', () => {
+    expect(ids({ throughput: '>1070' })).toEqual([2])
+    expect(ids({ throughput: '<= 1070 MB/s' })).toEqual([1])
+    expect(ids({ simTime: '<2.5' })).toEqual([2])
+    expect(ids({ simTime: '>50ms' })).toEqual([1])
+    expect(ids({ simTime: '>0.05 s' })).toEqual([1])
+    expect(ids({ metadataPeak: '>64KiB' })).toEqual([2])
+    expect(ids({ metadataPeak: '<64' })).toEqual([1])
+    expect(ids({ simTime: '=55.6' })).toEqual([1])
+    expect(ids({ id: '>=2' })).toEqual([2, 3])
+  })
+
+  it('fall back to text for anything else, including units of another family', () => {
+    expect(parseNumericFilter('>64KiB', 'ms')).toBeNull()
+    expect(parseNumericFilter('1070', 'MB/s')).toBeNull()
+    expect(parseNumericFilter('> 2 GiB', 'KiB')).toEqual({ op: '>', value: 2 * 1024 * 1024 })
+    expect(ids({ tags: 'slow' })).toEqual([3])
+    expect(ids({ tags: 'retry' })).toEqual([3])
+  })
+})
+
+describe('field labels', () => {
+  it('say schema paths in words', async () => {
+    const { fieldLabel } = await import('./configEdit')
+    expect(fieldLabel('designs.1.options.phase')).toBe('design 2: phase')
+    expect(fieldLabel('sweep.axes.0.values')).toBe('sweep row 1: values')
+    expect(fieldLabel('devices.0.sizeBytes')).toBe('device 1: size')
+    expect(fieldLabel('workload.params.tasks')).toBe('workload tasks')
+    expect(fieldLabel('memoryLimitBytes')).toBe('memory limit')
   })
 })

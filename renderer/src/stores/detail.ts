@@ -45,5 +45,20 @@ export const useDetail = defineStore('detail', () => {
     noteSaved.value = text === run.value?.note
   }
 
-  return { run, series, error, noteDraft, noteSaved, open, saveNote, editNote }
+  /** "slow, rerun" -> ['slow', 'rerun']: tags are words or phrases separated by commas. */
+  async function saveTags(text: string): Promise<void> {
+    if (!run.value) return
+    const tags = [
+      ...new Set(
+        text
+          .split(',')
+          .map((t) => t.trim())
+          .filter(Boolean)
+      )
+    ]
+    await lab().setTags(run.value.id, tags)
+    run.value = { ...run.value, tags: [...tags].sort() }
+  }
+
+  return { run, series, error, noteDraft, noteSaved, open, saveNote, editNote, saveTags }
 })

@@ -7,6 +7,9 @@ import { lab } from '../lib/labClient'
 import { filterAndSort, groupByExperiment } from '../lib/runColumns'
 import { useSettings, type RunColumn } from './settings'
 
+/** How often Runs looks for runs another process (the CLI) added to the database. */
+export const RUNS_POLL_MS = 3000
+
 export const useRuns = defineStore('runs', () => {
   const { settings } = useSettings()
   const all = ref<RunRecord[]>([])
@@ -16,10 +19,16 @@ export const useRuns = defineStore('runs', () => {
   const selected = ref<number[]>([])
   const message = ref<string | null>(null)
   let unsubscribe: (() => void) | null = null
+  let poll: ReturnType<typeof setInterval> | null = null
+  let lastJson = ''
 
   async function refresh(): Promise<void> {
     try {
-      all.value = await lab().listRuns()
+      const next = await lab().listRuns()
+      // Unchanged lists are not re-rendered (the poll below runs every few seconds).
+      const json = JSON.stringify(next)
+      if (json !== lastJson || !loaded.value) all.value = next
+      lastJson = json
       loaded.value = true
       error.value = null
       // Selections and the baseline may name runs deleted elsewhere (CLI, another window).
@@ -38,12 +47,18 @@ export const useRuns = defineStore('runs', () => {
 
   function init(): Promise<void> {
     unsubscribe ??= lab().subscribe(onEvent)
+    // Runs recorded by another process (the CLI on the same database) raise no event here: look again now and then.
+    poll ??= setInterval(() => {
+      if (typeof document === 'undefined' || document.visibilityState === 'visible') void refresh()
+    }, RUNS_POLL_MS)
     return refresh()
   }
 
   function dispose(): void {
     unsubscribe?.()
     unsubscribe = null
+    if (poll) clearInterval(poll)
+    poll = null
   }
 
   const rows = computed(() => filterAndSort([...all.value], filters.value, settings.sort))

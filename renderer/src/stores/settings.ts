@@ -19,6 +19,7 @@ export const RUN_COLUMNS = [
   'metadataPeak',
   'fallback',
   'wallTime',
+  'tags',
   'createdAt'
 ] as const
 export type RunColumn = (typeof RUN_COLUMNS)[number]

@@ -8,7 +8,8 @@ import { useRuns } from './runs'
 import { useCompare } from './compare'
 import { useDetail } from './detail'
 import { useSettings, loadSettings, SETTINGS_KEY, defaultSettings } from './settings'
-import { parseHash, placeHash } from './nav'
+import { parseHash, placeHash, useNav } from './nav'
+import { decodeIds, decodeState, encodeIds } from '../lib/compareState'
 
 async function draftReady() {
   const t = freshLab()
@@ -142,18 +143,61 @@ describe('runs store (Runs)', () => {
 })
 
 describe('compare and detail stores', () => {
-  it('compares the selection with the pinned baseline joined in', async () => {
+  it('compares exactly the selection: a run pinned outside it is offered, never joined silently', async () => {
     const { lab } = freshLab([{}, {}, {}])
     const runs = useRuns()
     await runs.init()
     runs.setSelection([2, 3])
     runs.pinBaseline(1)
+    useNav().go('compare')
     const cmp = useCompare()
-    await cmp.load()
+    await cmp.open()
+    expect(cmp.runIds).toEqual([2, 3])
+    expect(lab.calls.find((c) => c.method === 'compare')!.args).toEqual([[2, 3], undefined])
+    expect(cmp.series.map((s) => s.runId)).toEqual([2, 3])
+    expect(cmp.data!.baseline).toMatchObject({ chosen: false })
+    expect(cmp.pinnedOutside?.id).toBe(1)
+    expect(location.hash).toBe('#/compare?runs=2-3&x=sim')
+    // The user adds it: now it is compared, and it is the baseline.
+    await cmp.addRuns([1], true)
+    expect(cmp.runIds).toEqual([2, 3, 1])
+    expect(cmp.data!.baseline).toMatchObject({ runId: 1, chosen: true })
+    expect(cmp.pinnedOutside).toBeNull()
+    expect(decodeState(location.hash.split('?')[1])).toMatchObject({ runIds: [1, 2, 3], baseline: { runId: 1 } })
+  })
+
+  it('takes the pinned run as the baseline when it is among the selection', async () => {
+    freshLab([{}, {}])
+    const runs = useRuns()
+    await runs.init()
+    runs.setSelection([1, 2])
+    runs.pinBaseline(2)
+    const cmp = useCompare()
+    await cmp.open()
+    expect(cmp.data!.baseline).toMatchObject({ runId: 2, chosen: true })
+  })
+
+  it('restores selection, baseline, metrics and x axis from the address, and follows a new baseline there', async () => {
+    const { lab } = freshLab([{ variantLabel: 'a' }, { variantLabel: 'b' }, { variantLabel: 'a' }])
+    history.replaceState(null, '', '#/compare?runs=1-3&base=design%3Ab&metrics=sim_time_s&x=ops')
+    const runs = useRuns()
+    await runs.init()
+    const cmp = useCompare()
+    await cmp.open()
     expect(cmp.runIds).toEqual([1, 2, 3])
-    expect(lab.calls.find((c) => c.method === 'compare')!.args).toEqual([[1, 2, 3], 1])
-    expect(cmp.series.map((s) => s.runId)).toEqual([1, 2, 3])
-    expect(cmp.data!.baselineKey).toContain('|1')
+    expect(runs.selected).toEqual([1, 2, 3])
+    expect(lab.calls.find((c) => c.method === 'compare')!.args).toEqual([[1, 2, 3], { variant: 'b' }])
+    expect(cmp.data!.baseline).toMatchObject({ variant: 'b', chosen: true })
+    expect(cmp.metrics).toEqual(['sim_time_s'])
+    expect(useSettings().settings.xAxis).toBe('ops')
+    await cmp.setBaseline({ variant: 'a' })
+    expect(location.hash).toContain('base=design%3Aa')
+    expect(cmp.data!.baseline).toMatchObject({ variant: 'a' })
+  })
+
+  it('writes run ids as ranges and reads them back', () => {
+    expect(encodeIds([5, 1, 2, 3, 9, 10])).toBe('1-3,5,9-10')
+    expect(decodeIds('1-3,5,9-10,x,0')).toEqual([1, 2, 3, 5, 9, 10])
   })
 
   it('opens a run and saves its note', async () => {
@@ -187,9 +231,11 @@ describe('settings and navigation', () => {
   })
 
   it('maps views to and from the location hash', () => {
-    expect(parseHash('#/run/12')).toEqual({ view: 'detail', runId: 12 })
-    expect(parseHash('#/compare')).toEqual({ view: 'compare', runId: null })
-    expect(parseHash('#/../../x')).toEqual({ view: 'new', runId: null })
+    expect(parseHash('#/run/12')).toEqual({ view: 'detail', runId: 12, query: '' })
+    expect(parseHash('#/compare')).toEqual({ view: 'compare', runId: null, query: '' })
+    expect(parseHash('#/compare?runs=1-3')).toEqual({ view: 'compare', runId: null, query: 'runs=1-3' })
+    expect(parseHash('#/../../x')).toEqual({ view: 'new', runId: null, query: '' })
     expect(placeHash({ view: 'detail', runId: 3 })).toBe('#/run/3')
+    expect(placeHash({ view: 'compare', runId: null, query: 'runs=1' })).toBe('#/compare?runs=1')
   })
 })

@@ -6,6 +6,7 @@ import type {
   ExperimentConfig,
   FieldError,
   KernelList,
+  KernelMark,
   LabEvent,
   Preset,
   RunDetail,
@@ -23,6 +24,7 @@ import {
   type Sample
 } from '../../../engine/pure'
 import type { LabClient, SaveOutcome } from '../transport/types'
+import { buildCompare } from '../../../experiments/compare'
 
 const MiB = 2 ** 20
 
@@ -129,6 +131,8 @@ export const FAKE_KERNELS: KernelList = {
 
 export interface FakeLab extends LabClient {
   runs: RunRecord[]
+  /** Runs to present as kernel runs in compare. */
+  kernelRuns: Map<number, KernelMark>
   events: LabEvent[]
   calls: { method: string; args: unknown[] }[]
   emit(event: LabEvent): void
@@ -173,6 +177,7 @@ export function createFakeLab(seed: Partial<RunRecord>[] = []): FakeLab {
   const fake: FakeLab = {
     transport: 'fake',
     runs: seed.map(record),
+    kernelRuns: new Map(),
     events: [],
     calls: [],
     emit(event) {
@@ -293,31 +298,32 @@ export function createFakeLab(seed: Partial<RunRecord>[] = []): FakeLab {
       const all = fakeSamples(runId, 200)
       return { runId, samples: maxPoints && maxPoints < all.length ? all.slice(0, maxPoints) : all, totalSamples: all.length }
     },
-    async compare(runIds, baselineRunId): Promise<CompareData> {
-      fake.calls.push({ method: 'compare', args: [runIds, baselineRunId] })
+    async getSeries(runIds, fields, buckets) {
+      fake.calls.push({ method: 'getSeries', args: [runIds, fields, buckets] })
+      return runIds.map((runId) => {
+        const all = fakeSamples(runId, 200)
+        const step = Math.max(1, Math.ceil(all.length / buckets))
+        const picked = all.filter((_, i) => i % step === 0)
+        const col = (f: string) => picked.map((s) => (s.values as Record<string, number>)[f] ?? null)
+        return {
+          runId,
+          totalSamples: all.length,
+          tSimNs: picked.map((s) => s.tSimNs),
+          tWallMs: picked.map((s) => s.tWallMs),
+          ops: picked.map((s) => s.ops),
+          fields: Object.fromEntries(fields.map((f) => [f, { mean: col(f), min: col(f), max: col(f) }]))
+        }
+      })
+    },
+    async compare(runIds, baseline): Promise<CompareData> {
+      fake.calls.push({ method: 'compare', args: [runIds, baseline] })
       const runs = runIds.map((id) => fake.runs.find((r) => r.id === id)!).filter(Boolean)
-      const groups = runs.map((r) => ({
-        key: `${r.variantLabel}|${r.id}`,
-        variantLabel: r.variantLabel,
-        point: r.point,
-        runIds: [r.id],
-        ...(r.kernel ? { kernel: r.kernel } : {}),
-        metrics: Object.fromEntries(
-          Object.entries(r.headline ?? {}).map(([k, v]) => [
-            k,
-            { n: 2, mean: v, stddev: v * 0.05, median: v, min: v * 0.9, max: v * 1.1, ci95Low: v * 0.9, ci95High: v * 1.1 }
-          ])
-        )
-      }))
-      const base = groups.find((g) => g.runIds.includes(baselineRunId ?? -1)) ?? groups[0] ?? null
-      const deltas: CompareData['deltas'] = {}
-      for (const g of groups)
-        for (const [k, s] of Object.entries(g.metrics))
-          (deltas[k] ??= {})[g.key] = base?.metrics[k] ? s.mean / base.metrics[k].mean - 1 : NaN
-      const cfgs: CompareData['configs'] = Object.fromEntries(
+      // Each run's headline stands for its metrics.
+      const metricsByRun = new Map(runs.filter((r) => r.headline).map((r) => [r.id, { ...r.headline! }]))
+      const configsByRun = new Map<number, unknown>(
         runs.map((r) => [r.id, { design: r.design, workload: r.workload, seed: r.seed, cpus: 2, 'workload.params.tasks': 4 }])
       )
-      return { groups, baselineKey: base?.key ?? null, deltas, configs: cfgs }
+      return buildCompare(runs, { metricsByRun, configsByRun, kernelByRun: fake.kernelRuns }, baseline)
     },
     async deleteRuns(runIds) {
       fake.calls.push({ method: 'deleteRuns', args: [runIds] })

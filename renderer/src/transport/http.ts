@@ -60,6 +60,7 @@ export function createHttpClient(deps: HttpDeps): LabClient {
     listRuns: m('listRuns'),
     getRun: m('getRun'),
     getSamples: m('getSamples'),
+    getSeries: m('getSeries'),
     compare: m('compare'),
     deleteRuns: m('deleteRuns'),
     setNote: m('setNote'),

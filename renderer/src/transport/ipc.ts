@@ -15,6 +15,7 @@ export function createIpcClient(bridge: DesktopBridge): LabClient {
     listRuns: (f) => bridge.listRuns(f),
     getRun: (id) => bridge.getRun(id),
     getSamples: (id, max) => bridge.getSamples(id, max),
+    getSeries: (ids, fields, buckets) => bridge.getSeries(ids, fields, buckets),
     compare: (ids, base) => bridge.compare(ids, base),
     deleteRuns: (ids) => bridge.deleteRuns(ids),
     setNote: (id, note) => bridge.setNote(id, note),

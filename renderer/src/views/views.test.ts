@@ -6,6 +6,7 @@ import { PREVIEW_DELAY_MS, useDraft } from '../stores/draft'
 const useDraftConfig = () => useDraft().config!
 import { useNav } from '../stores/nav'
 import { useRuns } from '../stores/runs'
+import { useCompare } from '../stores/compare'
 import { useQueue } from '../stores/queue'
 import { useSettings } from '../stores/settings'
 import NewExperiment from './NewExperiment.vue'
@@ -58,6 +59,36 @@ describe('New experiment view', () => {
     await settle()
     expect(t.lab.calls.filter((c) => c.method === 'start')).toHaveLength(1)
     expect(useNav().view).toBe('running')
+  })
+
+  it('names fields to fix by their labels in the side panel, not by schema paths', async () => {
+    const t = freshLab()
+    const w = await mountView(NewExperiment, t)
+    await w.get('#f-source').setValue('fill-metadata')
+    await settle(PREVIEW_DELAY_MS + 20)
+    await w.get('#f-cpus').setValue('0')
+    await settle(PREVIEW_DELAY_MS + 20)
+    const links = w.findAll('.error-fields a').map((a) => a.text())
+    expect(links.length).toBeGreaterThan(0)
+    for (const l of links) expect(l).not.toMatch(/^[a-z]+(\.[A-Za-z0-9]+)+$/)
+    expect(links.join(' ')).toMatch(/CPUs|cpus/i)
+  })
+
+  it('starts with Ctrl+Enter from anywhere in the form, and not while the form has errors', async () => {
+    const t = freshLab()
+    const w = await mountView(NewExperiment, t)
+    await w.get('#f-source').setValue('fill-metadata')
+    await settle(PREVIEW_DELAY_MS + 20)
+    await w.get('#f-cpus').setValue('0')
+    await settle(PREVIEW_DELAY_MS + 20)
+    await w.get('#f-name').trigger('keydown', { key: 'Enter', ctrlKey: true })
+    await settle()
+    expect(t.lab.calls.filter((c) => c.method === 'start')).toHaveLength(0)
+    await w.get('#f-cpus').setValue('2')
+    await settle(PREVIEW_DELAY_MS + 20)
+    await w.get('#f-name').trigger('keydown', { key: 'Enter', ctrlKey: true })
+    await settle()
+    expect(t.lab.calls.filter((c) => c.method === 'start')).toHaveLength(1)
   })
 })
 
@@ -173,14 +204,63 @@ describe('Compare view', () => {
     runs.pinBaseline(1)
     const w = await mountView(Compare, t)
     await settle()
-    expect(w.text()).toMatch(/Baseline:\s*cluster/)
+    expect(w.get('[data-test=baseline]').text()).toMatch(/Baseline:\s*run #1 \(cluster\)/)
     expect(w.findAll('.chart-panel').length).toBeGreaterThanOrEqual(4)
-    expect(w.get('[data-test=deltas]').text()).toMatch(/\+50 % · 1\.50x/)
+    // One trial each: the difference is shown, grey, and says it is untested.
+    const delta = w.get('[data-test=deltas] [data-verdict]')
+    expect(delta.text()).toMatch(/\+50 % · 1\.50x\s*untested/)
+    expect(delta.classes()).toContain('noise')
+    expect(delta.attributes('title')).toMatch(/one trial each/)
     const rows = () => w.findAll('[data-test=config-table] tbody th').map((x) => x.text())
     expect(rows()).toEqual(['design'])
     await w.get('[data-test=diff-only]').setValue(false)
     expect(rows()).toEqual(['cpus', 'design', 'seed', 'workload', 'workload.params.tasks'])
     expect(useSettings().settings.differencesOnly).toBe(false)
+  })
+
+  it('marks kernel runs, can make one the baseline, and shows – for what a kernel did not measure', async () => {
+    const t = freshLab([
+      { variantLabel: 'legacy', headline: { sim_time_s: 2, swpin: 10 } },
+      { variantLabel: 'kernel host', design: 'legacy', headline: { sim_time_s: 3 } }
+    ])
+    t.lab.kernelRuns.set(2, { release: '6.12.57', where: 'host', timingsAreKernel: true })
+    const runs = useRuns()
+    await runs.init()
+    runs.setSelection([1, 2])
+    const w = await mountView(Compare, t)
+    await settle()
+    expect(w.get('[data-test=design-legend]').text()).toMatch(/kernel host.*kernel 6\.12\.57 \(host\)/)
+    await w.get('[data-test=baseline-select]').setValue('design:kernel host')
+    await settle()
+    expect(w.get('[data-test=baseline]').text()).toMatch(/kernel host\s*kernel/)
+    const kernelRow = w.get('[data-test=deltas] tr.baseline')
+    expect(kernelRow.text()).toContain('kernel')
+    // Choose the metrics: swpin was not measured on the kernel.
+    useCompare().setMetrics(['sim_time_s', 'swpin'])
+    await settle()
+    expect(kernelRow.get('[data-metric=swpin]').text()).toBe('–')
+    expect(w.get('[data-test=deltas] tr:not(.baseline) [data-metric=sim_time_s]').text()).toMatch(/−33/)
+  })
+
+  it('shows a cost-model sensitivity verdict when the lab gives one, and none otherwise', async () => {
+    const t = freshLab([
+      { variantLabel: 'a', headline: { sim_time_s: 2 } },
+      { variantLabel: 'b', headline: { sim_time_s: 3 } }
+    ])
+    const compare = t.lab.compare.bind(t.lab)
+    t.lab.compare = async (ids, base) => {
+      const d = await compare(ids, base)
+      d.significance.sim_time_s['1/b'].sensitivity = { verdict: 'depends-on-cost-model', detail: 'sign flips below 20 µs lock hold' }
+      return d
+    }
+    const runs = useRuns()
+    await runs.init()
+    runs.setSelection([1, 2])
+    const w = await mountView(Compare, t)
+    await settle()
+    const chips = w.findAll('[data-test=sensitivity]')
+    expect(chips.map((c) => c.text())).toEqual(['depends on the cost model'])
+    expect(chips[0].attributes('title')).toMatch(/lock hold/)
   })
 
   it('asks for a selection when there is none', async () => {

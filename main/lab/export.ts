@@ -148,11 +148,6 @@ export function summaryCsv(
       g.metrics[metrics[0]]?.n ?? 0,
       g.runIds.join(' '),
       status,
-      g.kernel?.release ?? '',
-      g.kernel?.where ?? '',
-      g.kernel?.accel ?? '',
-      g.kernel ? g.kernel.timingsAreKernel : '',
-      g.kernel ? g.kernel.countersSystemWide : '',
       ...parameters.map((p) => groupConfig(g.runIds)[p] ?? ''),
       ...metrics.flatMap((m) => [
         ...STATS.map((s) => {

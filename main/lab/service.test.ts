@@ -167,7 +167,21 @@ describe('export and import', () => {
     const rows = parse(summaryCsv, { columns: true }) as Record<string, string>[]
     expect(rows).toHaveLength(2)
     const header = Object.keys(rows[0])
-    expect(header.slice(0, 9)).toEqual(['variant', 'experiment', 'design', 'workload', 'kernel', 'baseline', 'trials', 'run_ids', 'status'])
+    expect(header.slice(0, 13)).toEqual([
+      'variant',
+      'experiment',
+      'design',
+      'workload',
+      'kernel_release',
+      'kernel_where',
+      'kernel_accel',
+      'timings_are_kernel',
+      'counters_system_wide',
+      'baseline',
+      'trials',
+      'run_ids',
+      'status'
+    ])
     expect(header).toContain('parameter_design')
     expect(header).toContain('parameter_design_options_phase')
     expect(header).not.toContain('parameter_seed')

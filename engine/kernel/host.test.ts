@@ -10,6 +10,7 @@ import * as os from 'node:os'
 import * as path from 'node:path'
 import { resolveEngineConfig, type EngineConfigInput } from '../config'
 import type { Sample } from '../types'
+import { markDeviceDir } from '../device/tempDir'
 import { findMemoryHierarchy } from './cgroup'
 import { hostStateDir, knobValue, recoverHost, runOnHost, wantedKnobs, type HostState } from './host'
 import { parseProcSwaps } from './procfs'
@@ -200,7 +201,7 @@ describe.skipIf(!!problem)('host kernel runs', () => {
     const deadPid = spawnSync('true').pid!
     // the dead run's device folder and file, swapped on through a loop device
     const dir = fs.mkdtempSync(path.join(deviceBase, `swaplab-${deadPid}-`))
-    fs.writeFileSync(path.join(dir, 'owner.json'), JSON.stringify({ pid: deadPid }))
+    markDeviceDir(dir, { pid: deadPid })
     const file = path.join(dir, 'swap0.img')
     execFileSync('fallocate', ['-l', String(8 * MiB), file])
     fs.chmodSync(file, 0o600)
@@ -294,7 +295,7 @@ describe.skipIf(!!problem)('host crash recovery after the stale folder was alrea
     process.env.SWAPLAB_CACHE = path.join(base, 'cache')
     const deadPid = spawnSync('true').pid!
     const dir = fs.mkdtempSync(path.join(base, `swaplab-${deadPid}-`))
-    fs.writeFileSync(path.join(dir, 'owner.json'), JSON.stringify({ pid: deadPid }))
+    markDeviceDir(dir, { pid: deadPid })
     const file = path.join(dir, 'swap0.img')
     execFileSync('fallocate', ['-l', String(8 * MiB), file])
     fs.chmodSync(file, 0o600)

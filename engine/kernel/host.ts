@@ -20,7 +20,7 @@ import * as os from 'node:os'
 import * as path from 'node:path'
 import { ENGINE_VERSION } from '../engine'
 import { RunCancelled } from '../errors'
-import { makeDeviceDir, processAlive, removeDeviceDir } from '../device/tempDir'
+import { makeDeviceDir, processAlive, readDeviceDirMarker, removeDeviceDir } from '../device/tempDir'
 import { buildSwapHeader, parseSwapHeader } from '../device/swapHeader'
 import {
   PAGE_SIZE,
@@ -79,7 +79,7 @@ export interface HostState {
   version: 1
   pid: number
   started: string
-  /** The private device folder (with its owner.json). */
+  /** The private device folder (with the lab's marker naming its owner). */
   deviceDir: string | null
   /** Device files the run has swapped on or is about to (directly, or through a loop device). */
   swapFiles: string[]
@@ -815,17 +815,14 @@ export async function recoverHost(): Promise<RecoveryReport> {
   return report
 }
 
+/** Whether `dir` carries the lab's device-folder marker naming `pid` as its owner. */
 function ownsFolder(dir: string, pid: number): boolean {
-  try {
-    return JSON.parse(fs.readFileSync(path.join(dir, 'owner.json'), 'utf8')).pid === pid
-  } catch {
-    return false
-  }
+  return readDeviceDirMarker(dir)?.pid === pid
 }
 
 /** A device file of the lab's: in a folder owned by `pid`, with the lab's swap label. */
 function isLabSwapFile(file: string, pid: number): boolean {
-  if (fs.existsSync(path.join(path.dirname(file), 'owner.json')) && !ownsFolder(path.dirname(file), pid)) return false
+  if (readDeviceDirMarker(path.dirname(file)) && !ownsFolder(path.dirname(file), pid)) return false
   try {
     const fd = fs.openSync(file, 'r')
     try {

@@ -56,7 +56,9 @@ export interface UnrecordedOutcome {
 class NotRecorded extends Error {
   constructor(
     readonly outcome: string | null,
-    readonly cause: Error
+    readonly cause: Error,
+    /** The run's own outcome did reach the store; only the runs after it are affected. */
+    readonly runRecorded = false
   ) {
     super(cause.message)
   }
@@ -98,6 +100,8 @@ export class Runner {
   readonly unrecorded = new Map<number, UnrecordedOutcome>()
   /** Why the store cannot be written, once a write has failed; later runs are not started. */
   storeFailure: string | null = null
+  /** A samples write of the current run failed (the run itself was failed with the reason). */
+  private samplesWriteError: Error | null = null
 
   constructor(private readonly o: RunnerOptions) {}
 
@@ -173,7 +177,8 @@ export class Runner {
           const cause = e instanceof NotRecorded ? e.cause : (e as Error)
           this.storeFailure = cause.message
           const what = e instanceof NotRecorded && e.outcome ? `${e.outcome}; ` : ''
-          this.failUnrecordable(job.runId, `${what}could not record the run: ${cause.message}`)
+          if (!(e instanceof NotRecorded && e.runRecorded))
+            this.failUnrecordable(job.runId, `${what}could not record the run: ${cause.message}`)
           for (const rest of this.queue.splice(0)) {
             this.failUnrecordable(rest.runId, `not started: the run database cannot be written (${cause.message})`)
             this.session.done++
@@ -254,6 +259,11 @@ export class Runner {
       throw new NotRecorded(outcome.status === 'failed' ? outcome.error : `the run ended ${outcome.status}`, e as Error)
     }
     this.finished(job.runId)
+    // The store took the outcome but not the samples (e.g. its disk filled up): the runs after
+    // this one would fail the same way, so they are not started (pump fails them with the reason).
+    const lost = this.samplesWriteError
+    this.samplesWriteError = null
+    if (lost) throw new NotRecorded(null, lost, true)
   }
 
   /**
@@ -320,6 +330,7 @@ export class Runner {
         } catch (e) {
           // Stop the engine at once: a fresh worker takes the next run.
           this.dropWorker()
+          this.samplesWriteError = e as Error
           return cur.settle({ status: 'failed', error: `could not record samples: ${(e as Error).message}` })
         }
         for (const s of m.samples) this.liveSamples.push(s)

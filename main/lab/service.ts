@@ -321,9 +321,10 @@ export class LabService implements LabApi {
   /** Cancels a queued or running run (or all); a run that does not exist or has already finished is an error naming it. */
   async cancel(target: number | 'all'): Promise<void> {
     if (target !== 'all') {
+      // An unknown run is named; one that has already ended is left as it is (a cancel that
+      // crosses the run's end in flight must not turn into an error for the user).
       const run = this.mustGet(target)
-      if (FINISHED.has(run.status))
-        throw new InputError([{ field: 'target', message: `run ${target} is ${run.status}; only queued or running runs can be cancelled` }])
+      if (FINISHED.has(run.status)) return
     }
     this.runner.cancel(target)
   }

@@ -2,7 +2,7 @@
 // and a build already in place, `npm start` goes straight on.
 import { describe, expect, it } from 'vitest'
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 
@@ -19,5 +19,6 @@ describe('electron-sqlite script', () => {
     })
     expect(r.status).toBe(0)
     expect(r.stdout + r.stderr).toBe('')
+    rmSync(dir, { recursive: true, force: true })
   })
 })

@@ -1,5 +1,5 @@
-import { beforeEach, describe, expect, it, vi } from 'vitest'
-import { mkdtempSync, readFileSync } from 'node:fs'
+import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
@@ -12,11 +12,15 @@ import { recordingApi } from './testing/fakeApi'
 
 const APP_URL = 'file:///app/out/renderer/index.html'
 
+const made: string[] = []
+afterAll(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })))
+
 function setup() {
   electron.ipcHandlers.clear()
   const api = recordingApi()
   const win = new electron.BrowserWindow({})
   const dir = mkdtempSync(join(tmpdir(), 'swaplab-ipc-'))
+  made.push(dir)
   const unbind = registerIpc(api, { window: () => win as never, isAppUrl: (u) => u.startsWith(APP_URL), defaultDir: () => dir })
   const fromApp = { sender: win.webContents, senderFrame: { url: `${APP_URL}#/runs`, parent: null } }
   const call = (channel: string, event: unknown, ...args: unknown[]) => electron.ipcHandlers.get(channel)!(event, ...args)

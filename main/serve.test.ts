@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { findRendererDir, parseServeArgs } from './serve'
@@ -25,5 +25,6 @@ describe('swaplab serve', () => {
     expect(findRendererDir(join(root, 'out', 'main'))).toBe(join(root, 'out', 'renderer'))
     expect(findRendererDir(join(root, 'out', 'main', 'chunks'))).toBe(join(root, 'out', 'renderer'))
     expect(findRendererDir(join(root, 'main'))).toBe(join(root, 'out', 'renderer'))
+    rmSync(root, { recursive: true, force: true })
   })
 })

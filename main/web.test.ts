@@ -1,14 +1,20 @@
-import { afterEach, describe, expect, it } from 'vitest'
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs'
+import { afterAll, afterEach, describe, expect, it } from 'vitest'
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { request } from 'node:http'
 import { startWebBridge, type WebBridge } from './web'
 import { recordingApi } from './testing/fakeApi'
 
+const made: string[] = []
+afterAll(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })))
+
+/** A built renderer in a temp folder, with a file beside it that must never be served. */
 function rendererDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'swaplab-web-'))
-  mkdirSync(join(dir, 'assets'))
+  const parent = mkdtempSync(join(tmpdir(), 'swaplab-web-'))
+  made.push(parent)
+  const dir = join(parent, 'renderer')
+  mkdirSync(join(dir, 'assets'), { recursive: true })
   writeFileSync(join(dir, 'index.html'), '<!doctype html><title>Swap Lab</title>')
   writeFileSync(join(dir, 'assets', 'app.js'), 'console.log(1)')
   writeFileSync(join(dir, '..', 'secret.txt'), 'secret')

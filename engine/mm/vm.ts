@@ -1147,7 +1147,13 @@ export class Vm {
       if (F.mapcount[f] === 1 && !(F.flags[f] & PG_WRITEBACK) && F.lockedUntil[f] <= cpu.now) {
         F.flags[f] &= ~PG_REFERENCED
         const r = this.evict(cpu, f)
-        if (r < 0) throw new OutOfSwapError(`out of swap space during MADV_PAGEOUT at page ${v}`)
+        if (r < 0) {
+          // No swap slot left: MADV_PAGEOUT is best effort. shrink_folio_list keeps a folio
+          // that add_to_swap could not place (activate_locked) and madvise still succeeds.
+          F.flags[f] |= PG_REFERENCED
+          v++
+          continue
+        }
         // A split leaves order-0 pieces at v: look at v again.
         if (F.isLive(f) && mm.pte[v] === f + 1 && F.order[f] === 0 && !(F.flags[f] & PG_SWAPCACHE)) continue
       }

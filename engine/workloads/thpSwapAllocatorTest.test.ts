@@ -108,4 +108,18 @@ describe('thp-swap-allocator-test', () => {
     expect(simulated(b)).toEqual(simulated(a))
     expect(c.counters.swpout).not.toEqual(a.counters.swpout)
   })
+
+  it('pages out what fits when the region and small area exceed the device, as MADV_PAGEOUT does', () => {
+    // 6 MiB region + 2 MiB small area = every slot of an 8 MiB device, whose first page is the
+    // header: the last page cannot be placed. The kernel keeps such a folio and madvise succeeds.
+    for (const design of ['legacy', 'cluster', 'swap-table'] as const) {
+      const s = runOnce(
+        thp({ design }, { smallFolioArea: true, smallAreaBytes: 2 * MiB, smallSwapinBytes: 256 * 1024, iterations: 3 }),
+        'file'
+      )
+      expect(s.counters.pswpout).toBeGreaterThan((8 * MiB) / 4096 - 64)
+      expect(s.counters.lostFaults ?? 0).toBe(0)
+      expect(series(s, 'fallbackPercentPerIteration')).toHaveLength(3)
+    }
+  })
 })

@@ -64,6 +64,9 @@ class NotRecorded extends Error {
   }
 }
 
+/** SQLite codes of a database that cannot take writes now (as opposed to one bad batch). */
+const STORE_UNWRITABLE = /^SQLITE_(FULL|IOERR|READONLY|CANTOPEN)/
+
 /** Live samples for front ends are thinned to this many per event; the store keeps them all. */
 const MAX_LIVE_SAMPLES = 2000
 
@@ -330,7 +333,8 @@ export class Runner {
         } catch (e) {
           // Stop the engine at once: a fresh worker takes the next run.
           this.dropWorker()
-          this.samplesWriteError = e as Error
+          // A full, read-only or failing database fails every run after this one the same way.
+          if (STORE_UNWRITABLE.test(String((e as { code?: unknown })?.code))) this.samplesWriteError = e as Error
           return cur.settle({ status: 'failed', error: `could not record samples: ${(e as Error).message}` })
         }
         for (const s of m.samples) this.liveSamples.push(s)

@@ -12,7 +12,7 @@ import type { EngineConfig, Sample } from '../types'
 import { listCached, resolveImage } from './images'
 import { S_IFDIR, S_IFREG, writeCpio } from './initramfs'
 import { QEMU_BINARY, liveQemuCount, which } from './qemu'
-import { DEFAULT_VM_LIMITS, attempt, attemptProblem, guestPlan, runInVm } from './vm'
+import { DEFAULT_VM_LIMITS, attempt, attemptProblem, guestPlan, runInVm, transientBootPanic } from './vm'
 
 const qemu = which(QEMU_BINARY)
 const k612 = listCached().find((k) => k.upstream.startsWith('6.12.') && !k.missing.length)
@@ -249,5 +249,21 @@ describe.skipIf(missing !== null)('kernel runs in a VM (QEMU)', () => {
 describe.runIf(missing !== null)('kernel runs in a VM (skipped)', () => {
   it('says what is missing', () => {
     console.warn(`VM tests skipped: ${missing}`)
+  })
+})
+
+describe('a panic in early boot under TCG', () => {
+  const boot = (consoleText: string, booted = false) => ({
+    events: booted ? [{ event: 'boot', fields: {} }] : [],
+    console: consoleText.split('\n'),
+    stopped: null
+  })
+  it('is booted once more when the emulation faulted, never when the image or initramfs is wrong', () => {
+    expect(transientBootPanic(boot('[2.1] Kernel panic - not syncing: Fatal exception in interrupt'))).toBe(true)
+    expect(transientBootPanic(boot('[1.0] Kernel panic - not syncing: No working init found.  Try passing init= option'))).toBe(false)
+    expect(transientBootPanic(boot('Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(0,0)'))).toBe(false)
+    // after /init started, a panic is the run's own result; without a panic there is nothing to retry
+    expect(transientBootPanic(boot('Kernel panic - not syncing: Fatal exception', true))).toBe(false)
+    expect(transientBootPanic(boot('Booting the kernel.'))).toBe(false)
   })
 })

@@ -101,6 +101,16 @@ export function panicReason(consoleText: string): string | null {
   return m ? m[1].trim() : null
 }
 
+/** Panics that say the image or its initramfs is wrong: booting again cannot help. */
+const DETERMINISTIC_PANICS = /No working init found|VFS: Unable to mount root|Attempted to kill init|No init found/
+
+/** The guest panicked before /init started, and not for a reason booting again cannot fix. */
+export function transientBootPanic(a: Pick<Attempt, 'events' | 'console' | 'stopped'>): boolean {
+  if (a.stopped || a.events.some((e) => e.event === 'boot')) return false
+  const reason = panicReason(a.console.join('\n'))
+  return reason !== null && !DETERMINISTIC_PANICS.test(reason)
+}
+
 /** One boot of the guest: what it said, on which accelerator, and how it ended. */
 export interface Attempt {
   accel: Accel
@@ -328,6 +338,13 @@ export async function runInVm(
       a = await attempt('tcg', config, files, hooks, limits, bootLimit)
     }
     if (a.stopped === 'cancelled') throw new RunCancelled()
+    if (a.accel === 'tcg' && transientBootPanic(a)) {
+      // Under TCG on a loaded host a sound kernel now and then dies in early boot with a fault
+      // of the emulation ("Fatal exception in interrupt"); /init never ran and the device file
+      // is untouched, so one more boot tells a flaky emulator from a broken image.
+      a = await attempt('tcg', config, files, hooks, limits, bootLimit)
+      if (a.stopped === 'cancelled') throw new RunCancelled()
+    }
     const problem = attemptProblem(a, image.image, limits, bootLimit)
     if (problem) throw new Error(problem)
     return summarize(config, image, a)

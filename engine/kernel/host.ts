@@ -18,20 +18,10 @@ import { randomBytes } from 'node:crypto'
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
-import { ENGINE_VERSION } from '../engine'
 import { RunCancelled } from '../errors'
 import { makeDeviceDir, processAlive, readDeviceDirMarker, removeDeviceDir } from '../device/tempDir'
 import { buildSwapHeader, parseSwapHeader } from '../device/swapHeader'
-import {
-  PAGE_SIZE,
-  SAMPLE_FIELDS,
-  type Counters,
-  type EngineConfig,
-  type LatencySummary,
-  type RunSummary,
-  type Sample,
-  type SampleField
-} from '../types'
+import { PAGE_SIZE, SAMPLE_FIELDS, type Counters, type EngineConfig, type RunSummary, type Sample, type SampleField } from '../types'
 import { buildProgram, labCacheDir } from './build'
 import {
   cgroupAnonBytes,
@@ -63,6 +53,7 @@ import {
 } from './procfs'
 import { ProtocolReader, addEvent, emptyOutcome, outcomeProblem, programFor, workloadMetrics, workloadTimes, num } from './protocol'
 import type { KernelHooks, KernelRunInfo } from './types'
+import { kernelRunSummary } from './summary'
 import { pairedDesign } from './releases'
 
 const SAMPLE_MS = 150
@@ -153,21 +144,6 @@ export function readMthpStats(root = THP_DIR): MthpStats {
     }
   }
   return parseMthpDump(out.join('\n'))
-}
-
-function latency(values: number[]): LatencySummary {
-  if (!values.length) return { count: 0, mean: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0 }
-  const s = [...values].sort((a, b) => a - b)
-  const q = (p: number): number => s[Math.min(s.length - 1, Math.ceil(p * s.length) - 1)]
-  return {
-    count: s.length,
-    mean: s.reduce((a, b) => a + b, 0) / s.length,
-    p50: q(0.5),
-    p90: q(0.9),
-    p99: q(0.99),
-    p999: q(0.999),
-    max: s[s.length - 1]
-  }
 }
 
 // ---------------------------------------------------------------- preflight
@@ -645,7 +621,6 @@ async function runWorkload(
   metrics.systemTimeMs = times.systemNs / 1e6
   const freeNs = outcome.tasks.map((t) => num(t, 'free_ns')).filter(Number.isFinite)
   const verified = Number(metrics.verifiedPages ?? 0)
-  const totalSlots = config.devices.reduce((a, d) => a + Math.floor(d.sizeBytes / PAGE_SIZE) - 1, 0)
   const kernel: KernelRunInfo = {
     release,
     where: 'host',
@@ -661,52 +636,17 @@ async function runWorkload(
     userTimeNs: times.userNs,
     swapDevice: deviceNote
   }
-  const empty = latency([])
-  return {
-    engineVersion: ENGINE_VERSION,
-    design: config.design,
-    designOptions: config.designOptions,
-    workload: config.workload.name,
-    storage: 'file',
-    metadataOnly: false,
-    seed: config.seed,
-    cpus: os.availableParallelism(),
-    simTimeNs: Math.round(wallMs * 1e6),
-    wallTimeMs: wallMs,
-    systemTimeNs: times.systemNs,
-    operations: Math.round(outcome.progress * total),
+  return kernelRunSummary(config, {
     counters,
-    latency: {
-      swapoutSimNs: empty,
-      swapinSimNs: empty,
-      freeSimNs: latency(freeNs),
-      swapoutWallNs: empty,
-      swapinWallNs: empty,
-      freeWallNs: latency(freeNs)
-    },
-    metadata: {
-      staticBytes: 0,
-      dynamicBytes: 0,
-      breakdown: {},
-      totalSlots,
-      usedSlots: 0,
-      bytesPerSlot: 0,
-      dynamicBytesPerUsedSlot: 0
-    },
-    metadataPeakBytes: 0,
-    clusters: { free: 0, nonfull: 0, frag: 0, full: 0, discard: 0, isolated: 0 },
-    device: {
-      pagesWritten: counters.pswpout,
-      pagesRead: counters.pswpin,
-      bytesWritten: counters.pswpout * PAGE_SIZE,
-      bytesRead: counters.pswpin * PAGE_SIZE,
-      verifiedReads: verified,
-      writeCalls: 0,
-      readCalls: 0
-    },
+    wallNs: wallMs * 1e6,
+    systemNs: times.systemNs,
+    operations: Math.round(outcome.progress * total),
+    cpus: os.availableParallelism(),
+    freeNs,
+    verifiedReads: verified,
     workloadMetrics: metrics,
     kernel
-  }
+  })
 }
 
 // ---------------------------------------------------------------- crash recovery

@@ -13,16 +13,7 @@ import * as path from 'node:path'
 import { RunCancelled } from '../errors'
 import { makeDeviceDir, removeDeviceDir, freeBytes } from '../device/tempDir'
 import { buildSwapHeader } from '../device/swapHeader'
-import {
-  PAGE_SIZE,
-  SAMPLE_FIELDS,
-  SWAP_NR_ORDERS,
-  type EngineConfig,
-  type LatencySummary,
-  type RunSummary,
-  type Sample,
-  type SampleField
-} from '../types'
+import { PAGE_SIZE, SAMPLE_FIELDS, SWAP_NR_ORDERS, type EngineConfig, type RunSummary, type Sample, type SampleField } from '../types'
 import { buildProgram } from './build'
 import { resolveImage, type ResolvedImage } from './images'
 import { buildInitramfs } from './initramfs'
@@ -32,8 +23,8 @@ import { ProtocolReader, addEvent, describeError, emptyOutcome, num, programFor,
 import { kvmUsable, startQemu, type Accel } from './qemu'
 import { pairedDesign } from './releases'
 import type { KernelHooks, KernelOptions, KernelRunInfo } from './types'
+import { kernelRunSummary } from './summary'
 
-const ENGINE_VERSION = '0.1.0'
 /** How often /init samples the guest's counters while the workload runs (guest wall clock). */
 const SAMPLE_MS = 500
 const SAMPLES_PER_BATCH = 5
@@ -89,10 +80,6 @@ export function guestPlan(config: EngineConfig, image: ResolvedImage): string {
 
 function throwIfAborted(signal?: AbortSignal): void {
   if (signal?.aborted) throw new RunCancelled()
-}
-
-function emptyLatency(): LatencySummary {
-  return { count: 0, mean: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0 }
 }
 
 /** A kernel panic's reason from the console, e.g. "VFS: Unable to mount root fs" or "No working init found". */
@@ -372,44 +359,16 @@ function summarize(config: EngineConfig, image: ResolvedImage, a: Attempt): RunS
   const wallNs = num(exit, 'wall_ns')
   const boot = a.events.find((e) => e.event === 'boot')!
   const release = boot.fields.release ?? image.release
-  const c = kc.counters
-  const z = emptyLatency()
-  return {
-    engineVersion: ENGINE_VERSION,
-    design: config.design,
-    designOptions: config.designOptions,
-    workload: config.workload.name,
-    storage: config.storage,
-    metadataOnly: false,
-    seed: config.seed,
-    cpus: config.cpus,
-    simTimeNs: Number.isFinite(wallNs) ? wallNs : 0,
-    wallTimeMs: Number.isFinite(wallNs) ? wallNs / 1e6 : 0,
-    systemTimeNs: Number.isFinite(num(r, 'stime_ns')) ? num(r, 'stime_ns') : 0,
+  const metrics = workloadMetrics(config.workload.name, outcome)
+  return kernelRunSummary(config, {
+    counters: kc.counters,
+    wallNs: Number.isFinite(wallNs) ? wallNs : 0,
+    systemNs: Number.isFinite(num(r, 'stime_ns')) ? num(r, 'stime_ns') : 0,
     operations: 0,
-    counters: c,
-    latency: { swapoutSimNs: z, swapinSimNs: z, freeSimNs: z, swapoutWallNs: z, swapinWallNs: z, freeWallNs: z },
-    metadata: {
-      staticBytes: 0,
-      dynamicBytes: 0,
-      breakdown: {},
-      totalSlots: Math.floor(config.devices[0].sizeBytes / PAGE_SIZE) - 1,
-      usedSlots: 0,
-      bytesPerSlot: 0,
-      dynamicBytesPerUsedSlot: 0
-    },
-    metadataPeakBytes: 0,
-    clusters: { free: 0, nonfull: 0, frag: 0, full: 0, discard: 0, isolated: 0 },
-    device: {
-      pagesWritten: c.pswpout,
-      pagesRead: c.pswpin,
-      bytesWritten: c.pswpout * PAGE_SIZE,
-      bytesRead: c.pswpin * PAGE_SIZE,
-      verifiedReads: 0,
-      writeCalls: 0,
-      readCalls: 0
-    },
-    workloadMetrics: workloadMetrics(config.workload.name, outcome),
+    cpus: config.cpus,
+    freeNs: outcome.tasks.map((t) => num(t, 'free_ns')).filter(Number.isFinite),
+    verifiedReads: Number(metrics.verifiedPages ?? 0),
+    workloadMetrics: metrics,
     kernel: {
       release,
       where: 'vm',
@@ -427,7 +386,7 @@ function summarize(config: EngineConfig, image: ResolvedImage, a: Attempt): RunS
       measured: kc.measured,
       bootMs: a.bootMs ?? undefined
     }
-  }
+  })
 }
 
 /**

@@ -4,6 +4,7 @@
 // upload into the lab's own folder), so a page can never make the lab read or write a path.
 // Every such field is listed here, once; configPathErrors checks them all.
 
+import { parseKernelImage } from '../engine/pure'
 import type { FieldError } from './api'
 
 export interface PathField {
@@ -24,9 +25,16 @@ export const PATH_FIELDS: PathField[] = [
     pattern: 'workload.params.source',
     notAPath: (v) => v.startsWith('fixture:') || v.startsWith(LAB_TRACE_PREFIX),
     instead: 'file paths are for the CLI only; choose a trace with "Choose trace file…" or a fixture (fixture:ls)'
-  }
-  // More path-valued fields join here with one line each, e.g. a kernel design's image:
-  // { pattern: 'designs.*.options.image', notAPath: (v) => v.startsWith(LAB_KERNEL_PREFIX), instead: '…' },
+  },
+  {
+    pattern: 'designs.*.options.image',
+    notAPath: (v) => {
+      const spec = parseKernelImage(v)
+      return !('kind' in spec && spec.kind === 'path')
+    },
+    instead: 'choose host or a debian-<version> image (paths are for the CLI: swaplab run --design kernel:image=PATH)'
+  },
+  { pattern: 'designs.*.options.modules', instead: 'a modules folder goes with a bzImage path (paths are for the CLI)' }
 ]
 
 function visit(value: unknown, parts: string[], at: string[], out: [string, unknown][]): void {

@@ -1,10 +1,9 @@
 // Kernel images for front ends: what a run can name here (the host, cached Debian kernels,
-// those apt can fetch), and the rule that only the CLI may name a kernel by file path.
+// those apt can fetch). That only the CLI may name a kernel by file path is one of the
+// path-valued fields in experiments/pathFields.ts.
 
 import * as os from 'node:os'
-import { parseKernelImage } from '../../engine/pure'
-import type { ExperimentConfig, FieldError, KernelImageInfo, KernelList } from '../../experiments/api'
-import { planRuns } from '../../experiments/sweep'
+import type { KernelImageInfo, KernelList } from '../../experiments/api'
 import { hostProblem, vmProblem, type PreflightDeps } from './preflight'
 
 /** The host, then cached Debian kernels, then those apt can fetch (each newest last). */
@@ -47,32 +46,4 @@ export async function listKernels(deps: PreflightDeps): Promise<KernelList> {
     aptProblem = (e as Error).message
   }
   return { images, aptProblem }
-}
-
-/**
- * A window or a web page may name 'host' or 'debian-<version>' only: a kernel image or modules
- * folder given as a path would let a page boot (or read) any file of the user's (paths are for the CLI).
- */
-export function untrustedKernelPaths(config: ExperimentConfig): FieldError[] {
-  const errors: FieldError[] = []
-  const seen = new Set<string>()
-  for (const run of planRuns(config)) {
-    const o = run.engineConfig.designOptions
-    if (run.engineConfig.design !== 'kernel') continue
-    const spec = o.image === undefined ? null : parseKernelImage(o.image)
-    const at = `designs.${run.variantIndex}.options`
-    if (spec && 'kind' in spec && spec.kind === 'path' && !seen.has(`${at}.image`)) {
-      seen.add(`${at}.image`)
-      errors.push({
-        field: `${at}.image`,
-        message:
-          'a kernel image path cannot be given from this front end; choose host or a debian-<version> image (paths are for the CLI: swaplab run --design kernel:image=PATH)'
-      })
-    }
-    if (o.modules !== undefined && !seen.has(`${at}.modules`)) {
-      seen.add(`${at}.modules`)
-      errors.push({ field: `${at}.modules`, message: 'a modules folder cannot be given from this front end (paths are for the CLI)' })
-    }
-  }
-  return errors
 }

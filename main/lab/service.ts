@@ -42,7 +42,7 @@ import { Runner } from './runner'
 import type { EngineModuleRef, KernelModuleRef } from './protocol'
 import { InputError, NotFoundError, PreflightError } from './errors'
 import { preflightKernels, realPreflightDeps, type PreflightDeps } from './preflight'
-import { listKernels, untrustedKernelPaths } from './kernels'
+import { listKernels } from './kernels'
 import { recoverHost, type RecoveryReport } from '../../engine/kernel/index'
 import { buildRunsExport, importRuns, samplesCsv, summaryCsv } from './export'
 import { dataDir, defaultDeviceDir, platformDescription } from './paths'
@@ -194,7 +194,6 @@ export class LabService implements LabApi {
     // Paths are for the CLI only: a window or a page must not make the lab read or write a
     // file of its choosing (every path-valued field is listed in experiments/pathFields.ts).
     const paths = this.o.trustConfigPaths ? [] : configPathErrors(r.config)
-    if (!this.o.trustConfigPaths) paths.push(...untrustedKernelPaths(r.config))
     const traces = this.traceErrors(r.config)
     if (paths.length || traces.length) return { result: { ok: false, errors: [...paths, ...traces] } }
     if (isCostProfileFile(r.config.costProfile)) {

@@ -8,7 +8,7 @@ import { PAGE_SIZE, type Counters, type EngineConfig } from '../types'
 import { COST } from '../sim/cost'
 import { CHECKPOINT, type Cpu, type Program, type Scheduler, type SimTaskBase } from '../sim/scheduler'
 import { invariant, OutOfSwapError } from '../errors'
-import { NO_ENTRY, type AddResult, type IoBatch, type SwapDesign } from '../designs/design'
+import { NO_ENTRY, WRITE_REFUSED, type AddResult, type IoBatch, type SwapDesign } from '../designs/design'
 import { Latencies, wallNs } from '../metrics/latency'
 import { FolioTable, PG_DIRTY, PG_DISCONTIG, PG_LRU, PG_READAHEAD, PG_REFERENCED, PG_SWAPCACHE, PG_WRITEBACK } from './folios'
 
@@ -394,6 +394,9 @@ export class Vm {
       }
       if (handled === 0) {
         if (++idle > 3) {
+          const why = this.design.reclaimBlockedReason?.()
+          if (why)
+            throw new OutOfSwapError(`cannot reclaim: ${this.usedPages} pages resident against a limit of ${this.limitPages}: ${why}`)
           if (this.design.usedSlots() >= this.design.totalSlots())
             throw new OutOfSwapError(
               `out of swap space: all ${this.design.totalSlots()} slots are in use and ${this.usedPages} pages are resident against a limit of ${this.limitPages}`
@@ -451,7 +454,7 @@ export class Vm {
       if (F.flags[f] & PG_DIRTY) {
         // Dirty again but still in the swap cache: write it back to the same slots.
         this.unmapAll(cpu, f)
-        this.writeOut(cpu, f)
+        if (!this.writeOut(cpu, f)) return -1
       } else {
         // Clean: the swap copy is current; unmap and drop without I/O.
         this.unmapAll(cpu, f)
@@ -477,7 +480,7 @@ export class Vm {
       F.entries.set(f, [...this.discontigOut])
     }
     this.unmapAll(cpu, f)
-    this.writeOut(cpu, f)
+    if (!this.writeOut(cpu, f)) return -1
     this.counters.swpout[order]++
     this.latency.swapoutSim.record(cpu.now - t0)
     this.latency.swapoutWall.record(wallNs() - w0)
@@ -510,8 +513,12 @@ export class Vm {
     }
   }
 
-  /** pageout: writes the folio's pages to its slots (batched per contiguous run). */
-  private writeOut(cpu: Cpu, f: number): void {
+  /**
+   * pageout: writes the folio's pages to its slots (batched per contiguous run). False when
+   * the design refuses the write (AOP_WRITEPAGE_ACTIVATE): the folio stays dirty in the swap
+   * cache, activated.
+   */
+  private writeOut(cpu: Cpu, f: number): boolean {
     const F = this.folios
     const nr = 1 << F.order[f]
     const d = this.design
@@ -527,6 +534,7 @@ export class Vm {
       }
       const e = F.entryOf(f, i)
       const done = d.writeFolio(cpu, e, j - i, this.batch)
+      if (done === WRITE_REFUSED) return this.activate(f)
       if (d.isSyncEntry(e)) cpu.charge(Math.max(0, done - cpu.now))
       else cpu.charge(COST.bioSubmit)
       end = Math.max(end, done)
@@ -540,6 +548,18 @@ export class Vm {
       this.trackIo(end, cpu.now)
       this.sched.at(end, () => this.writebackDone(f, end))
     }
+    return true
+  }
+
+  /** Refused writeout (folio_mark_dirty + activate): the folio stays, dirty, at the LRU head. */
+  private activate(f: number): false {
+    const F = this.folios
+    F.flags[f] |= PG_DIRTY | PG_REFERENCED
+    if (F.flags[f] & PG_LRU) {
+      F.lruDel(f)
+      F.lruAddHead(f)
+    }
+    return false
   }
 
   /** end_page_writeback: the folio goes to the LRU tail so reclaim frees it next. */
@@ -983,7 +1003,8 @@ export class Vm {
   }
 
   private swapFull(): boolean {
-    return this.design.usedSlots() * 2 > this.design.totalSlots()
+    const total = this.design.totalSlots()
+    return total > 0 && this.design.usedSlots() * 2 > total
   }
 
   // ---- unmap, fork, exit ------------------------------------------------------------------

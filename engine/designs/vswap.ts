@@ -286,7 +286,7 @@ export class VswapDesign implements SwapDesign {
   /** zswap-only: the pool is full and no device can take what it rejects. */
   reclaimBlockedReason(): string | undefined {
     const z = this.zswap
-    if (!this.backends.zswapOnly || !z) return undefined
+    if (!this.backends.zswapOnly || !z?.reachedFull) return undefined
     return `zswap pool full (${z.poolBytes} of ${z.limitBytes} bytes) and no swap device to write back to (zswap-only backing)`
   }
 

@@ -35,6 +35,7 @@ export const VARIANTS: Variant[] = [
   { design: 'swap-table', phase: 3 },
   { design: 'swap-table', phase: 4 },
   { design: 'swap-table', phase: 4, discontig: true },
+  { design: 'swap-table', phase: 4, options: { memcgLayout: 'shadow' } },
   { design: 'vswap', options: { descriptorBytes: 24, zswapPoolBytes: 0 } },
   { design: 'vswap', options: { descriptorBytes: 24, zswapPoolBytes: 1 << 20, backing: 'zswap-only' } }
 ]

@@ -145,6 +145,7 @@ const designs: [DesignName, DesignOptions][] = [
   ['swap-table', { phase: 1 }],
   ['swap-table', { phase: 2 }],
   ['swap-table', { phase: 4 }],
+  ['swap-table', { phase: 4, memcgLayout: 'shadow' }],
   ['vswap', {}],
   ['vswap', { backing: 'zswap-only', zswapPoolBytes: 1 << 20 }]
 ]

@@ -15,7 +15,7 @@ import { VARIANTS } from './variants'
 const gib = Number(process.argv[2] ?? 32)
 const levels = [0, 25, 50, 75, 100]
 console.log(`metadata bytes per slot (static + dynamic) / total slots, ${gib} GiB device, 4 CPUs`)
-console.log(['design'.padEnd(14), ...levels.map((l) => `${l} %`.padStart(8)), 'MiB at 100 %'.padStart(13)].join('  '))
+console.log(['design'.padEnd(15), ...levels.map((l) => `${l} %`.padStart(8)), 'MiB at 100 %'.padStart(13)].join('  '))
 for (const { label, design, options } of VARIANTS) {
   const cfg = resolveEngineConfig({
     design,
@@ -29,7 +29,7 @@ for (const { label, design, options } of VARIANTS) {
   const pages = d.totalSlots()
   let used = 0
   let folio = 1
-  const row: string[] = [label.padEnd(14)]
+  const row: string[] = [label.padEnd(15)]
   let last = 0
   for (const pct of levels) {
     const target = Math.floor((pages * pct) / 100)

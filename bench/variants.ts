@@ -16,6 +16,7 @@ export const VARIANTS: Variant[] = [
   { label: 'swap-table P2', design: 'swap-table', options: { phase: 2 } },
   { label: 'swap-table P3', design: 'swap-table', options: { phase: 3 } },
   { label: 'swap-table P4', design: 'swap-table', options: { phase: 4 } },
+  { label: 'P4 memcg=shadow', design: 'swap-table', options: { phase: 4, memcgLayout: 'shadow' } },
   { label: 'vswap 24 B', design: 'vswap', options: { descriptorBytes: 24 } },
   { label: 'vswap 48 B', design: 'vswap', options: { descriptorBytes: 48 } },
   { label: 'vswap 64 B', design: 'vswap', options: { descriptorBytes: 64 } }

@@ -91,6 +91,20 @@ export function checkEngineConfig(c: EngineConfig): ConfigProblem[] {
     checkParam(`designOptions.${k}`, spec, v, bad)
   }
   if (c.design === 'kernel') checkKernelConfig(c, bad)
+  if (c.design === 'vswap' && c.designOptions?.backing === 'zswap-only') {
+    if (!(Number(c.designOptions.zswapPoolBytes) > 0))
+      bad('designOptions.zswapPoolBytes', 'the zswap-only backing keeps every swapped page in zswap: give the pool a limit above 0')
+    if (c.workload?.name === 'fill')
+      bad(
+        'workload.name',
+        'fill fills a share of the swap device, and the zswap-only backing has no device: use usemem or another workload'
+      )
+  }
+  if (c.design === 'swap-table' && c.designOptions?.memcgLayout !== undefined && c.designOptions.phase !== 4)
+    bad(
+      'designOptions.memcgLayout',
+      `only phase 4 moves memcg ids out of the swap_cgroup array; phase ${c.designOptions.phase} keeps one id per slot there`
+    )
   if (!WORKLOAD_NAMES.includes(c.workload?.name))
     bad('workload.name', `unknown workload "${c.workload?.name}"; expected one of ${WORKLOAD_NAMES.join(', ')}`)
   const winfo = WORKLOAD_CATALOGUE.find((w) => w.name === c.workload?.name)

@@ -26,6 +26,7 @@ import type { SwapDesign } from './designs/design'
 import { Vm, type Task } from './mm/vm'
 import { createWorkload } from './workloads/factory'
 import type { WorkloadContext } from './workloads/workload'
+import { physicalDevices } from './designs/vswap/backing'
 
 export { resolveEngineConfig, checkEngineConfig, type ConfigProblem } from './config'
 export const ENGINE_VERSION = '0.1.0'
@@ -77,12 +78,12 @@ export function runEngine(config: EngineConfig, hooks: EngineHooks = {}): RunSum
   try {
     if (config.storage === 'file') {
       dir = makeDeviceDir(config.deviceDir)
-      config.devices.forEach((d, i) =>
+      physicalDevices(config).forEach((d, i) =>
         stores.push(
           new FileDevice(path.join(dir!, `swap${i}.img`), i, Math.floor(d.sizeBytes / PAGE_SIZE), config.fsyncPerBatch, hooks.ioRecorder)
         )
       )
-    } else config.devices.forEach(() => stores.push(new MetadataOnlyStore()))
+    } else physicalDevices(config).forEach(() => stores.push(new MetadataOnlyStore()))
 
     const sched = new Scheduler(config.cpus)
     const design = createDesign(config, stores, counters, sched.clock)

@@ -64,10 +64,16 @@ export interface CostProfileRecord {
   changed: { cost: Record<string, number>; devices: Partial<Record<DevicePresetName, Record<string, number>>> }
 }
 export type VswapDescriptorBytes = 24 | 48 | 64
+/** vswap: swap devices behind the virtual slots (zswap in front when enabled), or zswap alone. */
+export type VswapBacking = 'device' | 'zswap-only'
+/** swap-table P4: where a slot's memcg id lives (per-cluster table, or the shadow entry as the RFC did). */
+export type MemcgLayout = 'table' | 'shadow'
 
 export interface DesignOptions {
   /** swap-table only: which phase of the series is modelled (1..4). */
   phase?: SwapTablePhase
+  /** swap-table P4 only: memcg ids in a per-cluster table (default) or in the swap table's shadows. */
+  memcgLayout?: MemcgLayout
   /** swap-table only: a large folio may take non-contiguous slots instead of being split. */
   discontiguousSwapout?: boolean
   /** swap-table only: swap a large folio back in when its slots are found together. */
@@ -76,6 +82,8 @@ export interface DesignOptions {
   descriptorBytes?: VswapDescriptorBytes
   /** vswap only: in-memory compressed backend (zswap) pool limit in bytes; 0 disables it. */
   zswapPoolBytes?: number
+  /** vswap only: 'device' (default) or 'zswap-only' (no swap device: every swapped page is in zswap). */
+  backing?: VswapBacking
   /** kernel only: 'host', 'debian-<version>' or a bzImage path (see KernelOptions in kernel/types.ts). */
   image?: string
   /** kernel only: the modules folder of a user's bzImage. */

@@ -45,6 +45,15 @@ export const DESIGN_CATALOGUE: DesignInfo[] = [
     options: [
       { key: 'phase', label: 'Phase', kind: 'enum', values: [1, 2, 3, 4], default: 4, help: 'Which phase of the series is modelled.' },
       {
+        key: 'memcgLayout',
+        label: 'memcg id layout (P4)',
+        kind: 'enum',
+        values: ['table', 'shadow'],
+        default: 'table',
+        optional: true,
+        help: "Phase 4 only: where a slot's memcg id lives: a per-cluster memcg table of 1 KiB (the posted series, v2 on) or packed in the swap table's shadow entry (the RFC, v1)."
+      },
+      {
         key: 'discontiguousSwapout',
         label: 'Discontiguous swapout',
         kind: 'bool',
@@ -65,7 +74,7 @@ export const DESIGN_CATALOGUE: DesignInfo[] = [
     title: 'Virtual swap space (Nhat Pham)',
     kernel: 'proposed (v3)',
     summary:
-      'Page tables hold virtual slots; a per-entry descriptor holds count, cache and backend; physical slots are allocated lazily at writeout with a reverse map; zswap needs no physical slot.',
+      'Page tables hold virtual slots; a per-entry descriptor holds count, cache and backend; physical slots are allocated lazily at writeout with a reverse map in per-cluster tables; zswap needs no physical slot, or no device at all (zswap-only).',
     options: [
       {
         key: 'descriptorBytes',
@@ -85,6 +94,15 @@ export const DESIGN_CATALOGUE: DesignInfo[] = [
         default: 0,
         unit: 'bytes',
         help: 'In-memory compressed backend; 0 disables it. Full pool writes back to the device.'
+      },
+      {
+        key: 'backing',
+        label: 'Backing',
+        kind: 'enum',
+        values: ['device', 'zswap-only'],
+        default: 'device',
+        optional: true,
+        help: 'device: the swap devices (zswap in front when it has a pool). zswap-only: no swap device at all; every swapped page is compressed in zswap, and a folio the full pool rejects stays in memory.'
       }
     ]
   },

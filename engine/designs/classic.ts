@@ -77,7 +77,7 @@ export class ClassicDesign implements SwapDesign {
     this.devices = cfg.devices.map((d, i) => {
       const nslots = Math.floor(d.sizeBytes / 4096)
       const store: SlotStore = this.useTable
-        ? new TableStore(nslots, this.phase as 1 | 2 | 3 | 4, counters)
+        ? new TableStore(nslots, this.phase as 1 | 2 | 3 | 4, counters, cfg.designOptions.memcgLayout ?? 'table')
         : new MapXArrayStore(nslots, counters, name === 'legacy' || name === 'mthp-6.10')
       return new SwapInfo(i, d, store, pageStores[i], cfg.cpus, clock, counters, name !== 'legacy' && name !== 'mthp-6.10')
     })

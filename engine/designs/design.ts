@@ -7,6 +7,12 @@ import type { Cpu } from '../sim/scheduler'
 import type { MemoryParts } from '../swap/slotStore'
 
 export const NO_ENTRY = -1
+/**
+ * writeFolio's answer when no backend takes the folio (vswap with no swap device: zswap
+ * rejected it and vswap_alloc_swap_slot found no physical slot). swap_writeout then marks
+ * the folio dirty and returns AOP_WRITEPAGE_ACTIVATE: it stays in memory and in the swap cache.
+ */
+export const WRITE_REFUSED = -1
 
 export interface DesignTraits {
   /** SWAP_HAS_CACHE pins slots during swapin and marks cache-only slots. */
@@ -70,7 +76,7 @@ export interface SwapDesign {
   unpinBypass(cpu: Cpu, entry: number): void
   /** Entry is held by the swap cache only (count 0). */
   isCacheOnly(entry: number): boolean
-  /** Writes nr staged pages of a folio at entry; returns the device completion time. */
+  /** Writes nr staged pages of a folio at entry; returns the device completion time, or WRITE_REFUSED. */
   writeFolio(cpu: Cpu, entry: number, nr: number, batch: IoBatch): number
   /** Reads nr staged pages at entry (verifying them); returns the completion time. */
   readEntries(cpu: Cpu, entry: number, nr: number, batch: IoBatch): number
@@ -88,6 +94,8 @@ export interface SwapDesign {
   peekFolio(entry: number): number
   /** State of one entry as a test or invariant check sees it (no costs charged). */
   inspect(entry: number): { count: number; folio: number; state: 'free' | 'used' | 'slot-cache' }
+  /** Why reclaim cannot make room (a backend refusing writes), for the out-of-memory message; optional. */
+  reclaimBlockedReason?(): string | undefined
   /** Checks every structural invariant; throws InvariantError. */
   check(): void
   /** Flushes per-CPU caches (slot cache) so accounting is exact at the end of a run. */

@@ -35,13 +35,15 @@ export const VARIANTS: Variant[] = [
   { design: 'swap-table', phase: 3 },
   { design: 'swap-table', phase: 4 },
   { design: 'swap-table', phase: 4, discontig: true },
-  { design: 'vswap', options: { descriptorBytes: 24, zswapPoolBytes: 0 } }
+  { design: 'swap-table', phase: 4, options: { memcgLayout: 'shadow' } },
+  { design: 'vswap', options: { descriptorBytes: 24, zswapPoolBytes: 0 } },
+  { design: 'vswap', options: { descriptorBytes: 24, zswapPoolBytes: 1 << 20, backing: 'zswap-only' } }
 ]
 
 export function setup(v: Variant, clusters: number, ncpus: number, discard = false) {
   const cfg = resolveEngineConfig({
     design: v.design,
-    designOptions: v.design === 'swap-table' ? { phase: v.phase, discontiguousSwapout: !!v.discontig } : (v.options ?? {}),
+    designOptions: v.design === 'swap-table' ? { phase: v.phase, discontiguousSwapout: !!v.discontig, ...v.options } : (v.options ?? {}),
     devices: [{ sizeBytes: clusters * SWAPFILE_CLUSTER * 4096, preset: discard ? 'ssd' : 'nvme', discard }],
     cpus: ncpus,
     storage: 'metadata-only'

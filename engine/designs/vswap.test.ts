@@ -90,7 +90,7 @@ describe('vswap design', () => {
     const b = d.backendOf(v)
     expect(b.kind).toBe('phys')
     expect(d.physUsedSlots()).toBe(1)
-    expect(d.stores[swpType(b.phys)].rmap[swpOffset(b.phys)]).toBe(v)
+    expect(d.stores[swpType(b.phys)].owner(swpOffset(b.phys))).toBe(v)
     expect(counters.swapCacheAdd).toBe(1)
     d.check()
     // The pte reference goes, the folio stays cached; then the folio goes too: all freed.
@@ -100,7 +100,7 @@ describe('vswap design', () => {
     expect(d.inspect(v).state).toBe('free')
     expect(d.usedSlots()).toBe(0)
     expect(d.physUsedSlots()).toBe(0)
-    expect(d.stores[0].rmap[swpOffset(b.phys)]).toBe(-1)
+    expect(d.stores[0].owner(swpOffset(b.phys))).toBe(-1)
     d.check()
   })
 
@@ -226,7 +226,8 @@ describe('vswap design', () => {
       swapOut(d, cpu, 0, 2, 1)
       d.check()
       const p = d.backendOf(a).phys
-      d.stores[0].rmap[swpOffset(p)] = a + 1
+      const tables = (d.stores[0] as unknown as { tables: (Float64Array | null)[] }).tables
+      tables[Math.floor(swpOffset(p) / SWAPFILE_CLUSTER)]![swpOffset(p) % SWAPFILE_CLUSTER] = a + 1
       expect(() => d.check()).toThrow(/maps back|does not point back/)
     }
     {
@@ -251,17 +252,36 @@ describe('vswap design', () => {
     }
   })
 
-  it('memory(): descriptors per live slot at the chosen size, reverse map and bitmaps per physical slot', () => {
+  it('memory(): descriptors per virtual cluster (v3+) or per live slot (v1/v2), reverse map tables per physical cluster in use, static bitmaps', () => {
     for (const size of [24, 48, 64] as const) {
-      const { d, cpu } = make({ clusters: 4, descriptorBytes: size })
-      for (let i = 0; i < 100; i++) swapOut(d, cpu, 0, i + 1, i)
+      const { d, cpu, counters } = make({ clusters: 4, descriptorBytes: size })
+      // Cluster 0 holds the header (a bad slot): its table exists from swapon.
+      expect(d.memory().dynamic.vswap_rmap).toBe(SWAPFILE_CLUSTER * 8)
+      for (let i = 0; i < 700; i++) swapOut(d, cpu, 0, i + 1, i)
       const m = d.memory()
-      expect(m.dynamic.vswap_descriptors).toBe(100 * size)
-      expect(m.static.vswap_rmap).toBe(4 * SWAPFILE_CLUSTER * 8)
+      // v3+: one vzalloc'ed array of 512 descriptors per virtual cluster (12 KiB at 24 B); v1/v2 per entry.
+      expect(m.dynamic.vswap_descriptors).toBe(size === 24 ? 2 * 12288 : 700 * size)
+      // 700 physical slots from slot 1 on: clusters 0 and 1 hold them, so two reverse map tables.
+      expect(m.dynamic.vswap_rmap).toBe(2 * SWAPFILE_CLUSTER * 8)
+      expect(m.static.vswap_rmap).toBeUndefined()
       expect(m.static.vswap_bitmaps).toBe(2 * ((4 * SWAPFILE_CLUSTER) / 64) * 8)
-      expect(m.dynamic.vswap_clusters).toBe(48) // one virtual cluster in use
+      expect(m.dynamic.vswap_clusters).toBe(2 * 112) // two virtual clusters in use
       expect(m.static.swap_cgroup).toBeUndefined()
       expect(m.static.swap_map).toBeUndefined()
+      // Everything freed: the table of cluster 1 goes (cluster 0 keeps the header's); the
+      // virtual cluster the CPU still allocates from stays (the per-CPU cache holds a reference).
+      const allocs = counters.tableAllocs
+      for (let i = 0; i < 700; i++) {
+        d.put(cpu, i)
+        d.cacheDelete(cpu, i, 1, 1)
+      }
+      const e = d.memory()
+      expect(e.dynamic.vswap_descriptors).toBe(size === 24 ? 12288 : 0)
+      expect(e.dynamic.vswap_clusters).toBe(112)
+      expect(e.dynamic.vswap_rmap).toBe(SWAPFILE_CLUSTER * 8)
+      expect(counters.tableFrees).toBe(1)
+      expect(allocs).toBe(2) // cluster 0 at swapon (the header), cluster 1 at its first allocation
+      d.check()
     }
   })
 })

@@ -144,7 +144,8 @@ export function stageAt(vm: Vm, mm: Mm, vpn: number, i: number): void {
 
 /** vm_swap_full: more than half the swap slots in use. */
 export function swapFull(vm: Vm): boolean {
-  return vm.design.usedSlots() * 2 > vm.design.totalSlots()
+  const total = vm.design.totalSlots()
+  return total > 0 && vm.design.usedSlots() * 2 > total
 }
 
 /** free_swap_cache and folio_put: a folio nobody maps is freed unless the swap cache still needs it. */

@@ -145,7 +145,9 @@ const designs: [DesignName, DesignOptions][] = [
   ['swap-table', { phase: 1 }],
   ['swap-table', { phase: 2 }],
   ['swap-table', { phase: 4 }],
-  ['vswap', {}]
+  ['swap-table', { phase: 4, memcgLayout: 'shadow' }],
+  ['vswap', {}],
+  ['vswap', { backing: 'zswap-only', zswapPoolBytes: 1 << 20 }]
 ]
 
 describe('VM against a naive reference: threads, CPUs, random access, unmaps', () => {

@@ -9,7 +9,7 @@
 import { COST } from '../sim/cost'
 import { CHECKPOINT, type Cpu, type Program } from '../sim/scheduler'
 import { OutOfSwapError } from '../errors'
-import { NO_ENTRY } from '../designs/design'
+import { NO_ENTRY, WRITE_REFUSED } from '../designs/design'
 import { wallNs } from '../metrics/latency'
 import { PG_DIRTY, PG_DISCONTIG, PG_LRU, PG_REFERENCED, PG_SWAPCACHE, PG_WRITEBACK } from './folios'
 import { swapPte, type Task } from './mmTypes'
@@ -85,6 +85,8 @@ function* reclaim(vm: Vm, task: Task, need: number): Program {
     }
     if (handled === 0) {
       if (++idle > 3) {
+        const why = vm.design.reclaimBlockedReason?.()
+        if (why) throw new OutOfSwapError(`cannot reclaim: ${vm.usedPages} pages resident against a limit of ${vm.limitPages}: ${why}`)
         if (vm.design.usedSlots() >= vm.design.totalSlots())
           throw new OutOfSwapError(
             `out of swap space: all ${vm.design.totalSlots()} slots are in use and ${vm.usedPages} pages are resident against a limit of ${vm.limitPages}`
@@ -142,7 +144,7 @@ export function shrinkFolio(vm: Vm, cpu: Cpu, f: number): number {
     if (F.flags[f] & PG_DIRTY) {
       // Dirty again but still in the swap cache: write it back to the same slots.
       tryToUnmap(vm, cpu, f)
-      pageout(vm, cpu, f)
+      if (!pageout(vm, cpu, f)) return -1
     } else {
       // Clean: the swap copy is current; unmap and drop without I/O.
       tryToUnmap(vm, cpu, f)
@@ -168,7 +170,7 @@ export function shrinkFolio(vm: Vm, cpu: Cpu, f: number): number {
     F.entries.set(f, [...vm.discontigOut])
   }
   tryToUnmap(vm, cpu, f)
-  pageout(vm, cpu, f)
+  if (!pageout(vm, cpu, f)) return -1
   vm.counters.swpout[order]++
   vm.latency.swapoutSim.record(cpu.now - t0)
   vm.latency.swapoutWall.record(wallNs() - w0)
@@ -201,8 +203,12 @@ function tryToUnmap(vm: Vm, cpu: Cpu, f: number): void {
   }
 }
 
-/** pageout: writes the folio's pages to its slots (batched per contiguous run). */
-function pageout(vm: Vm, cpu: Cpu, f: number): void {
+/**
+ * pageout: writes the folio's pages to its slots (batched per contiguous run). False when
+ * the design refuses the write (AOP_WRITEPAGE_ACTIVATE): the folio stays dirty in the swap
+ * cache, activated.
+ */
+function pageout(vm: Vm, cpu: Cpu, f: number): boolean {
   const F = vm.folios
   const nr = 1 << F.order[f]
   const d = vm.design
@@ -218,6 +224,7 @@ function pageout(vm: Vm, cpu: Cpu, f: number): void {
     }
     const e = F.entryOf(f, i)
     const done = d.writeFolio(cpu, e, j - i, vm.batch)
+    if (done === WRITE_REFUSED) return activate(vm, f)
     if (d.isSyncEntry(e)) cpu.charge(Math.max(0, done - cpu.now))
     else cpu.charge(COST.bioSubmit)
     end = Math.max(end, done)
@@ -231,6 +238,18 @@ function pageout(vm: Vm, cpu: Cpu, f: number): void {
     trackIo(vm, end, cpu.now)
     vm.sched.at(end, () => folioEndWriteback(vm, f, end))
   }
+  return true
+}
+
+/** Refused writeout (folio_mark_dirty + activate): the folio stays, dirty, at the LRU head. */
+function activate(vm: Vm, f: number): false {
+  const F = vm.folios
+  F.flags[f] |= PG_DIRTY | PG_REFERENCED
+  if (F.flags[f] & PG_LRU) {
+    F.lruDel(f)
+    F.lruAddHead(f)
+  }
+  return false
 }
 
 /** end_page_writeback: the folio goes to the LRU tail so reclaim frees it next. */

@@ -176,7 +176,9 @@ export class MapXArrayStore implements SlotStore {
 }
 
 // Swap table entry: two 32-bit words per slot (8 bytes; 512 entries = one 4 KiB page).
-// lo: bits 0-1 type, bits 2-5 count (P3+; 15 = see extension table), bit 6 zero page (P4).
+// lo: bits 0-1 type, bits 2-5 count (P3+; 15 = see extension table), bit 6 zero page (P4),
+//     bits 8-23 the memcg id of a shadow entry (P4 with the RFC's layout: the id travels in
+//     the shadow, shadow_to_memcgid; while a folio is cached, the folio's memcg is the id).
 // hi: folio id (or pfn) for a folio entry, workingset shadow for a shadow entry.
 const T_EMPTY = 0
 const T_FOLIO = 1
@@ -189,8 +191,19 @@ const COUNT_EXT = 15
 export const TABLE_BYTES = SWAPFILE_CLUSTER * 8
 export const EXT_TABLE_BYTES = SWAPFILE_CLUSTER * 4
 export const MEMCG_TABLE_BYTES = SWAPFILE_CLUSTER * 2
+const MEMCG_SHIFT = 8
+const MEMCG_BITS = 0xffff << MEMCG_SHIFT
+/** The memcg id the lab's single memory cgroup charges swap to. */
+export const LAB_MEMCG_ID = 1
 
-/** The swap table (P1..P4): per-cluster tables allocated while the cluster is in use. */
+/**
+ * The swap table (P1..P4): per-cluster tables allocated while the cluster is in use. P4
+ * takes memcg ids out of the static swap_cgroup array in one of two layouts: 'table', a
+ * 1 KiB memcg table per cluster in use (the posted series from v2: "that table size is
+ * acceptable (1024 bytes) ... fits for kmalloc"), or 'shadow', the id packed in the
+ * swap table's shadow entries and taken from the folio while it is cached (RFC v1,
+ * "mm/swap, memcg: remove swap cgroup array": no memory of its own).
+ */
 export class TableStore implements SlotStore {
   readonly hasCacheFlag: boolean
   /** swap_map survives until P3; P2 drops HAS_CACHE from it. */
@@ -205,7 +218,8 @@ export class TableStore implements SlotStore {
   constructor(
     private readonly nslots: number,
     readonly phase: 1 | 2 | 3 | 4,
-    private readonly counters: Counters
+    private readonly counters: Counters,
+    readonly memcgLayout: 'table' | 'shadow' = 'table'
   ) {
     const nclusters = Math.ceil(nslots / SWAPFILE_CLUSTER)
     this.hasCacheFlag = phase === 1
@@ -247,6 +261,8 @@ export class TableStore implements SlotStore {
       }
       this.counters.swapCacheAdd += nr
     }
+    // swap_cgroup_record at folio_alloc_swap: P4's table layout writes its memcg table.
+    for (let i = 0; i < nr; i++) this.setMemcg(off + i, LAB_MEMCG_ID)
     cpu.charge(COST.tableAccess * nr)
   }
   count(off: number): number {
@@ -353,7 +369,8 @@ export class TableStore implements SlotStore {
     invariant((off % SWAPFILE_CLUSTER) + nr <= SWAPFILE_CLUSTER, () => `range ${off}+${nr} crosses a cluster`)
     for (let i = 0; i < nr; i++) {
       const j = ((off + i) % SWAPFILE_CLUSTER) * 2
-      t[j] = (t[j] & ~TYPE_MASK) | T_FOLIO
+      // The folio replaces the shadow; with the shadow layout its memcg now carries the id.
+      t[j] = (t[j] & ~(TYPE_MASK | MEMCG_BITS)) | T_FOLIO
       t[j + 1] = folio
     }
     cpu.charge(COST.tableAccess * nr)
@@ -361,9 +378,11 @@ export class TableStore implements SlotStore {
   cacheDel(cpu: Cpu, off: number, nr: number, shadow: number): void {
     const t = this.table(off)
     invariant((off % SWAPFILE_CLUSTER) + nr <= SWAPFILE_CLUSTER, () => `range ${off}+${nr} crosses a cluster`)
+    // The shadow layout packs the memcg id (of the folio leaving) into the shadow entry.
+    const id = this.memcgInShadow ? LAB_MEMCG_ID << MEMCG_SHIFT : 0
     for (let i = 0; i < nr; i++) {
       const j = ((off + i) % SWAPFILE_CLUSTER) * 2
-      t[j] = (t[j] & ~TYPE_MASK) | T_SHADOW
+      t[j] = (t[j] & ~(TYPE_MASK | MEMCG_BITS)) | T_SHADOW | id
       t[j + 1] = shadow >>> 0
     }
     cpu.charge(COST.tableAccess * nr)
@@ -386,7 +405,7 @@ export class TableStore implements SlotStore {
   clusterTaken(ci: number): boolean {
     if (this.tables[ci]) return false
     this.tables[ci] = new Uint32Array(SWAPFILE_CLUSTER * 2)
-    if (this.phase === 4) this.memcg[ci] = new Uint16Array(SWAPFILE_CLUSTER)
+    if (this.memcgTable) this.memcg[ci] = new Uint16Array(SWAPFILE_CLUSTER)
     this.nrTables++
     this.counters.tableAllocs++
     return true
@@ -401,10 +420,26 @@ export class TableStore implements SlotStore {
     this.nrTables--
     this.counters.tableFrees++
   }
-  /** P4: the memcg id of a slot lives in the per-cluster memcg table. */
+  /** P4, table layout: a per-cluster memcg table. */
+  private get memcgTable(): boolean {
+    return this.phase === 4 && this.memcgLayout === 'table'
+  }
+  /** P4, shadow layout: the id is in the shadow entry (or the cached folio's memcg). */
+  private get memcgInShadow(): boolean {
+    return this.phase === 4 && this.memcgLayout === 'shadow'
+  }
+  /** P4 table layout: the memcg id of a slot lives in the per-cluster memcg table. */
   setMemcg(off: number, id: number): void {
     const m = this.memcg[Math.floor(off / SWAPFILE_CLUSTER)]
     if (m) m[off % SWAPFILE_CLUSTER] = id
+  }
+  /** P4: the memcg id swap of slot off is charged to (lookup_swap_cgroup_id / shadow_to_memcgid); 0 if none. */
+  memcgOf(off: number): number {
+    const ci = Math.floor(off / SWAPFILE_CLUSTER)
+    if (this.memcgTable) return this.memcg[ci]?.[off % SWAPFILE_CLUSTER] ?? 0
+    const lo = this.lo(off)
+    if ((lo & TYPE_MASK) === T_FOLIO) return LAB_MEMCG_ID // folio_memcg of the cached folio
+    return (lo & TYPE_MASK) === T_SHADOW ? (lo & MEMCG_BITS) >>> MEMCG_SHIFT : 0
   }
   memory(): MemoryParts {
     const stat: Record<string, number> = {}
@@ -412,7 +447,7 @@ export class TableStore implements SlotStore {
     const dyn: Record<string, number> = { swap_tables: this.nrTables * TABLE_BYTES }
     if (this.swapMap) dyn.swap_map_continuation = this.swapMap.continuationBytes()
     if (this.phase >= 3) dyn.count_extension_tables = this.nrExt * EXT_TABLE_BYTES
-    if (this.phase === 4) dyn.memcg_tables = this.nrTables * MEMCG_TABLE_BYTES
+    if (this.memcgTable) dyn.memcg_tables = this.nrTables * MEMCG_TABLE_BYTES
     return { static: stat, dynamic: dyn }
   }
   check(ci: number, clusterCount: number, clusterIsFree: boolean): void {
@@ -425,8 +460,15 @@ export class TableStore implements SlotStore {
     const base = ci * SWAPFILE_CLUSTER
     const end = Math.min(base + SWAPFILE_CLUSTER, this.nslots)
     for (let off = base; off < end; off++) {
-      if (!this.isFree(off)) used++
-      else invariant((t[(off - base) * 2] & TYPE_MASK) === T_EMPTY, () => `free slot ${off} keeps a table entry`)
+      if (!this.isFree(off)) {
+        used++
+        // P4: every slot in use can name its memcg (from the memcg table, the shadow or the folio).
+        if (this.phase === 4 && (t[(off - base) * 2] & TYPE_MASK) !== T_BAD)
+          invariant(this.memcgOf(off) === LAB_MEMCG_ID, () => `slot ${off} has lost its memcg id (${this.memcgOf(off)})`)
+      } else {
+        invariant((t[(off - base) * 2] & TYPE_MASK) === T_EMPTY, () => `free slot ${off} keeps a table entry`)
+        if (this.memcgTable) invariant(this.memcgOf(off) === 0, () => `free slot ${off} keeps memcg id ${this.memcgOf(off)}`)
+      }
       if (!this.swapMap && (t[(off - base) * 2] & COUNT_MASK) >>> COUNT_SHIFT === COUNT_EXT) ext++
     }
     invariant(used === clusterCount, () => `cluster ${ci}: ${used} slots in use in the table, cluster count ${clusterCount}`)

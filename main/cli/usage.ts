@@ -40,7 +40,9 @@ Experiment
                                   kernel runs: usemem and thp-swap-allocator-test, one file device
   --phase N                       swap-table phase 1..4 (applies to the swap-table designs)
   --discontiguous-swapout, --mthp-swapin          swap-table options
+  --memcg-layout table|shadow     swap-table P4: memcg ids in a per-cluster table, or in the shadows (the RFC)
   --descriptor-bytes 24|48|64, --zswap-pool-bytes SIZE   vswap options
+  --backing device|zswap-only     vswap: zswap-only has no swap device (needs --zswap-pool-bytes)
   --workload NAME                 usemem, fill, thp-swap-allocator-test, kbuild, redis-bgsave, trace
   --<parameter> VALUE             any parameter of the workload, e.g. --tasks 4 --size-bytes 64MiB
                                   --passes 2 --random (see swaplab presets / docs/cli.md)

@@ -28,6 +28,7 @@ export class ZswapPool {
   /** Entries by virtual slot in LRU order: Map iteration order is insertion order. */
   readonly entries = new Map<number, ZswapEntry>()
   poolBytes = 0 /** sum of entry.bytes: the pool's size (zswap_pool_total_size) */
+  reachedFull = false /** zswap_pool_reached_full: set at the limit, cleared under the accept threshold */
   private readonly page = Buffer.alloc(PAGE_SIZE)
   private readonly pattern = Buffer.alloc(8)
   private readonly pageView = pageViews(this.page)[0]

@@ -5,11 +5,10 @@ import * as path from 'node:path'
 import { spawnSync } from 'node:child_process'
 import { describe, expect, it } from 'vitest'
 import { validateExperiment } from '../../experiments/schema'
-import { parseArgs } from './args'
-import { experimentFromArgs, RUN_BOOLEAN_FLAGS } from './experimentFlags'
+import { experimentFromArgs, parseRunArgs } from './experimentFlags'
 import { tempDir } from '../lab/testing/fixtures'
 
-const build = (argv: string[]): Record<string, unknown> => experimentFromArgs(parseArgs(argv, RUN_BOOLEAN_FLAGS))
+const build = (argv: string[]): Record<string, unknown> => experimentFromArgs(parseRunArgs(argv))
 const base = ['--design', 'legacy', '--workload', 'usemem', '--tasks', '1', '--size-bytes', '8MiB', '--memory-limit', '4MiB']
 
 describe('cost flags', () => {

@@ -2,12 +2,11 @@ import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { validateExperiment } from '../../experiments/schema'
-import { parseArgs } from './args'
-import { experimentFromArgs, RUN_BOOLEAN_FLAGS } from './experimentFlags'
+import { experimentFromArgs, parseRunArgs } from './experimentFlags'
 import { progressReporter } from './progress'
 import { tempDir } from '../lab/testing/fixtures'
 
-const build = (argv: string[]): Record<string, unknown> => experimentFromArgs(parseArgs(argv, RUN_BOOLEAN_FLAGS))
+const build = (argv: string[]): Record<string, unknown> => experimentFromArgs(parseRunArgs(argv))
 
 describe('run flags', () => {
   it('build a config from the catalogues: design options, workload parameters, sizes', () => {

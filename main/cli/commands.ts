@@ -21,7 +21,7 @@ import type { ServeOptions } from '../serve'
 import { argumentsMessage, flagOption, last, runIdsFrom, UsageError, valueOption, type ParsedArgs } from './args'
 import { addRunOptions, experimentFromArgs } from './experimentFlags'
 import { fmtDuration, fmtNum, fmtPercent, table } from './format'
-import { progressReporter } from './progress'
+import { progressReporter, type ProgressReporter } from './progress'
 import { mainRunIds, sensitivityNotes } from './sensitivityNotes'
 import { registerCalibrate } from './calibrate'
 import { registerKernels } from './kernels'
@@ -232,7 +232,8 @@ function engineFromEnv(env: NodeJS.ProcessEnv): EngineModuleRef | undefined {
   }
 }
 
-function openLab(args: ParsedArgs, io: CliIo): LabService {
+/** `log` prints the kernel's lines of kernel runs (default: straight to stderr). */
+function openLab(args: ParsedArgs, io: CliIo, log: (text: string) => void = io.stderr): LabService {
   const dbPath = path.resolve(last(args, 'db') ?? defaultDbPath(io.env))
   const lab = new LabService({
     dbPath,
@@ -240,7 +241,7 @@ function openLab(args: ParsedArgs, io: CliIo): LabService {
     trustConfigPaths: true,
     deviceDir: io.env.SWAPLAB_DEVICE_DIR || undefined,
     engine: engineFromEnv(io.env),
-    onKernelLog: (line) => io.stderr(`kernel: ${line}\n`)
+    onKernelLog: (line) => log(`kernel: ${line}\n`)
   })
   if (lab.store.recoveryWarning) io.stderr(`swaplab: warning: ${lab.store.recoveryWarning}\n`)
   return lab
@@ -258,7 +259,9 @@ async function withLab<T>(args: ParsedArgs, io: CliIo, fn: (lab: LabService) => 
 async function run(args: ParsedArgs, io: CliIo): Promise<number> {
   const input = experimentFromArgs(args)
   const json = last(args, 'json') === 'true'
-  const lab = openLab(args, io)
+  let progress: ProgressReporter | null = null
+  // A kernel's lines go above the progress bar, not into it.
+  const lab = openLab(args, io, (text) => (progress ? progress.log(text) : io.stderr(text)))
   let stoppedBy: NodeJS.Signals | null = null
   const onSignal = (signal: NodeJS.Signals): void => {
     if (stoppedBy) process.exit(signal === 'SIGINT' ? 130 : 143)
@@ -268,7 +271,6 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
   }
   process.on('SIGINT', onSignal)
   process.on('SIGTERM', onSignal)
-  let progress: ReturnType<typeof progressReporter> | null = null
   try {
     const v = await lab.validate(input)
     if (!v.ok) throw new InputError(v.errors)

@@ -1,4 +1,4 @@
-import { beforeEach, describe, expect, it, vi } from 'vitest'
+import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import { mkdirSync, writeFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 
@@ -11,7 +11,8 @@ import { recordingApi } from './testing/fakeApi'
 import { IPC_CHANNELS } from './ipc'
 import { isAppUrl, nativeBindingPath, start } from './index'
 
-const APP = '/tmp/swaplab-test/app'
+const APP = join(electron.MOCK_ROOT, 'app')
+afterAll(() => rmSync(electron.MOCK_ROOT, { recursive: true, force: true }))
 
 function withBinding(present: boolean): void {
   rmSync(join(APP, 'native'), { recursive: true, force: true })

@@ -1,5 +1,10 @@
-// Command-line words to options: `--key value`, `--key=value`, `--flag`, repeated keys, and
-// positional arguments. Which keys exist is each command's business (see commands.ts).
+// What every `swaplab` command shares about its words. Commands declare their options once,
+// as commander options (flags, value placeholder, help text); commander parses argv against
+// that list and writes `--help` / `swaplab help <command>` from the same list. This file has
+// the option kinds the lab uses, the lab's one-line messages for commander's errors, and the
+// ParsedArgs view the command bodies read (every value of an option, in order).
+
+import { type Command, type CommanderError, Option } from 'commander'
 
 export class UsageError extends Error {
   constructor(message: string) {
@@ -10,41 +15,110 @@ export class UsageError extends Error {
 
 export interface ParsedArgs {
   positional: string[]
-  /** Every value given for each option, in order; a bare flag is "true". */
+  /** Every value given for each option (by its long name without --), in order; a bare flag is "true". */
   options: Map<string, string[]>
 }
 
+const longName = (o: Option): string => o.long ?? o.short ?? o.flags
+
 /**
- * Parses argv. `booleans` are flags that take no value (`--json`); any other option takes the
- * next word unless written as --key=value. Options outside `known` are refused by name.
+ * An option that takes a value (`--key value` or `--key=value`). Every value given is kept, in
+ * order: repeatable options (--design, --sweep, --set) read them all, the others the last one.
+ * A value that is itself a --flag means the value was left out.
  */
-export function parseArgs(argv: string[], booleans: ReadonlySet<string>, known?: ReadonlySet<string>): ParsedArgs {
-  const positional: string[] = []
+export function valueOption(flags: string, description: string): Option {
+  const o = new Option(flags, description)
+  return o.argParser((v: string, previous: unknown): string[] => {
+    if (v.startsWith('--') && v.length > 2) throw new UsageError(`${longName(o)} needs a value`)
+    return [...(Array.isArray(previous) ? (previous as string[]) : []), v]
+  })
+}
+
+/** A flag without a value (`--json`). */
+export function flagOption(flags: string, description: string): Option {
+  return new Option(flags, description)
+}
+
+/**
+ * A flag that may also be given true or false (`--random`, `--random=false`, `--random false`),
+ * so a flag can turn off what a preset or config file turned on. Only for commands without
+ * positional arguments: the optional value would take the next word.
+ */
+export function switchOption(flag: string, description: string): Option {
+  // Bare, commander stores true (parsedArgs reads it as "true"); with a value, the parser runs.
+  return new Option(`${flag} [bool]`, description).argParser((v: string, previous: unknown): string[] => {
+    if (v !== 'true' && v !== 'false') throw new UsageError(`${flag} takes no value, or true or false; got "${v}"`)
+    return [...(Array.isArray(previous) ? (previous as string[]) : []), v]
+  })
+}
+
+/** The options and operands commander parsed for `cmd`, as the command bodies read them. */
+export function parsedArgs(cmd: Command): ParsedArgs {
   const options = new Map<string, string[]>()
-  const add = (k: string, v: string): void => void options.set(k, [...(options.get(k) ?? []), v])
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]
-    if (a === '--') {
-      positional.push(...argv.slice(i + 1))
-      break
-    }
-    if (!a.startsWith('--') || a === '--') {
-      positional.push(a)
-      continue
-    }
-    const eq = a.indexOf('=')
-    const key = a.slice(2, eq < 0 ? undefined : eq)
-    if (known && !known.has(key) && !booleans.has(key)) throw new UsageError(`unknown option --${key}`)
-    if (eq >= 0) add(key, a.slice(eq + 1))
-    else if (booleans.has(key)) add(key, 'true')
-    else {
-      const v = argv[i + 1]
-      if (v === undefined || (v.startsWith('--') && v.length > 2)) throw new UsageError(`--${key} needs a value`)
-      add(key, v)
-      i++
-    }
+  for (const o of cmd.options) {
+    const v: unknown = cmd.getOptionValue(o.attributeName())
+    if (v === undefined) continue
+    // A value option holds every value given; a flag given bare holds true.
+    options.set(longName(o).replace(/^--?/, ''), Array.isArray(v) ? v.map(String) : [String(v)])
   }
-  return { positional, options }
+  return { positional: [...cmd.args], options }
+}
+
+/** "kernels fetch" for the fetch subcommand of kernels (the program's own name left out). */
+export function commandPath(cmd: Command): string {
+  const names: string[] = []
+  for (let c: Command | null = cmd; c?.parent; c = c.parent) names.unshift(c.name())
+  return names.join(' ')
+}
+
+/** What a command says when it gets too few or too many positional arguments (else a generic line). */
+const argumentMessages = new WeakMap<Command, string>()
+export function argumentsMessage(cmd: Command, message: string): Command {
+  argumentMessages.set(cmd, message)
+  return cmd
+}
+
+/**
+ * Commander's error for `cmd` as the lab's one line (the caller prints `swaplab: <message>` and
+ * exits 2). Help and version output (exit code 0) are passed through unchanged.
+ */
+export function labError(err: CommanderError, cmd: Command): Error {
+  if (err.exitCode === 0) return err
+  const quoted = /'([^']*)'/.exec(err.message)?.[1] ?? ''
+  const where = commandPath(cmd)
+  const help = where ? `swaplab ${where} --help` : 'swaplab help'
+  switch (err.code) {
+    case 'commander.unknownOption': {
+      const eq = quoted.indexOf('=')
+      const known = eq > 0 ? cmd.options.find((o) => o.long === quoted.slice(0, eq)) : undefined
+      if (known) return new UsageError(`${known.long} takes no value; got "${quoted}"`)
+      const similar = /Did you mean (.+)\?/.exec(err.message)?.[1]
+      return new UsageError(`unknown option ${quoted}${similar ? ` (did you mean ${similar}?)` : ''}; see \`${help}\``)
+    }
+    case 'commander.optionMissingArgument':
+      return new UsageError(`${quoted.split(/[ ,]/).find((w) => w.startsWith('--')) ?? quoted} needs a value`)
+    case 'commander.missingArgument':
+      return new UsageError(argumentMessages.get(cmd) ?? `${where} needs ${quoted.toUpperCase()}; see \`${help}\``)
+    case 'commander.excessArguments': {
+      const message = argumentMessages.get(cmd)
+      if (message) return new UsageError(message)
+      const extra = cmd.args[cmd.registeredArguments.length]
+      return new UsageError(
+        cmd.registeredArguments.length
+          ? `unexpected argument "${extra}"; see \`${help}\``
+          : `unexpected argument "${extra}"; ${where} takes options only`
+      )
+    }
+    case 'commander.unknownCommand': {
+      const names = cmd
+        .createHelp()
+        .visibleCommands(cmd)
+        .map((c) => c.name())
+      return new UsageError(`unknown ${where ? `${where} ` : ''}command "${quoted}"; expected one of ${names.join(', ')}`)
+    }
+    default:
+      return new UsageError(err.message.replace(/^error: /, '').replace(/\n/g, ' '))
+  }
 }
 
 /** "4" -> 4, "true" -> true, "64MiB" stays text (the schema reads sizes). */

@@ -4,6 +4,7 @@
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { spawn, type ChildProcess } from 'node:child_process'
+import { once } from 'node:events'
 import { parse } from 'csv-parse/sync'
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { RunStore } from '../lab/store'
@@ -19,7 +20,14 @@ beforeEach(() => {
   dir = tempDir()
   db = path.join(dir, 'runs.db')
 })
-afterEach(() => fs.rmSync(dir, { recursive: true, force: true }))
+/** CLI processes still running; a test that fails or times out must not leave them (or their files) behind. */
+const live = new Set<ChildProcess>()
+afterEach(async () => {
+  const running = [...live]
+  for (const child of running) child.kill('SIGKILL')
+  await Promise.all(running.map((child) => once(child, 'exit')))
+  fs.rmSync(dir, { recursive: true, force: true })
+})
 
 function start(args: string[]): {
   child: ChildProcess
@@ -28,6 +36,8 @@ function start(args: string[]): {
   const env: NodeJS.ProcessEnv = { ...process.env, SWAPLAB_DEVICE_DIR: path.join(dir, 'devices') }
   for (const k of ['SWAPLAB_DB', 'SWAPLAB_ENGINE_MODULE', 'SWAPLAB_ENGINE_OPTIONS']) delete env[k]
   const child = spawn(process.execPath, [BIN, ...args], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] })
+  live.add(child)
+  child.once('exit', () => live.delete(child))
   let stdout = ''
   let stderr = ''
   child.stdout!.on('data', (d) => (stdout += d))

@@ -3,7 +3,7 @@
 
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, onTestFinished } from 'vitest'
 import { runCli, type CliIo } from './commands'
 import { runEngine, resolveEngineConfig, parseCostProfile } from '../../engine/index'
 import { COST } from '../../engine/pure'
@@ -28,6 +28,7 @@ const MiB = 2 ** 20
 describe('swaplab calibrate', () => {
   it('refuses to run without measured runs or an output, and names a bad record', async () => {
     const dir = tempDir()
+    onTestFinished(() => fs.rmSync(dir, { recursive: true, force: true }))
     let x = io()
     expect(await runCli(['calibrate', '--out', path.join(dir, 'p.json')], x)).toBe(2)
     expect(x.err).toContain('calibrate needs --runs FILE')
@@ -53,6 +54,7 @@ describe('swaplab calibrate', () => {
 
   it('fits simulated runs to times measured under a known profile and writes a profile --cost-profile accepts', async () => {
     const dir = tempDir()
+    onTestFinished(() => fs.rmSync(dir, { recursive: true, force: true }))
     const truth = { paths: 1.4, metadata: 0.7, lock: 1.8 }
     const shapes = [
       { design: 'legacy', random: false },

@@ -22,17 +22,29 @@ import {
   type EngineWorkload
 } from '../../engine/index'
 import type { EngineConfigInput } from '../../engine/config'
-import { last, UsageError, type ParsedArgs } from './args'
+import { last, UsageError, valueOption, type ParsedArgs } from './args'
+import { action, addCommand, dbOption, type RegisterCommand } from './program'
 import { fmtNum, table } from './format'
 
-export const CALIBRATE_USAGE = `Usage: swaplab calibrate --runs FILE --out PROFILE [--groups a,b] [--wall-weight W] [--iterations N]
-
+const CALIBRATE_NOTES = `
 Fits the cost model's group factors to measured kernel times (non-negative least squares) and
 writes a cost profile file for --cost-profile. FILE: a JSON array of { label, config, measured }
-or { label, counts, measured } records (docs/cli.md). --groups: the groups fitted (default
-${DEFAULT_FIT_GROUPS.join(',')}); --wall-weight: weight of wall time against system time
-(default 1, 0 = system time only); --iterations: refits around each result (default 3).
+or { label, counts, measured } records (docs/cli.md).
 `
+
+/** `swaplab calibrate`: its options and help, over calibrateCommand. */
+export const registerCalibrate: RegisterCommand = (program, cli) =>
+  void addCommand(program, 'calibrate', 'fit the cost model to measured kernel runs and write a profile for --cost-profile')
+    .summary('fit the cost model to measured kernel runs: --runs FILE --out PROFILE (swaplab help calibrate)')
+    .usage('--runs FILE --out PROFILE [--groups a,b] [--wall-weight W] [--iterations N]')
+    .addOption(valueOption('--runs <file>', 'the measured runs (JSON)'))
+    .addOption(valueOption('--out <profile>', 'where the fitted profile is written'))
+    .addOption(valueOption('--groups <a,b>', `the groups fitted (default ${DEFAULT_FIT_GROUPS.join(',')})`))
+    .addOption(valueOption('--wall-weight <w>', 'weight of wall time against system time (default 1, 0 = system time only)'))
+    .addOption(valueOption('--iterations <n>', 'refits around each result (default 3)'))
+    .addOption(dbOption())
+    .addHelpText('after', CALIBRATE_NOTES)
+    .action(action(cli, calibrateCommand))
 
 function readRecords(file: string): unknown[] {
   let text: string

@@ -4,6 +4,7 @@
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { spawn, type ChildProcess } from 'node:child_process'
+import { once } from 'node:events'
 import { parse } from 'csv-parse/sync'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { RunStore } from '../lab/store'
@@ -20,7 +21,14 @@ beforeEach(() => {
   dir = tempDir()
   db = path.join(dir, 'runs.db')
 })
-afterEach(() => fs.rmSync(dir, { recursive: true, force: true }))
+/** CLI processes still running; a test that fails or times out must not leave them (or their files) behind. */
+const live = new Set<ChildProcess>()
+afterEach(async () => {
+  const running = [...live]
+  for (const child of running) child.kill('SIGKILL')
+  await Promise.all(running.map((child) => once(child, 'exit')))
+  fs.rmSync(dir, { recursive: true, force: true })
+})
 
 interface Result {
   code: number | null
@@ -34,6 +42,8 @@ function start(args: string[], fake: FakeEngineOptions | null = { steps: 5, step
   delete env.SWAPLAB_DB
   if (fake) Object.assign(env, { SWAPLAB_ENGINE_MODULE: FAKE, SWAPLAB_ENGINE_OPTIONS: JSON.stringify(fake) })
   const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
+  live.add(child)
+  child.once('exit', () => live.delete(child))
   let stdout = ''
   let stderr = ''
   child.stdout!.on('data', (d) => (stdout += d))

@@ -5,6 +5,7 @@
 
 import * as fs from 'node:fs'
 import * as path from 'node:path'
+import type { Command } from 'commander'
 import type { CompareData, RunDetail, RunFilter, RunRecord, RunStatus } from '../../experiments/api'
 import { formatFieldErrors } from '../../experiments/schema'
 import { presets } from '../../experiments/presets'
@@ -16,80 +17,173 @@ import { writeSamplesCsv } from '../lab/export'
 import { checkOutputPath, writeFilesAtomically } from '../lab/outputFile'
 import { DESIGN_NAMES, WORKLOAD_NAMES } from '../../engine/pure'
 import type { EngineModuleRef } from '../lab/protocol'
-import { last, parseArgs, runIdsFrom, UsageError, type ParsedArgs } from './args'
-import { experimentFromArgs, RUN_BOOLEAN_FLAGS, RUN_OPTIONS } from './experimentFlags'
+import type { ServeOptions } from '../serve'
+import { argumentsMessage, flagOption, last, runIdsFrom, UsageError, valueOption, type ParsedArgs } from './args'
+import { addRunOptions, experimentFromArgs } from './experimentFlags'
 import { fmtDuration, fmtNum, fmtPercent, table } from './format'
-import { progressReporter } from './progress'
+import { progressReporter, type ProgressReporter } from './progress'
 import { mainRunIds, sensitivityNotes } from './sensitivityNotes'
-import { calibrateCommand, CALIBRATE_USAGE } from './calibrate'
-import { USAGE, RUN_USAGE } from './usage'
-import { kernelsCommand, KERNELS_USAGE } from './kernels'
+import { registerCalibrate } from './calibrate'
+import { registerKernels } from './kernels'
+import {
+  action,
+  addCommand,
+  createProgram,
+  dbOption,
+  isHelpOrVersion,
+  registerHelp,
+  type CliContext,
+  type CliIo,
+  type RegisterCommand
+} from './program'
 import { kernelBadgeText, kernelCaveats, kernelCaveatsShort } from '../../experiments/kernelBadge'
 
-export interface CliIo {
-  stdout(text: string): void
-  stderr(text: string): void
-  /** Is stderr a terminal (progress bar) or not (plain lines)? */
-  stderrTty: boolean
-  columns?: number
-  env: NodeJS.ProcessEnv
-  appVersion: string
-}
+export type { CliIo } from './program'
 
 const EXIT_OK = 0
 const EXIT_RUN_FAILED = 1
 const EXIT_BAD_INPUT = 2
 
-type Command = (args: ParsedArgs, io: CliIo) => Promise<number>
+const RUN_STATUSES: readonly RunStatus[] = ['queued', 'running', 'done', 'failed', 'cancelled', 'interrupted']
 
-/** Options each command accepts (besides --db and --help); anything else is refused. */
-const COMMANDS: Record<string, { run: Command; options: string[]; booleans?: string[] }> = {
-  list: { run: list, options: ['experiment', 'status', 'design', 'workload', 'json'], booleans: ['json'] },
-  show: { run: show, options: ['json'], booleans: ['json'] },
-  compare: { run: compare, options: ['experiment', 'baseline', 'metrics', 'all', 'json'], booleans: ['json', 'all'] },
-  export: { run: exportCommand, options: ['experiment', 'format', 'out', 'force', 'per-trial'], booleans: ['force', 'per-trial'] },
-  import: { run: importCommand, options: [] },
-  delete: { run: deleteCommand, options: ['experiment'] },
-  presets: { run: listPresets, options: ['json'], booleans: ['json'] },
-  calibrate: { run: calibrateCommand, options: ['runs', 'out', 'groups', 'wall-weight', 'iterations'] },
-  kernels: { run: kernelsCommand, options: ['json', 'update'], booleans: ['json', 'update'] }
+const registerRun: RegisterCommand = (program, cli) =>
+  void addRunOptions(
+    addCommand(program, 'run', 'runs an experiment: the config file or preset is the base, flags override it').summary(
+      'run an experiment: a config file, a preset, or flags (swaplab help run)'
+    )
+  )
+    .usage('[--config FILE | --preset NAME] [options]')
+    .action(action(cli, run))
+
+const registerList: RegisterCommand = (program, cli) =>
+  void addCommand(program, 'list', 'list recorded runs')
+    .addOption(valueOption('--experiment <id>', 'the runs of one experiment'))
+    .addOption(valueOption('--status <status>', RUN_STATUSES.join(', ')))
+    .addOption(valueOption('--design <design>', DESIGN_NAMES.join(', ')))
+    .addOption(valueOption('--workload <workload>', WORKLOAD_NAMES.join(', ')))
+    .addOption(flagOption('--json', 'the runs as JSON'))
+    .addOption(dbOption())
+    .action(action(cli, list))
+
+const registerShow: RegisterCommand = (program, cli) =>
+  void argumentsMessage(
+    addCommand(program, 'show <id>', 'one run in detail: status, timings, versions, platform, error, headline metrics, config')
+      .addOption(flagOption('--json', 'everything, the summary included, as JSON'))
+      .addOption(dbOption())
+      .action(action(cli, show)),
+    'show takes one run id'
+  )
+
+const registerCompare: RegisterCommand = (program, cli) =>
+  void addCommand(program, 'compare [ids...]', 'runs side by side (mean ± standard deviation) with deltas against a baseline')
+    .addOption(valueOption('--experiment <id>', 'the runs of one experiment (default: the most recent, without ids)'))
+    .addOption(valueOption('--baseline <run-id>', 'the group of this run is the baseline (default: the first group)'))
+    .addOption(valueOption('--metrics <a,b>', 'these metrics (default: the headline metrics)'))
+    .addOption(flagOption('--all', 'every metric'))
+    .addOption(flagOption('--json', 'the comparison as JSON (every statistic)'))
+    .addOption(dbOption())
+    .action(action(cli, compare))
+
+const registerExport: RegisterCommand = (program, cli) =>
+  void addCommand(program, 'export [ids...]', 'runs as CSV (hyperfine-style summary and samples) or JSON (whole runs)')
+    .addOption(valueOption('--experiment <id>', 'the runs of one experiment (default: the most recent, without ids)'))
+    .addOption(valueOption('--format <csv|json>', 'csv: FILE gets the summary, FILE-samples.csv the samples (default csv)'))
+    .addOption(valueOption('--out <file>', 'where to write (default: the summary or JSON on stdout)'))
+    .addOption(flagOption('--force', 'write over an existing file (never over the database or an SQLite file)'))
+    .addOption(flagOption('--per-trial', 'one summary row per run instead of per design variant and sweep point'))
+    .addOption(dbOption())
+    .action(action(cli, exportCommand))
+
+const registerImport: RegisterCommand = (program, cli) =>
+  void argumentsMessage(
+    addCommand(program, 'import <file>', 'add the runs of a JSON export (e.g. from another machine) as new experiments')
+      .addOption(dbOption())
+      .action(action(cli, importCommand)),
+    'import takes one file (a JSON export)'
+  )
+
+const registerDelete: RegisterCommand = (program, cli) =>
+  void addCommand(program, 'delete [ids...]', 'delete runs with their samples (finished runs only): IDS... or --experiment ID')
+    .addOption(valueOption('--experiment <id>', 'every run of one experiment'))
+    .addOption(dbOption())
+    .action(action(cli, deleteCommand))
+
+const registerPresets: RegisterCommand = (program, cli) =>
+  void addCommand(program, 'presets', 'list the shipped presets and what each shows')
+    .addOption(flagOption('--json', 'the presets with their configs as JSON'))
+    .addOption(dbOption())
+    .action(action(cli, listPresets))
+
+/** `serve` lives with the web bridge (main/serve.ts); loaded only when asked for. */
+const registerServe: RegisterCommand = (program, cli) =>
+  void addCommand(program, 'serve', 'serve the lab to a browser on this machine (127.0.0.1, with a random access token)')
+    .addOption(valueOption('--port <n>', 'port to listen on (default: a free port)'))
+    .addOption(dbOption())
+    .action(action(cli, serve))
+
+const registerVersion: RegisterCommand = (program, cli) =>
+  void program.command('version', { hidden: true }).action(() => {
+    cli.io.stdout(`swaplab ${cli.io.appVersion}\n`)
+  })
+
+/** Every command, in the order `swaplab help` lists them. A new command: one register function here. */
+const COMMANDS: RegisterCommand[] = [
+  registerRun,
+  registerList,
+  registerShow,
+  registerCompare,
+  registerExport,
+  registerImport,
+  registerDelete,
+  registerPresets,
+  registerCalibrate,
+  registerKernels,
+  registerServe,
+  registerVersion,
+  registerHelp
+]
+
+/** The `swaplab` program with every command registered (tests read its help and options). */
+export function buildProgram(cli: CliContext): Command {
+  const program = createProgram(cli.io)
+  for (const register of COMMANDS) register(program, cli)
+  return program
 }
 
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
-  const [command, ...rest] = argv
+  const cli: CliContext = { io, exitCode: EXIT_OK }
   try {
-    if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
-      io.stdout(rest[0] === 'run' ? RUN_USAGE : rest[0] === 'calibrate' ? CALIBRATE_USAGE : rest[0] === 'kernels' ? KERNELS_USAGE : USAGE)
+    const program = buildProgram(cli)
+    if (argv.length === 0) {
+      program.outputHelp()
       return EXIT_OK
     }
-    if (command === '--version' || command === 'version') {
-      io.stdout(`swaplab ${io.appVersion}\n`)
-      return EXIT_OK
-    }
-    if (command === 'serve') return await serve(rest)
-    if (command === 'run') return await run(rest, io)
-    const spec = COMMANDS[command]
-    if (!spec) throw new UsageError(`unknown command "${command}"; expected one of run, ${Object.keys(COMMANDS).join(', ')}, serve, help`)
-    const args = parseArgs(rest, new Set(['help', ...(spec.booleans ?? [])]), new Set(['db', ...spec.options]))
-    if (args.options.has('help')) {
-      io.stdout(command === 'calibrate' ? CALIBRATE_USAGE : command === 'kernels' ? KERNELS_USAGE : USAGE)
-      return EXIT_OK
-    }
-    return await spec.run(args, io)
+    await program.parseAsync(argv, { from: 'user' })
+    return cli.exitCode
   } catch (e) {
-    return fail(e, io, rest.includes('--json'))
+    if (isHelpOrVersion(e)) return EXIT_OK
+    return fail(e, io, argv.includes('--json'))
   }
 }
 
-/** `serve` lives with the web bridge (main/serve.ts); loaded only when asked for. */
-async function serve(argv: string[]): Promise<number> {
-  let serveCommand: (argv: string[]) => Promise<number>
+/** serve's options, checked: the port a whole number from 0 to 65535, the database made absolute. */
+export function serveOptions(args: ParsedArgs): ServeOptions {
+  const text = last(args, 'port') ?? '0'
+  const port = Number(text)
+  if (!/^\d+$/.test(text) || port > 65535) throw new UsageError(`--port must be an integer from 0 to 65535; got ${text}`)
+  const db = last(args, 'db')
+  return { port, ...(db === undefined ? {} : { db: path.resolve(db) }) }
+}
+
+async function serve(args: ParsedArgs): Promise<number> {
+  const options = serveOptions(args)
+  let serveCommand: (options: ServeOptions) => Promise<number>
   try {
     ;({ serveCommand } = await import('../serve'))
   } catch (e) {
     throw new UsageError(`serve is not available in this build (${(e as Error).message})`)
   }
-  return serveCommand(argv)
+  return serveCommand(options)
 }
 
 /** SQLite's codes for a database that cannot be written now (full disk, I/O error, read-only). */
@@ -138,7 +232,8 @@ function engineFromEnv(env: NodeJS.ProcessEnv): EngineModuleRef | undefined {
   }
 }
 
-function openLab(args: ParsedArgs, io: CliIo): LabService {
+/** `log` prints the kernel's lines of kernel runs (default: straight to stderr). */
+function openLab(args: ParsedArgs, io: CliIo, log: (text: string) => void = io.stderr): LabService {
   const dbPath = path.resolve(last(args, 'db') ?? defaultDbPath(io.env))
   const lab = new LabService({
     dbPath,
@@ -146,7 +241,7 @@ function openLab(args: ParsedArgs, io: CliIo): LabService {
     trustConfigPaths: true,
     deviceDir: io.env.SWAPLAB_DEVICE_DIR || undefined,
     engine: engineFromEnv(io.env),
-    onKernelLog: (line) => io.stderr(`kernel: ${line}\n`)
+    onKernelLog: (line) => log(`kernel: ${line}\n`)
   })
   if (lab.store.recoveryWarning) io.stderr(`swaplab: warning: ${lab.store.recoveryWarning}\n`)
   return lab
@@ -161,15 +256,12 @@ async function withLab<T>(args: ParsedArgs, io: CliIo, fn: (lab: LabService) => 
   }
 }
 
-async function run(argv: string[], io: CliIo): Promise<number> {
-  const args = parseArgs(argv, RUN_BOOLEAN_FLAGS, RUN_OPTIONS)
-  if (args.options.has('help')) {
-    io.stdout(RUN_USAGE)
-    return EXIT_OK
-  }
+async function run(args: ParsedArgs, io: CliIo): Promise<number> {
   const input = experimentFromArgs(args)
   const json = last(args, 'json') === 'true'
-  const lab = openLab(args, io)
+  let progress: ProgressReporter | null = null
+  // A kernel's lines go above the progress bar, not into it.
+  const lab = openLab(args, io, (text) => (progress ? progress.log(text) : io.stderr(text)))
   let stoppedBy: NodeJS.Signals | null = null
   const onSignal = (signal: NodeJS.Signals): void => {
     if (stoppedBy) process.exit(signal === 'SIGINT' ? 130 : 143)
@@ -182,7 +274,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   try {
     const v = await lab.validate(input)
     if (!v.ok) throw new InputError(v.errors)
-    const progress = last(args, 'quiet') === 'true' ? null : progressReporter({ tty: io.stderrTty, write: io.stderr, columns: io.columns })
+    progress = last(args, 'quiet') === 'true' ? null : progressReporter({ tty: io.stderrTty, write: io.stderr, columns: io.columns })
     if (progress) lab.subscribe(progress.onEvent)
     const { experimentId, runIds } = await lab.start(v.config)
     if (progress)
@@ -211,6 +303,8 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     if (stoppedBy) return stoppedBy === 'SIGINT' ? 130 : 143
     return runs.every((r) => r.status === 'done') ? EXIT_OK : EXIT_RUN_FAILED
   } finally {
+    // A bar left running would keep redrawing (and the process alive) after an error.
+    progress?.end()
     process.off('SIGINT', onSignal)
     process.off('SIGTERM', onSignal)
     await lab.close()
@@ -316,8 +410,6 @@ async function selectRuns(args: ParsedArgs, lab: LabService): Promise<number[]> 
   if (!ids.length) throw new NotFoundError(`experiment ${experimentId} has no runs`)
   return ids
 }
-
-const RUN_STATUSES: readonly RunStatus[] = ['queued', 'running', 'done', 'failed', 'cancelled', 'interrupted']
 
 /** A value that must be one of a list, or a UsageError naming the option, the value and the choices. */
 function oneOf<T extends string>(option: string, value: string, allowed: readonly T[]): T {

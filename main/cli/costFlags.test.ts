@@ -1,15 +1,15 @@
 // `swaplab run --cost-profile` and `--sensitivity*`: flags to config, and the CLI's answer
 // when there is no host profile yet.
 
+import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { spawnSync } from 'node:child_process'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, onTestFinished } from 'vitest'
 import { validateExperiment } from '../../experiments/schema'
-import { parseArgs } from './args'
-import { experimentFromArgs, RUN_BOOLEAN_FLAGS } from './experimentFlags'
+import { experimentFromArgs, parseRunArgs } from './experimentFlags'
 import { tempDir } from '../lab/testing/fixtures'
 
-const build = (argv: string[]): Record<string, unknown> => experimentFromArgs(parseArgs(argv, RUN_BOOLEAN_FLAGS))
+const build = (argv: string[]): Record<string, unknown> => experimentFromArgs(parseRunArgs(argv))
 const base = ['--design', 'legacy', '--workload', 'usemem', '--tasks', '1', '--size-bytes', '8MiB', '--memory-limit', '4MiB']
 
 describe('cost flags', () => {
@@ -28,6 +28,7 @@ describe('cost flags', () => {
 
   it('swaplab run --sensitivity keeps the scaled runs out of the table and says under it whether each difference holds', () => {
     const dir = tempDir()
+    onTestFinished(() => fs.rmSync(dir, { recursive: true, force: true }))
     const root = path.join(__dirname, '..', '..')
     const db = path.join(dir, 'x.db')
     const cli = (args: string[]) =>
@@ -74,6 +75,7 @@ describe('cost flags', () => {
 
   it('swaplab run --cost-profile host exits 2 saying there is no host profile yet', () => {
     const dir = tempDir()
+    onTestFinished(() => fs.rmSync(dir, { recursive: true, force: true }))
     const root = path.join(__dirname, '..', '..')
     const r = spawnSync(
       process.execPath,

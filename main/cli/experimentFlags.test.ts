@@ -2,12 +2,11 @@ import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { validateExperiment } from '../../experiments/schema'
-import { parseArgs } from './args'
-import { experimentFromArgs, RUN_BOOLEAN_FLAGS } from './experimentFlags'
+import { experimentFromArgs, parseRunArgs } from './experimentFlags'
 import { progressReporter } from './progress'
 import { tempDir } from '../lab/testing/fixtures'
 
-const build = (argv: string[]): Record<string, unknown> => experimentFromArgs(parseArgs(argv, RUN_BOOLEAN_FLAGS))
+const build = (argv: string[]): Record<string, unknown> => experimentFromArgs(parseRunArgs(argv))
 
 describe('run flags', () => {
   it('build a config from the catalogues: design options, workload parameters, sizes', () => {
@@ -106,16 +105,53 @@ describe('run flags', () => {
   })
 })
 
+/** What a terminal shows of the bytes written: escape sequences (cursor moves, line clears) left out. */
+const ESC = String.fromCharCode(27)
+const screen = (s: string): string => s.replace(new RegExp(`${ESC}(\\[[0-9;?]*[A-Za-z]|[78])`, 'g'), '')
+
 describe('progress on a terminal', () => {
   it('redraws one bar line and replaces it with a line per finished run', () => {
     let out = ''
     const p = progressReporter({ tty: true, write: (t) => (out += t), columns: 120 })
+    onTestFinished(() => p.end())
     const run = { id: 3, variantLabel: 'legacy', point: {}, trial: 0, status: 'running', wallTimeMs: null, error: null } as never
     p.onEvent({ type: 'run-started', run })
     p.onEvent({ type: 'progress', progress: { runId: 3, fraction: 0.5, simTimeNs: 1, runsDone: 1, runsTotal: 4, etaSeconds: 12 } })
-    expect(out).toBe('\r\x1b[2K[#########...............] run 2/4 legacy trial 0 50%  ETA 12 s')
+    expect(out).not.toContain('\n')
+    expect(screen(out)).toBe('[#########...............] run 2/4 legacy trial 0 50%  ETA 12 s')
+    // A kernel's line replaces the bar too; the bar comes back with the next progress.
+    p.log('kernel: swapon /dev/vdb\n')
+    expect(out.endsWith('\x1b[2Kkernel: swapon /dev/vdb\n')).toBe(true)
+    p.onEvent({ type: 'progress', progress: { runId: 3, fraction: 0.75, simTimeNs: 1, runsDone: 1, runsTotal: 4, etaSeconds: 6 } })
+    expect(screen(out).split('\n').at(-1)).toBe('[###########.............] run 2/4 legacy trial 0 75%  ETA 6.0 s')
     p.onEvent({ type: 'run-finished', run: { ...(run as object), status: 'done', wallTimeMs: 1500 } as never })
-    expect(out.endsWith('\r\x1b[2Krun 3 done in 1.5 s: legacy trial 0\n')).toBe(true)
+    // The bar line is cleared (ESC[2K) and the run's line takes its place.
+    expect(out.endsWith('\x1b[2Krun 3 done in 1.5 s: legacy trial 0\n')).toBe(true)
+  })
+
+  it('cuts the bar to the terminal width and writes plain lines, no bar, when stderr is not a terminal', () => {
+    let out = ''
+    const p = progressReporter({ tty: true, write: (t) => (out += t), columns: 40 })
+    onTestFinished(() => p.end())
+    const run = {
+      id: 1,
+      variantLabel: 'swap-table P4',
+      point: { 'workload.params.tasks': 2 },
+      trial: 1,
+      status: 'running',
+      wallTimeMs: null,
+      error: null
+    } as never
+    p.onEvent({ type: 'run-started', run })
+    p.onEvent({ type: 'progress', progress: { runId: 1, fraction: 0.25, simTimeNs: 1, runsDone: 0, runsTotal: 2, etaSeconds: 3 } })
+    expect(screen(out)).toBe('[###.....................] run 1/2 swap')
+    let plain = ''
+    const q = progressReporter({ tty: false, write: (t) => (plain += t) })
+    q.onEvent({ type: 'run-started', run })
+    q.onEvent({ type: 'progress', progress: { runId: 1, fraction: 0.25, simTimeNs: 1, runsDone: 0, runsTotal: 2, etaSeconds: 3 } })
+    q.onEvent({ type: 'run-finished', run: { ...(run as object), status: 'failed', wallTimeMs: 200, error: 'ENOSPC' } as never })
+    q.end()
+    expect(plain).toBe('run 1 started: swap-table P4 tasks=2 trial 1\nrun 1 failed in 0.2 s: swap-table P4 tasks=2 trial 1 (ENOSPC)\n')
   })
 })
 

@@ -5,11 +5,13 @@
 
 import * as fs from 'node:fs'
 import * as path from 'node:path'
+import { Command, Option } from 'commander'
 import { DESIGN_CATALOGUE, WORKLOAD_CATALOGUE } from '../../engine/pure'
-import { TOP_FIELDS } from '../../experiments/fields'
+import { DEVICE_FIELDS, TOP_FIELDS } from '../../experiments/fields'
 import { findPreset, presets } from '../../experiments/presets'
 import { findUnsafeKey, unsafeSegment } from '../../experiments/sweep'
-import { coerce, kebab, UsageError, type ParsedArgs } from './args'
+import { coerce, kebab, labError, parsedArgs, switchOption, UsageError, valueOption, type ParsedArgs } from './args'
+import { dbOption as dbOptionIn } from './program'
 
 type Config = Record<string, unknown> & {
   designs?: Record<string, unknown>[]
@@ -21,49 +23,146 @@ const DESIGN_OPTION_FLAGS = new Map(DESIGN_CATALOGUE.flatMap((d) => d.options.ma
 const WORKLOAD_PARAM_FLAGS = new Map(WORKLOAD_CATALOGUE.flatMap((w) => w.params.map((p) => [kebab(p.key), p] as const)))
 const TOP_FLAGS = new Map(Object.entries(TOP_FIELDS).map(([key, spec]) => [kebab(key), { key, spec }] as const))
 
-/** Options of `run` that are not experiment fields. */
-export const RUN_OWN_OPTIONS = ['config', 'preset', 'db', 'json', 'quiet', 'help']
-const STRUCTURE_OPTIONS = [
-  'name',
-  'design',
-  'workload',
-  'param',
-  'memory-limit',
-  'device-size',
-  'device-preset',
-  'discard',
-  'metadata-only',
-  'device-dir',
-  'thp-orders',
-  'sweep',
-  'sweep-mode',
-  'set',
-  'sensitivity',
-  'sensitivity-groups',
-  'sensitivity-factors'
-]
+type ParamLike = { key: string; label: string; kind: string; values?: (string | number)[]; unit?: string }
 
-/** Every option `run` knows (the flags of every design option and workload parameter included). */
-export const RUN_OPTIONS = new Set<string>([
-  ...RUN_OWN_OPTIONS,
-  ...STRUCTURE_OPTIONS,
-  ...TOP_FLAGS.keys(),
-  ...DESIGN_OPTION_FLAGS.keys(),
-  ...WORKLOAD_PARAM_FLAGS.keys()
-])
+/** The value placeholder of a catalogue field in help: <size> for bytes, <n> for numbers, <name> for words. */
+function placeholder(p: Pick<ParamLike, 'kind' | 'values' | 'unit'>): string {
+  if (p.unit === 'bytes') return '<size>'
+  if (p.kind === 'int' || p.kind === 'number' || (p.kind === 'enum' && p.values?.every((v) => typeof v === 'number'))) return '<n>'
+  if (p.kind === 'enum') return '<name>'
+  return '<text>'
+}
 
-/** Flags that take no value. */
-export const RUN_BOOLEAN_FLAGS = new Set<string>([
-  'json',
-  'quiet',
-  'help',
-  'discard',
-  'metadata-only',
-  'sensitivity',
-  ...[...DESIGN_OPTION_FLAGS].filter(([, o]) => o.kind === 'bool').map(([f]) => f),
-  ...[...WORKLOAD_PARAM_FLAGS].filter(([, p]) => p.kind === 'bool').map(([f]) => f),
-  ...[...TOP_FLAGS].filter(([, t]) => t.spec.kind === 'bool').map(([f]) => f)
-])
+/** The choices of an enum, for its help line. */
+const choices = (p: Pick<ParamLike, 'kind' | 'values'>): string => (p.kind === 'enum' ? ` (${(p.values ?? []).join(', ')})` : '')
+
+/** One option per flag; a flag shared by several owners (--write-ratio) says whose it is once. */
+function catalogueOptions(entries: [string, ParamLike, string][], group: string): Option[] {
+  const byFlag = new Map<string, { spec: ParamLike; owners: string[] }>()
+  for (const [flag, spec, owner] of entries) {
+    const e = byFlag.get(flag)
+    if (e) e.owners.push(owner)
+    else byFlag.set(flag, { spec, owners: [owner] })
+  }
+  return [...byFlag].map(([flag, { spec, owners }]) => {
+    const text = `${owners.join(', ')}: ${spec.label}${choices(spec)}`
+    const o = spec.kind === 'bool' ? switchOption(`--${flag}`, text) : valueOption(`--${flag} ${placeholder(spec)}`, text)
+    return o.helpGroup(group)
+  })
+}
+
+/** What the top-level experiment fields mean (the schema has their ranges). */
+const TOP_HELP: Record<string, string> = {
+  memoryLimitBytes: 'the same as --memory-limit',
+  cpus: 'simulated CPUs',
+  seed: 'seed of trial 0 (trial i runs with seed + i)',
+  trials: 'trials per design and sweep point',
+  pageCluster: 'vm.page-cluster (swap readahead is 2^N pages)',
+  sampleIntervalNs: 'simulated ns between samples',
+  tickNs: 'simulated scheduler tick',
+  storage: 'file (real device file) or metadata-only',
+  fsyncPerBatch: 'fsync the device file after each write batch',
+  checkInvariants: "check the design's invariants after every step (slow)",
+  costProfile: 'the cost model of simulated times: default, host (fitted by calibrate) or a profile FILE'
+}
+
+const GROUP = {
+  base: 'Base (flags override it):',
+  experiment: 'Experiment:',
+  design: 'Design options (applied to every listed design that has them):',
+  workload: 'Workload parameters (of the chosen --workload; also --param KEY=VALUE):',
+  cost: 'Cost model:',
+  sweep: 'Sweeps and any field:',
+  output: 'Output:'
+}
+
+/**
+ * Every option of `swaplab run`, parsed and listed in its help from this one list. Design
+ * options, workload parameters and top-level fields come from the engine catalogues and the
+ * schema's field table, so a new parameter gets its flag (and its help line) by itself.
+ */
+export function runOptions(): Option[] {
+  const value = (flags: string, text: string, group: string): Option => valueOption(flags, text).helpGroup(group)
+  const flag = (name: string, text: string, group: string): Option => switchOption(name, text).helpGroup(group)
+  const top = [...TOP_FLAGS].map(([f, { key, spec }]) =>
+    spec.kind === 'bool'
+      ? flag(`--${f}`, TOP_HELP[key] ?? key, key === 'costProfile' ? GROUP.cost : GROUP.experiment)
+      : value(
+          `--${f} ${key === 'costProfile' ? '<profile>' : placeholder(spec)}`,
+          `${TOP_HELP[key] ?? key}${key === 'storage' ? '' : choices(spec)}`,
+          key === 'costProfile' ? GROUP.cost : GROUP.experiment
+        )
+  )
+  return [
+    value('--config <file>', 'an experiment config (JSON, docs/cli.md)', GROUP.base),
+    value('--preset <name>', 'a shipped preset (swaplab presets)', GROUP.base),
+    value('--name <text>', 'the experiment name', GROUP.experiment),
+    value(
+      '--design <design>',
+      `repeatable: NAME[:opt=value,...], NAME one of ${DESIGN_CATALOGUE.map((d) => d.name).join(', ')}`,
+      GROUP.experiment
+    ),
+    value('--workload <name>', WORKLOAD_CATALOGUE.map((w) => w.name).join(', '), GROUP.experiment),
+    value('--param <key=value>', 'repeatable: a workload parameter by its own name', GROUP.experiment),
+    value('--memory-limit <size>', 'memory cgroup limit (below what the workload touches)', GROUP.experiment),
+    value('--device-size <size>', 'size of every device', GROUP.experiment),
+    value('--device-preset <name>', `timings of every device (${DEVICE_FIELDS.preset.values.join(', ')})`, GROUP.experiment),
+    flag('--discard', 'discard freed clusters on every device', GROUP.experiment),
+    flag('--metadata-only', 'the same as --storage metadata-only', GROUP.experiment),
+    value('--device-dir <dir>', 'folder for the device files (default: SWAPLAB_DEVICE_DIR, else the temp folder)', GROUP.experiment),
+    value('--thp-orders <list>', 'folio orders the workload may use, e.g. 0,4', GROUP.experiment),
+    ...top.filter((o) => o.helpGroupHeading === GROUP.experiment),
+    ...catalogueOptions(
+      DESIGN_CATALOGUE.flatMap((d) => d.options.map((o) => [kebab(o.key), o, d.name] as [string, ParamLike, string])),
+      GROUP.design
+    ),
+    ...catalogueOptions(
+      WORKLOAD_CATALOGUE.flatMap((w) => w.params.map((p) => [kebab(p.key), p, w.name] as [string, ParamLike, string])),
+      GROUP.workload
+    ),
+    ...top.filter((o) => o.helpGroupHeading === GROUP.cost),
+    flag('--sensitivity', 'rerun each design with each cost group x0.5 and x2; compare says whether each difference holds', GROUP.cost),
+    value('--sensitivity-groups <a,b>', 'device, paths, metadata, lock, compression (default: all but compression)', GROUP.cost),
+    value('--sensitivity-factors <x,y>', 'the factors (default 0.5,2)', GROUP.cost),
+    value('--sweep <path=v1,v2,...>', 'repeatable; e.g. --sweep workload.params.tasks=1,2,4', GROUP.sweep),
+    value('--sweep-mode <mode>', 'grid: every combination (default); list: the i-th values together', GROUP.sweep),
+    value(
+      '--set <path=value>',
+      'repeatable: any config field by its path, e.g. --set devices.1.preset=zram (JSON values allowed)',
+      GROUP.sweep
+    ),
+    dbOptionIn().helpGroup(GROUP.output),
+    flag('--json', 'print the runs and their summaries as JSON on stdout', GROUP.output),
+    flag('--quiet', 'no progress on stderr (a bar on a terminal, plain lines otherwise)', GROUP.output)
+  ]
+}
+
+const RUN_NOTES = `
+Sizes take units (64MiB, 1GiB, 4096); other values are plain numbers. A flag without a value
+may be given one: --random=false turns off what a preset or config file turned on.
+
+Kernel runs (usemem and thp-swap-allocator-test, one file device):
+  --design kernel:image=host                               this machine's kernel (needs root)
+  --design kernel:image=debian-6.12[,accel=auto|kvm|tcg]   a Debian kernel in QEMU (fetched on first use)
+  --design kernel:image=/path/to/bzImage[,modules=DIR]     your own kernel in QEMU
+`
+
+/** Adds `run`'s options and notes to a command. */
+export function addRunOptions(cmd: Command): Command {
+  for (const o of runOptions()) cmd.addOption(o)
+  return cmd.addHelpOption(new Option('-h, --help', 'show this help').helpGroup(GROUP.output)).addHelpText('after', RUN_NOTES)
+}
+
+/** `run`'s words parsed on their own (for tests and tools): the ParsedArgs experimentFromArgs reads. */
+export function parseRunArgs(argv: string[]): ParsedArgs {
+  const cmd = addRunOptions(new Command('run'))
+  cmd.exitOverride((e) => {
+    throw labError(e, cmd)
+  })
+  cmd.configureOutput({ writeOut: () => undefined, writeErr: () => undefined, outputError: () => undefined })
+  cmd.parse(argv, { from: 'user' })
+  return parsedArgs(cmd)
+}
 
 /** Refuses a path that would reach Object.prototype (__proto__, constructor, prototype), naming the flag. */
 function safePath(flag: string, path: string): string {
@@ -144,7 +243,7 @@ function absoluteKernelPaths(designs: Record<string, unknown>[] | undefined, bas
   }
 }
 
-/** Builds the experiment config that `run` submits; unknown options are refused by name. */
+/** Builds the experiment config that `run` submits (commander has refused unknown options already). */
 export function experimentFromArgs(args: ParsedArgs): Config {
   const c = loadBase(args)
   // Paths in a config file are relative to the file.
@@ -152,7 +251,6 @@ export function experimentFromArgs(args: ParsedArgs): Config {
   if (file) absoluteKernelPaths(c.designs, path.dirname(path.resolve(file)))
   const all = (k: string): string[] => args.options.get(k) ?? []
   const one = (k: string): string | undefined => all(k).at(-1)
-  const used = new Set<string>([...RUN_OWN_OPTIONS, ...STRUCTURE_OPTIONS])
 
   if (one('name') !== undefined) c.name = one('name')
   if (all('design').length) {
@@ -166,7 +264,6 @@ export function experimentFromArgs(args: ParsedArgs): Config {
   for (const [flag, { key }] of TOP_FLAGS) {
     const v = one(flag)
     if (v !== undefined) c[key] = coerce(v)
-    used.add(flag)
   }
   if (one('memory-limit') !== undefined) c.memoryLimitBytes = coerce(one('memory-limit')!)
   if (one('metadata-only') === 'true') c.storage = 'metadata-only'
@@ -188,7 +285,6 @@ export function experimentFromArgs(args: ParsedArgs): Config {
   for (const [flag, spec] of DESIGN_OPTION_FLAGS) {
     const v = one(flag)
     if (v === undefined) continue
-    used.add(flag)
     const owners = (c.designs ?? []).filter((d) =>
       DESIGN_CATALOGUE.find((x) => x.name === d.design)?.options.some((o) => o.key === spec.key)
     )
@@ -207,7 +303,6 @@ export function experimentFromArgs(args: ParsedArgs): Config {
     if (v === undefined) continue
     const spec = winfo?.params.find((p) => kebab(p.key) === flag)
     if (!spec) throw new UsageError(`--${flag} is not a parameter of workload ${String(c.workload?.name ?? '(none: give --workload)')}`)
-    used.add(flag)
     c.workload.params = { ...(c.workload.params ?? {}), [spec.key]: coerce(v) }
   }
   for (const pair of all('param')) {
@@ -249,10 +344,5 @@ export function experimentFromArgs(args: ParsedArgs): Config {
     setPath(c, path, value)
   }
 
-  for (const key of args.options.keys()) {
-    if (used.has(key) || DESIGN_OPTION_FLAGS.has(key) || WORKLOAD_PARAM_FLAGS.has(key)) continue
-    throw new UsageError(`unknown option --${key}; see \`swaplab help run\``)
-  }
-  if (args.positional.length) throw new UsageError(`unexpected argument "${args.positional[0]}"; run takes options only`)
   return c
 }

@@ -5,8 +5,7 @@ import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { validateExperiment } from '../../experiments/schema'
-import { parseArgs } from '../cli/args'
-import { experimentFromArgs, RUN_BOOLEAN_FLAGS, RUN_OPTIONS } from '../cli/experimentFlags'
+import { experimentFromArgs, parseRunArgs } from '../cli/experimentFlags'
 import { startWebBridge, type WebBridge } from '../web'
 import { LabService } from './service'
 import { RunStore, StoreError } from './store'
@@ -57,7 +56,7 @@ describe('issue 12 item 6: __proto__, constructor and prototype are refused wher
       ['--design', 'legacy:__proto__=1']
     ]
     for (const argv of cases) {
-      const args = parseArgs(['--design', 'legacy', '--workload', 'usemem', ...argv], RUN_BOOLEAN_FLAGS, RUN_OPTIONS)
+      const args = parseRunArgs(['--design', 'legacy', '--workload', 'usemem', ...argv])
       expect(() => experimentFromArgs(args), argv.join(' ')).toThrow(/(__proto__|constructor).* is not allowed/)
       expect((polluted() as { polluted?: unknown }).polluted).toBeUndefined()
     }
@@ -66,7 +65,7 @@ describe('issue 12 item 6: __proto__, constructor and prototype are refused wher
   it('refuses them in a config file', () => {
     const file = path.join(dir, 'exp.json')
     fs.writeFileSync(file, '{"designs":[{"design":"legacy"}],"workload":{"name":"usemem","params":{"__proto__":{"polluted":1}}}}')
-    const args = parseArgs(['--config', file], RUN_BOOLEAN_FLAGS, RUN_OPTIONS)
+    const args = parseRunArgs(['--config', file])
     expect(() => experimentFromArgs(args)).toThrow(/workload\.params\.__proto__ is not allowed/)
   })
 

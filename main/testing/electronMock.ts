@@ -1,6 +1,11 @@
 // The one stand-in for the `electron` module in tests (the real one downloads a binary on
 // require). Tests load it with: vi.mock('electron', () => import('./testing/electronMock')).
+import * as os from 'node:os'
+import * as path from 'node:path'
 import { vi } from 'vitest'
+
+/** Where the mock's app.getPath() and getAppPath() point: per test process, removed by the tests that create files there. */
+export const MOCK_ROOT = path.join(os.tmpdir(), `swaplab-electron-mock-${process.pid}`)
 
 type Handler = (...args: any[]) => any
 
@@ -81,8 +86,8 @@ export const app = {
     return app
   }),
   whenReady: vi.fn(() => Promise.resolve()),
-  getPath: vi.fn((name: string) => `/tmp/swaplab-test/${name}`),
-  getAppPath: vi.fn(() => '/tmp/swaplab-test/app'),
+  getPath: vi.fn((name: string) => path.join(MOCK_ROOT, name)),
+  getAppPath: vi.fn(() => path.join(MOCK_ROOT, 'app')),
   getVersion: vi.fn(() => '0.1.0'),
   enableSandbox: vi.fn(),
   exit: vi.fn(),

@@ -184,8 +184,6 @@ SL_FN inline double sl_rng_unit(struct sl_rng *r)
 
 /* ---- arguments: `--key value` and `--flag`; numbers are decimal (k/m/g suffixes allowed) ---- */
 
-static __attribute__((unused)) int sl_argi;
-
 SL_FN uint64_t sl_parse_u64(const char *key, const char *v)
 {
 	char *end;
@@ -212,13 +210,70 @@ SL_FN double sl_parse_double(const char *key, const char *v)
 	return x;
 }
 
-/* The value after argv[sl_argi] (advancing), or a usage error. */
-SL_FN const char *sl_arg_value(int argc, char **argv)
+/*
+ * A program's options as a table: sl_parse_args() parses argv against it and prints the usage
+ * line from it, so the two cannot disagree. `dst` points at the field the value goes to: a
+ * uint64_t (SL_U64), a double (SL_DOUBLE), a const char * (SL_STR), or an int set to 1 (SL_FLAG).
+ */
+enum sl_opt_kind { SL_U64, SL_DOUBLE, SL_STR, SL_FLAG };
+
+struct sl_opt {
+	const char *name; /* "--tasks", or "-a" */
+	enum sl_opt_kind kind;
+	void *dst;
+	const char *meta; /* the value's name in the usage line: "N", "BYTES" */
+};
+
+/* The options every workload program takes: its seed, the lab's cgroup, the progress interval. */
+#define SL_COMMON_OPTS(p)                                                  \
+	{ "--seed", SL_U64, &(p).seed, "S" },                              \
+	{ "--cgroup-procs", SL_STR, &(p).cgroup_procs, "FILE" },           \
+	{ "--progress-ms", SL_U64, &(p).progress_ms, "MS" }
+
+SL_FN void sl_usage(const char *program, const struct sl_opt *opts, size_t n)
 {
-	if (sl_argi + 1 >= argc)
-		sl_fail(2, "usage", "%s needs a value", argv[sl_argi]);
-	return argv[++sl_argi];
+	char line[1024];
+	int len = snprintf(line, sizeof(line), "usage: %s", program);
+	for (size_t i = 0; i < n && len < (int)sizeof(line); i++) {
+		const char *meta = opts[i].kind == SL_FLAG ? "" : opts[i].meta;
+		len += snprintf(line + len, sizeof(line) - (size_t)len, " [%s%s%s]", opts[i].name, *meta ? " " : "", meta);
+	}
+	fprintf(stderr, "%s\n", line);
 }
+
+/*
+ * Parses argv into the fields of `opts`; an unknown word prints the usage line and fails with
+ * `SWAPLAB error what=usage`, as does an option without its value or a value that is not a number.
+ */
+SL_FN void sl_parse_args(const char *program, int argc, char **argv, const struct sl_opt *opts, size_t n)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const struct sl_opt *o = NULL;
+		for (size_t k = 0; k < n && !o; k++)
+			if (!strcmp(a, opts[k].name))
+				o = &opts[k];
+		if (!o) {
+			sl_usage(program, opts, n);
+			sl_fail(2, "usage", "unknown argument %s", a);
+		}
+		if (o->kind == SL_FLAG) {
+			*(int *)o->dst = 1;
+			continue;
+		}
+		if (i + 1 >= argc)
+			sl_fail(2, "usage", "%s needs a value", a);
+		const char *v = argv[++i];
+		if (o->kind == SL_U64)
+			*(uint64_t *)o->dst = sl_parse_u64(a, v);
+		else if (o->kind == SL_DOUBLE)
+			*(double *)o->dst = sl_parse_double(a, v);
+		else
+			*(const char **)o->dst = v;
+	}
+}
+
+#define SL_COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 /* ---- files in /proc and /sys ---- */
 

@@ -147,39 +147,19 @@ int main(int argc, char **argv)
 		.seed = 1,
 		.progress_ms = 100,
 	};
-	for (sl_argi = 1; sl_argi < argc; sl_argi++) {
-		const char *a = argv[sl_argi];
-		if (!strcmp(a, "-a"))
-			p.aligned = 1;
-		else if (!strcmp(a, "-s"))
-			p.small = 1;
-		else if (!strcmp(a, "--order"))
-			p.order = sl_parse_u64(a, sl_arg_value(argc, argv));
-		else if (!strcmp(a, "--region"))
-			p.region = sl_parse_u64(a, sl_arg_value(argc, argv));
-		else if (!strcmp(a, "--iterations"))
-			p.iterations = sl_parse_u64(a, sl_arg_value(argc, argv));
-		else if (!strcmp(a, "--drop"))
-			p.drop = sl_parse_u64(a, sl_arg_value(argc, argv));
-		else if (!strcmp(a, "--swapin"))
-			p.swapin = sl_parse_u64(a, sl_arg_value(argc, argv));
-		else if (!strcmp(a, "--small-area"))
-			p.small_area = sl_parse_u64(a, sl_arg_value(argc, argv));
-		else if (!strcmp(a, "--small-swapin"))
-			p.small_swapin = sl_parse_u64(a, sl_arg_value(argc, argv));
-		else if (!strcmp(a, "--seed"))
-			p.seed = sl_parse_u64(a, sl_arg_value(argc, argv));
-		else if (!strcmp(a, "--cgroup-procs"))
-			p.cgroup_procs = sl_arg_value(argc, argv);
-		else if (!strcmp(a, "--progress-ms"))
-			p.progress_ms = sl_parse_u64(a, sl_arg_value(argc, argv));
-		else {
-			fprintf(stderr, "usage: thp_swap_allocator_test [-a] [-s] [--order K] [--region BYTES] [--iterations N]\n"
-					"  [--drop BYTES] [--swapin BYTES] [--small-area BYTES] [--small-swapin BYTES] [--seed S]\n"
-					"  [--cgroup-procs FILE] [--progress-ms MS]\n");
-			sl_fail(2, "usage", "unknown argument %s", a);
-		}
-	}
+	const struct sl_opt opts[] = {
+		{ "-a", SL_FLAG, &p.aligned, "" },
+		{ "-s", SL_FLAG, &p.small, "" },
+		{ "--order", SL_U64, &p.order, "K" },
+		{ "--region", SL_U64, &p.region, "BYTES" },
+		{ "--iterations", SL_U64, &p.iterations, "N" },
+		{ "--drop", SL_U64, &p.drop, "BYTES" },
+		{ "--swapin", SL_U64, &p.swapin, "BYTES" },
+		{ "--small-area", SL_U64, &p.small_area, "BYTES" },
+		{ "--small-swapin", SL_U64, &p.small_swapin, "BYTES" },
+		SL_COMMON_OPTS(p),
+	};
+	sl_parse_args("thp_swap_allocator_test", argc, argv, opts, SL_COUNT(opts));
 	if (p.order < 1 || p.order > 9)
 		sl_fail(2, "usage", "--order must be 1..9");
 	uint64_t folio = SL_PAGE << p.order;

@@ -137,40 +137,19 @@ static void run_task(const struct params *p, uint64_t idx)
 	exit(0);
 }
 
-static void usage(void)
-{
-	fprintf(stderr, "usage: usemem --tasks N --size BYTES --passes P [--random] [--write-ratio R] [--seed S]\n"
-			"              [--cgroup-procs FILE] [--progress-ms MS]\n");
-}
-
 int main(int argc, char **argv)
 {
 	struct params p = { .tasks = 1, .size = 64 << 20, .passes = 1, .seed = 1, .progress_ms = 100, .write_ratio = 1, .corrupt_page = -1 };
-	for (sl_argi = 1; sl_argi < argc; sl_argi++) {
-		const char *a = argv[sl_argi];
-		if (!strcmp(a, "--tasks"))
-			p.tasks = sl_parse_u64(a, sl_arg_value(argc, argv));
-		else if (!strcmp(a, "--size"))
-			p.size = sl_parse_u64(a, sl_arg_value(argc, argv));
-		else if (!strcmp(a, "--passes"))
-			p.passes = sl_parse_u64(a, sl_arg_value(argc, argv));
-		else if (!strcmp(a, "--random"))
-			p.random = 1;
-		else if (!strcmp(a, "--write-ratio"))
-			p.write_ratio = sl_parse_double(a, sl_arg_value(argc, argv));
-		else if (!strcmp(a, "--seed"))
-			p.seed = sl_parse_u64(a, sl_arg_value(argc, argv));
-		else if (!strcmp(a, "--cgroup-procs"))
-			p.cgroup_procs = sl_arg_value(argc, argv);
-		else if (!strcmp(a, "--progress-ms"))
-			p.progress_ms = sl_parse_u64(a, sl_arg_value(argc, argv));
-		else if (!strcmp(a, "--corrupt-page"))
-			p.corrupt_page = (int64_t)sl_parse_u64(a, sl_arg_value(argc, argv));
-		else {
-			usage();
-			sl_fail(2, "usage", "unknown argument %s", a);
-		}
-	}
+	const struct sl_opt opts[] = {
+		{ "--tasks", SL_U64, &p.tasks, "N" },
+		{ "--size", SL_U64, &p.size, "BYTES" },
+		{ "--passes", SL_U64, &p.passes, "P" },
+		{ "--random", SL_FLAG, &p.random, "" },
+		{ "--write-ratio", SL_DOUBLE, &p.write_ratio, "R" },
+		SL_COMMON_OPTS(p),
+		{ "--corrupt-page", SL_U64, &p.corrupt_page, "P" },
+	};
+	sl_parse_args("usemem", argc, argv, opts, SL_COUNT(opts));
 	if (p.tasks < 1 || p.tasks > 4096)
 		sl_fail(2, "usage", "--tasks must be 1..4096");
 	if (p.size < SL_PAGE)

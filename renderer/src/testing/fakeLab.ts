@@ -85,6 +85,8 @@ export function fakeValidate(input: unknown): ValidationResult {
       designOptions: d.options,
       workload: c.workload,
       devices: c.devices,
+      // 0: automatic, resolved per run by the lab (experiments/estimate.ts).
+      sampleIntervalNs: c.sampleIntervalNs || 10_000_000,
       costProfile: c.costProfile && c.costProfile !== 'default' ? { name: c.costProfile } : undefined
     })
     for (const p of checkEngineConfig(engine)) {

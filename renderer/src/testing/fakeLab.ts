@@ -364,6 +364,10 @@ export function createFakeLab(seed: Partial<RunRecord>[] = []): FakeLab {
       fake.calls.push({ method: 'savePng', args: [name] })
       return { saved: true, message: `Saved ${name}` }
     },
+    async saveSvg(name, svg): Promise<SaveOutcome> {
+      fake.calls.push({ method: 'saveSvg', args: [name, svg] })
+      return { saved: true, message: `Saved ${name}` }
+    },
     onMenu: () => () => {}
   }
   return fake

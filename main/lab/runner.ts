@@ -40,6 +40,8 @@ export interface RunnerOptions {
   progressIntervalMs?: number
   /** Minimum interval between live samples events after a run's first (LIVE_SAMPLES_INTERVAL_MS). */
   liveIntervalMs?: number
+  /** Keep the idle worker (unref'd) until close instead of WORKER_IDLE_MS (the app and serve). */
+  keepWorker?: boolean
   /** Free bytes of a folder (tests replace it); the engine's statfs-based check otherwise. */
   freeBytes?(dir: string): number
 }
@@ -329,11 +331,19 @@ export class Runner {
     return this.worker
   }
 
-  /** The queue is empty: the worker waits WORKER_IDLE_MS for more work without keeping the process alive, then goes. */
+  /** Boots the worker ahead of the first run; it waits unref'd (never keeping the process alive). */
+  warm(): void {
+    if (this.closed) return
+    this.useWorker()
+    this.idleWorker()
+  }
+
+  /** The queue is empty: the worker waits WORKER_IDLE_MS (or until close with keepWorker) without keeping the process alive, then goes. */
   private idleWorker(): void {
     const w = this.worker
     if (!w || this.closed) return this.dropWorker()
     w.unref()
+    if (this.o.keepWorker) return
     if (this.workerIdleTimer) clearTimeout(this.workerIdleTimer)
     this.workerIdleTimer = setTimeout(() => {
       this.workerIdleTimer = null

@@ -59,8 +59,11 @@ export function parseFont(font: string): { style: string; weight: string; size: 
 }
 
 export interface SvgContextOptions {
+  /** The drawing's size (its viewBox). */
   width: number
   height: number
+  /** The image's size is the drawing's times this (default 1). */
+  scale?: number
   /** Measures text as the page would draw it (a real canvas' measureText); an estimate otherwise. */
   measure?: (text: string, font: string) => number
 }
@@ -424,8 +427,9 @@ export class SvgContext {
   /** The drawing as an SVG document. */
   toSvg(title?: string): string {
     const { width, height } = this.o
+    const k = this.o.scale ?? 1
     return [
-      `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">`,
+      `<svg xmlns="http://www.w3.org/2000/svg" width="${width * k}" height="${height * k}" viewBox="0 0 ${width} ${height}">`,
       title ? `<title>${escapeXml(title)}</title>` : '',
       this.defs.length ? `<defs>${this.defs.join('')}</defs>` : '',
       ...this.elements,

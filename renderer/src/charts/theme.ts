@@ -29,9 +29,17 @@ export const LIGHT: ChartTheme = {
 const version = ref(0)
 let listening = false
 
-function darkQuery(): MediaQueryList | null {
+/** The browser's window, where there is one (bench and unit tests load these modules in Node). */
+interface Page {
+  matchMedia?(query: string): { matches: boolean; addEventListener?(type: 'change', listener: () => void): void }
+  getComputedStyle?(el: unknown): { getPropertyValue(name: string): string }
+  document?: { documentElement: unknown }
+}
+const page = globalThis as unknown as Page
+
+function darkQuery(): ReturnType<NonNullable<Page['matchMedia']>> | null {
   try {
-    return typeof matchMedia === 'function' ? matchMedia('(prefers-color-scheme: dark)') : null
+    return page.matchMedia?.('(prefers-color-scheme: dark)') ?? null
   } catch {
     return null
   }
@@ -39,7 +47,7 @@ function darkQuery(): MediaQueryList | null {
 
 function cssVar(name: string): string | null {
   try {
-    const v = getComputedStyle(document.documentElement).getPropertyValue(name).trim()
+    const v = page.getComputedStyle?.(page.document?.documentElement).getPropertyValue(name).trim()
     return v || null
   } catch {
     return null

@@ -89,6 +89,47 @@ describe('runEngine on a real device file', () => {
     expect(simulated(runs[0].s)).not.toEqual(simulated(runs[2].s))
   })
 
+  it('samples only observe: the sample interval changes the time series, not the simulation (several CPUs)', () => {
+    // Swap table on two CPUs sharing its locks: with sampling as scheduler events, a finer
+    // interval ended slices early and moved the simulated time (123518798 vs 123518174 ns on
+    // the swap-table-vs-vswap preset's first run).
+    const cfg = (sampleIntervalNs: number) =>
+      small({
+        design: 'swap-table',
+        designOptions: { phase: 4 },
+        storage: 'metadata-only',
+        workload: { name: 'usemem', params: { tasks: 2, sizeBytes: 32 * MiB, passes: 2 } },
+        memoryLimitBytes: 32 * MiB,
+        devices: [{ sizeBytes: 16 * GiB, preset: 'nvme' }],
+        cpus: 2,
+        checkInvariants: false,
+        sampleIntervalNs
+      })
+    const counts: number[] = []
+    const runs = [10_000_000, 20_000].map((interval) => {
+      let n = 0
+      const s = runEngine(cfg(interval), { onSamples: (b) => (n += b.length) })
+      counts.push(n)
+      // The metadata peak is the largest sampled value: finer sampling may only find a higher one.
+      const { metadata, metadataPeakBytes, ...rest } = simulated(s) as RunSummary
+      return { rest, metadata, metadataPeakBytes }
+    })
+    expect(runs[1].rest).toEqual(runs[0].rest)
+    expect(runs[1].metadataPeakBytes).toBeGreaterThanOrEqual(runs[0].metadataPeakBytes)
+    expect(counts[1]).toBeGreaterThan(50 * counts[0])
+  })
+
+  it('hands samples out from the start of a run, not only once a batch is full', () => {
+    const calls: string[] = []
+    runEngine(small({ design: 'cluster', sampleIntervalNs: 10_000_000 }), {
+      onSamples: (b) => calls.push(`samples:${b[0].tSimNs}`),
+      onProgress: () => calls.push('progress')
+    })
+    // Before: the few samples of a short run came only at its end, after every progress report.
+    expect(calls[0]).toBe('samples:0')
+    expect(calls.indexOf('samples:0')).toBeLessThan(calls.lastIndexOf('progress'))
+  })
+
   it('fails loudly, naming the slot, when a page on the device is corrupted mid-run', () => {
     let corrupted = -1
     const cfg = small({

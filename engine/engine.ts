@@ -101,7 +101,7 @@ export function runEngine(config: EngineConfig, hooks: EngineHooks = {}): RunSum
       }
     }
 
-    // Time series: sampled on the simulated clock.
+    // Time series: sampled on the simulated clock, by observers that cannot change the run.
     const pending: Sample[] = []
     let peakUsed = -1
     let peakReport: MetadataReport = metadataReport(design)
@@ -142,7 +142,7 @@ export function runEngine(config: EngineConfig, hooks: EngineHooks = {}): RunSum
     }
     const interval = config.sampleIntervalNs
     const arm = (t: number): void => {
-      sched.at(t, () => {
+      sched.observe(t, () => {
         takeSample(t)
         if (sched.tasksAlive > 0) arm(t + interval)
       })
@@ -159,9 +159,12 @@ export function runEngine(config: EngineConfig, hooks: EngineHooks = {}): RunSum
         vm.check()
       }
       const now = performance.now()
-      if (hooks.onProgress && now - lastProgress >= PROGRESS_EVERY_MS) {
+      if (now - lastProgress >= PROGRESS_EVERY_MS) {
         lastProgress = now
-        hooks.onProgress(workload.progress(), { simTimeNs: sched.maxClock(), ops: vm.ops })
+        // Samples go out with progress, not only in full batches: live charts of a short or
+        // slowly sampled run would otherwise see nothing until its end.
+        if (pending.length) hooks.onSamples?.(pending.splice(0))
+        hooks.onProgress?.(workload.progress(), { simTimeNs: sched.maxClock(), ops: vm.ops })
       }
       return hooks.shouldAbort?.() ?? false
     })

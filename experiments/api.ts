@@ -43,6 +43,7 @@ export interface ExperimentConfig {
   trials: number
   thpOrders: number[]
   pageCluster: number
+  /** Simulated time between samples of the time series; 0 (the default): automatic, about 300 samples over each run's expected length. */
   sampleIntervalNs: number
   tickNs: number
   fsyncPerBatch: boolean
@@ -186,11 +187,21 @@ export interface MetricStats {
  */
 export type DeltaVerdict = 'significant' | 'noise' | 'exact' | 'untested'
 
-/** The experiment's cost-model sensitivity result for a difference, where it has one (produced elsewhere; shown when present). */
+/**
+ * The experiment's cost-model sensitivity result for a difference, where it has one
+ * (experiments/sensitivity.ts, from the runs rerun with each cost group scaled): whether the
+ * sign of the difference holds under every scaled cost model.
+ */
 export interface SensitivityResult {
   verdict: 'robust' | 'depends-on-cost-model'
   /** One line: which cost model parameters the sign depends on, or how far they were varied. */
   detail?: string
+  /** The relative difference over the main and every scaled cost model (null when the baseline is 0 in one). */
+  range?: { minRel: number; maxRel: number } | null
+  /** The scaled cases whose sign differs from the main one. */
+  flips?: { group: CostGroup; factor: number }[]
+  /** How many scaled cases were judged. */
+  cases?: number
 }
 
 /** A group's difference to its baseline group for one metric. */
@@ -245,6 +256,11 @@ export interface CompareData {
   sweep: { path: string; values: (number | string | boolean)[] }[]
   /** Config fields per run, for the "differences only" table. */
   configs: Record<number, Record<string, string | number | boolean>>
+  /**
+   * Present when the compared runs include cost-model sensitivity runs: they are kept out of
+   * the groups and judge each delta instead (Delta.sensitivity).
+   */
+  sensitivity?: { runIds: number[]; groups: CostGroup[]; factors: number[] }
 }
 
 /** Time series for Compare, decimated by the store into min/mean/max buckets, column-wise. */

@@ -142,4 +142,55 @@ describe('compare', () => {
       'workload.params.tasks': 2
     })
   })
+
+  it('keeps sensitivity runs out of the groups and gives every delta their verdict: robust, or a flip named as such', () => {
+    // Per sweep point (tasks=2, tasks=8): legacy and swap-table, 2 trials each, then each rerun
+    // with the device costs x0.5 and x2. At tasks=8, swap-table is faster in the main runs
+    // (t 9 vs 10) but slower with device x2 (21 vs 20): its sim time depends on the cost model.
+    // Its metadata (m) is lower under every cost model: robust.
+    const runs: RunRecord[] = []
+    const metrics: [number, Record<string, number>][] = []
+    let id = 0
+    const add = (label: string, tasks: number, t: number, m: number, scale?: number): void => {
+      const point: Record<string, number> = { 'workload.params.tasks': tasks }
+      if (scale) point['sensitivity.device'] = scale
+      runs.push(run(++id, label, point))
+      metrics.push([id, { t, m }])
+    }
+    for (const tasks of [2, 8])
+      for (let trial = 0; trial < 2; trial++) {
+        add('legacy', tasks, 10 + trial * 0.01, 100)
+        add('swap-table P4', tasks, (tasks === 8 ? 9 : 8) + trial * 0.01, 40)
+      }
+    for (const tasks of [2, 8])
+      for (const scale of [0.5, 2])
+        for (let trial = 0; trial < 2; trial++) {
+          add('legacy', tasks, 10 * scale + trial * 0.01, 100, scale)
+          add('swap-table P4', tasks, (tasks === 8 && scale === 2 ? 21 : (tasks === 8 ? 9 : 8) * scale) + trial * 0.01, 40, scale)
+        }
+    const c = buildCompare(runs, inputs(metrics))
+    // Only the main runs are groups; the sensitivity runs do not become a sweep axis.
+    expect(c.groups.map((g) => [g.key, g.runIds.length])).toEqual([
+      ['1/legacy/workload.params.tasks=2', 2],
+      ['1/swap-table P4/workload.params.tasks=2', 2],
+      ['1/legacy/workload.params.tasks=8', 2],
+      ['1/swap-table P4/workload.params.tasks=8', 2]
+    ])
+    expect(c.sweep.map((a) => a.path)).toEqual(['workload.params.tasks'])
+    expect(c.sensitivity).toEqual({ runIds: runs.slice(8).map((r) => r.id), groups: ['device'], factors: [0.5, 2] })
+    const at2 = c.significance.t['1/swap-table P4/workload.params.tasks=2']
+    const at8 = c.significance.t['1/swap-table P4/workload.params.tasks=8']
+    expect(at2.sensitivity).toMatchObject({ verdict: 'robust', cases: 2, flips: [] })
+    expect(at8.sensitivity).toMatchObject({ verdict: 'depends-on-cost-model', flips: [{ group: 'device', factor: 2 }] })
+    // The range spans both signs: at x2 swap-table is 5 % slower, in the main runs 10 % faster.
+    expect(at8.sensitivity!.range!.minRel).toBeCloseTo(-0.1, 2)
+    expect(at8.sensitivity!.range!.maxRel).toBeCloseTo(0.05, 2)
+    expect(at8.sensitivity!.detail).toMatch(/^depends on the cost model \(.*flips with device x2\)$/)
+    expect(c.significance.m['1/swap-table P4/workload.params.tasks=8'].sensitivity?.verdict).toBe('robust')
+    // Without the sensitivity runs nothing is judged; with only them, they are compared as groups.
+    expect(
+      buildCompare(runs.slice(0, 8), inputs(metrics)).significance.t['1/swap-table P4/workload.params.tasks=8'].sensitivity
+    ).toBeUndefined()
+    expect(buildCompare(runs.slice(8), inputs(metrics)).sensitivity).toBeUndefined()
+  })
 })

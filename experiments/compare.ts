@@ -1,9 +1,11 @@
 // Runs side by side: runs of the same experiment, design variant and sweep point are the
 // trials of one group; each group gets trial statistics per metric and, per metric, its
-// difference to the baseline at the same sweep point with a test against trial noise.
+// difference to the baseline at the same sweep point with a test against trial noise and,
+// where the experiment has cost-model sensitivity runs, whether its sign survives them.
 
-import type { CompareBaseline, CompareData, CompareGroup, Delta, KernelMark, RunRecord } from './api'
+import type { CompareBaseline, CompareData, CompareGroup, Delta, KernelMark, RunRecord, SensitivityResult } from './api'
 import { relativeDifference, significance, trialStats } from './stats'
+import { compareSensitivity, describeVerdict, isSensitivityPoint, sensitivityOf, type SensitivityVerdict } from './sensitivity'
 
 type Point = Record<string, number | string | boolean>
 
@@ -58,7 +60,12 @@ type Group = CompareGroup & { values: Map<string, number[]>; firstRun: number }
  * to the other sweep points of its experiment through its design) or a design variant (matched
  * at every sweep point); without one, the first variant of the first experiment, said so.
  */
-export function buildCompare(runs: RunRecord[], inputs: CompareInputs, baseline?: number | CompareBaseline): CompareData {
+export function buildCompare(allRuns: RunRecord[], inputs: CompareInputs, baseline?: number | CompareBaseline): CompareData {
+  // Sensitivity runs (the same runs with one cost group scaled) are not trials of the main
+  // groups: they only judge the main differences below. Compared on their own, they are groups.
+  const sensitivityRuns = allRuns.filter((r) => isSensitivityPoint(r.point))
+  const withSensitivity = sensitivityRuns.length > 0 && sensitivityRuns.length < allRuns.length
+  const runs = withSensitivity ? allRuns.filter((r) => !isSensitivityPoint(r.point)) : allRuns
   const groups = new Map<string, Group>()
   for (const run of [...runs].sort((a, b) => a.id - b.id)) {
     const key = groupKey(run)
@@ -152,6 +159,19 @@ export function buildCompare(runs: RunRecord[], inputs: CompareInputs, baseline?
     return undefined
   }
 
+  // The sign of each difference under every scaled cost model both groups were rerun with.
+  const judgedPairs = new Map<string, Record<string, SensitivityVerdict>>()
+  const sensitivityFor = (ref: CompareGroup, g: CompareGroup): Record<string, SensitivityVerdict> => {
+    const key = `${ref.key}|${g.key}`
+    let v = judgedPairs.get(key)
+    if (!v) {
+      const side = (x: CompareGroup) => ({ experimentId: x.experimentId, variantLabel: x.variantLabel, point: x.point })
+      v = compareSensitivity(allRuns, inputs.metricsByRun, side(ref), side(g), Object.keys(g.metrics))
+      judgedPairs.set(key, v)
+    }
+    return v
+  }
+
   const deltas: CompareData['deltas'] = {}
   const sig: CompareData['significance'] = {}
   const baselineKeys = new Set<string>()
@@ -168,6 +188,8 @@ export function buildCompare(runs: RunRecord[], inputs: CompareInputs, baseline?
       if (ref.key === g.key) continue
       const s = significance(stats, b)
       const d: Delta = { relative: rel, baselineKey: ref.key, verdict: s.verdict, p: s.p, why: s.why }
+      const judged = withSensitivity ? sensitivityFor(ref, g)[name] : undefined
+      if (judged) d.sensitivity = sensitivityResult(judged)
       ;(sig[name] ??= {})[g.key] = d
     }
   }
@@ -186,5 +208,46 @@ export function buildCompare(runs: RunRecord[], inputs: CompareInputs, baseline?
   const configs: CompareData['configs'] = {}
   for (const run of runs) configs[run.id] = flattenConfig(inputs.configsByRun.get(run.id) ?? {})
   const keys = out.filter((g) => baselineKeys.has(g.key)).map((g) => g.key)
-  return { groups: out, baseline: base, baselineKeys: keys, baselineKey: keys[0] ?? null, deltas, significance: sig, sweep, configs }
+  const data: CompareData = {
+    groups: out,
+    baseline: base,
+    baselineKeys: keys,
+    baselineKey: keys[0] ?? null,
+    deltas,
+    significance: sig,
+    sweep,
+    configs
+  }
+  if (withSensitivity) data.sensitivity = sensitivitySummary(sensitivityRuns)
+  return data
+}
+
+/** A verdict as the API carries it: robust or not, and one line with the range and what it flips with. */
+export function sensitivityResult(v: SensitivityVerdict): SensitivityResult {
+  const { minRel, maxRel } = v.range
+  return {
+    verdict: v.verdict === 'robust' ? 'robust' : 'depends-on-cost-model',
+    detail: describeVerdict(v),
+    range: minRel !== null && maxRel !== null ? { minRel, maxRel } : null,
+    // Flips are scaled cases, so their group is set.
+    flips: v.flips.map((f) => ({ group: f.group!, factor: f.factor })),
+    cases: v.cases.length
+  }
+}
+
+/** Which sensitivity runs were set aside, and the cost groups and factors they scaled. */
+function sensitivitySummary(runs: RunRecord[]): NonNullable<CompareData['sensitivity']> {
+  const groups: string[] = []
+  const factors: number[] = []
+  for (const r of runs) {
+    const s = sensitivityOf(r.point)
+    if (!s) continue
+    if (!groups.includes(s.group)) groups.push(s.group)
+    if (!factors.includes(s.factor)) factors.push(s.factor)
+  }
+  return {
+    runIds: runs.map((r) => r.id),
+    groups: groups as NonNullable<CompareData['sensitivity']>['groups'],
+    factors: factors.sort((a, b) => a - b)
+  }
 }

@@ -28,6 +28,7 @@ import {
   type FieldSpec
 } from './fields'
 import { bytesOrAsIs } from './units'
+import { AUTO_SAMPLES } from './estimate'
 import { applyPoint, countRuns, findUnsafeKey, sweepPoints, toEngineConfig, unsafeSegment, variantLabel } from './sweep'
 
 const show = (v: unknown): string => (typeof v === 'string' ? JSON.stringify(v) : String(v))
@@ -154,6 +155,9 @@ const sensitivity = z.preprocess(
     .optional()
 )
 
+const sampleIntervalError = (i: { input?: unknown }): string =>
+  `must be 0 (automatic: about ${AUTO_SAMPLES} samples over the run) or a whole number from ${TOP_FIELDS.sampleIntervalNs.min} to ${TOP_FIELDS.sampleIntervalNs.max} ns; got ${show(i.input)}`
+
 const experimentShape = z.strictObject({
   name: z.string().trim().min(1, { error: 'must not be empty' }).max(200).default('experiment'),
   designs: z
@@ -173,7 +177,14 @@ const experimentShape = z.strictObject({
   trials: top('trials').default(1),
   thpOrders: z.array(z.number().int().min(0).max(9), { error: 'orders must be whole numbers from 0 to 9' }).default([0]),
   pageCluster: top('pageCluster').default(3),
-  sampleIntervalNs: top('sampleIntervalNs').default(10_000_000),
+  // 0: automatic (experiments/estimate.ts autoSampleIntervalNs), resolved per run in toEngineConfig.
+  sampleIntervalNs: z
+    .number({ error: sampleIntervalError })
+    .int({ error: sampleIntervalError })
+    .refine((v) => v === 0 || (v >= TOP_FIELDS.sampleIntervalNs.min && v <= TOP_FIELDS.sampleIntervalNs.max), {
+      error: sampleIntervalError
+    })
+    .default(0),
   tickNs: top('tickNs').default(4_000_000),
   fsyncPerBatch: top('fsyncPerBatch').default(false),
   checkInvariants: top('checkInvariants').default(false),

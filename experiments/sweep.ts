@@ -5,6 +5,7 @@ import { resolveEngineConfig, DESIGN_NAMES, type CostGroup, type EngineConfig, t
 import type { DesignVariant, ExperimentConfig, SensitivityOption } from './api'
 import { SENSITIVITY_DEFAULT } from './fields'
 import { SENSITIVITY_PREFIX } from './sensitivity'
+import { autoSampleIntervalNs } from './estimate'
 
 export type SweepPoint = Record<string, number | string | boolean>
 
@@ -117,7 +118,7 @@ export function applyPoint(config: ExperimentConfig, point: SweepPoint): Experim
 }
 
 export function toEngineConfig(config: ExperimentConfig, variant: DesignVariant, seed: number, deviceDir?: string): EngineConfig {
-  return resolveEngineConfig({
+  const engineConfig = resolveEngineConfig({
     design: variant.design,
     designOptions: { ...variant.options },
     workload: { name: config.workload.name, params: { ...config.workload.params } },
@@ -136,6 +137,9 @@ export function toEngineConfig(config: ExperimentConfig, variant: DesignVariant,
     // A file profile's constants are read and filled in by the front end that may read files.
     ...(config.costProfile !== undefined && config.costProfile !== 'default' ? { costProfile: { name: config.costProfile } } : {})
   })
+  // 0: automatic, from the run's expected length (each run gets about AUTO_SAMPLES samples).
+  if (!config.sampleIntervalNs) engineConfig.sampleIntervalNs = autoSampleIntervalNs(engineConfig)
+  return engineConfig
 }
 
 /**

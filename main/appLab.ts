@@ -29,6 +29,12 @@ export interface AppLab {
 export async function openLabForApp(options: AppLabOptions = {}): Promise<AppLab> {
   const dbPath = options.dbPath ?? defaultDbPath()
   // No trustConfigPaths: configs from a window or a web page may not choose where device files go.
-  const service = new LabService({ dbPath, appVersion: options.appVersion ?? APP_VERSION, nativeBinding: options.nativeBinding })
+  // keepWorker: the engine worker is up before the first run, so live charts start at once.
+  const service = new LabService({
+    dbPath,
+    appVersion: options.appVersion ?? APP_VERSION,
+    nativeBinding: options.nativeBinding,
+    keepWorker: true
+  })
   return { api: service, dbPath, recoveredRunIds: service.recoveredRunIds, traces: service.traces, close: () => service.close() }
 }

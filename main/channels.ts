@@ -172,6 +172,7 @@ export const EVENT_CHANNEL = 'lab:event'
 /** Renderer -> main, Electron only: main shows a save dialog and writes the files. */
 export const SAVE_CSV_CHANNEL = 'app:saveCsv'
 export const SAVE_PNG_CHANNEL = 'app:savePng'
+export const SAVE_SVG_CHANNEL = 'app:saveSvg'
 /** Renderer -> main, Electron only: main shows an open dialog and copies the trace into the lab's folder. */
 export const PICK_TRACE_CHANNEL = 'app:pickTrace'
 /** Main -> renderer: an app menu item asks the renderer to show a view. */
@@ -218,6 +219,15 @@ export function checkPngDataUrl(v: unknown): Buffer {
   if (typeof v !== 'string' || !v.startsWith(prefix)) throw new BadPayload('image must be a PNG data URL')
   if (v.length > 40 * 2 ** 20) throw new BadPayload('image is too large')
   return Buffer.from(v.slice(prefix.length), 'base64')
+}
+
+/** A chart drawn as SVG by the renderer (charts/svgContext.ts): an SVG document of bounded size, nothing that runs. */
+export function checkSvg(v: unknown): string {
+  if (typeof v !== 'string' || !/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"[^>]*>/.test(v) || !v.trimEnd().endsWith('</svg>'))
+    throw new BadPayload('image must be an SVG document')
+  if (v.length > 40 * 2 ** 20) throw new BadPayload('image is too large')
+  if (/<script|<foreignObject|\son\w+\s*=|javascript:/i.test(v)) throw new BadPayload('image must not contain scripts')
+  return v
 }
 
 /** A suggested file name from the renderer: reduced to a safe base name (main picks the folder). */

@@ -7,7 +7,7 @@ vi.mock('electron', () => import('./testing/electronMock'))
 
 import * as electron from './testing/electronMock'
 import { FORBIDDEN, IPC_CHANNELS, registerIpc } from './ipc'
-import { EVENT_CHANNEL, LAB_CHANNELS, SAVE_CSV_CHANNEL, SAVE_PNG_CHANNEL } from './channels'
+import { EVENT_CHANNEL, LAB_CHANNELS, SAVE_CSV_CHANNEL, SAVE_PNG_CHANNEL, SAVE_SVG_CHANNEL } from './channels'
 import { recordingApi } from './testing/fakeApi'
 
 const APP_URL = 'file:///app/out/renderer/index.html'
@@ -100,5 +100,18 @@ describe('IPC bridge', () => {
     const opts = electron.dialog.showSaveDialog.mock.calls[0][1] as { defaultPath: string }
     expect(opts.defaultPath).toBe(join(dir, '_.._x.png'))
     expect(await call(SAVE_PNG_CHANNEL, fromApp, 'x', 'javascript:alert(1)')).toEqual({ ok: false, error: 'image must be a PNG data URL' })
+  })
+
+  it('saves a chart SVG only from an SVG document without scripts', async () => {
+    const { call, fromApp, dir } = setup()
+    const svg = '<svg xmlns="http://www.w3.org/2000/svg" width="2" height="2"><path d="M0 0L1 1"/></svg>'
+    electron.dialog.showSaveDialog.mockResolvedValueOnce({ canceled: false, filePath: join(dir, 'c.svg') })
+    expect((await call(SAVE_SVG_CHANNEL, fromApp, 'chart', svg)).ok).toBe(true)
+    expect(readFileSync(join(dir, 'c.svg'), 'utf8')).toBe(svg)
+    expect(await call(SAVE_SVG_CHANNEL, fromApp, 'x', '<html></html>')).toEqual({ ok: false, error: 'image must be an SVG document' })
+    expect(await call(SAVE_SVG_CHANNEL, fromApp, 'x', svg.replace('<path', '<script>alert(1)</script><path'))).toEqual({
+      ok: false,
+      error: 'image must not contain scripts'
+    })
   })
 })

@@ -15,9 +15,11 @@ import {
   PICK_TRACE_CHANNEL,
   SAVE_CSV_CHANNEL,
   SAVE_PNG_CHANNEL,
+  SAVE_SVG_CHANNEL,
   callChecked,
   checkArgs,
   checkPngDataUrl,
+  checkSvg,
   errorMessage,
   safeFileName,
   type Envelope
@@ -49,7 +51,13 @@ export function isTrustedSender(
   return isAppUrl(frame.url)
 }
 
-export const IPC_CHANNELS = [...LAB_METHODS.map((m) => LAB_CHANNELS[m].channel), SAVE_CSV_CHANNEL, SAVE_PNG_CHANNEL, PICK_TRACE_CHANNEL]
+export const IPC_CHANNELS = [
+  ...LAB_METHODS.map((m) => LAB_CHANNELS[m].channel),
+  SAVE_CSV_CHANNEL,
+  SAVE_PNG_CHANNEL,
+  SAVE_SVG_CHANNEL,
+  PICK_TRACE_CHANNEL
+]
 
 /** Registers every channel; returns a function that removes them and stops forwarding events. */
 export function registerIpc(api: LabApi, options: IpcOptions): () => void {
@@ -105,6 +113,25 @@ export function registerIpc(api: LabApi, options: IpcOptions): () => void {
         })
         if (choice.canceled || !choice.filePath) return { ok: true, value: { saved: false, message: 'Save cancelled' } }
         await writeFile(choice.filePath, png)
+        return { ok: true, value: { saved: true, message: `Saved ${choice.filePath}` } }
+      } catch (e) {
+        return { ok: false, error: errorMessage(e) }
+      }
+    })
+  )
+
+  ipcMain.handle(
+    SAVE_SVG_CHANNEL,
+    guard(async (_e, name: unknown, svg: unknown) => {
+      try {
+        const text = checkSvg(svg)
+        const choice = await dialog.showSaveDialog(options.window()!, {
+          title: 'Save chart as SVG',
+          defaultPath: join(options.defaultDir(), safeFileName(name, 'swaplab-chart', '.svg')),
+          filters: [{ name: 'SVG image', extensions: ['svg'] }]
+        })
+        if (choice.canceled || !choice.filePath) return { ok: true, value: { saved: false, message: 'Save cancelled' } }
+        await writeFile(choice.filePath, text, 'utf8')
         return { ok: true, value: { saved: true, message: `Saved ${choice.filePath}` } }
       } catch (e) {
         return { ok: false, error: errorMessage(e) }

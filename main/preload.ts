@@ -13,6 +13,7 @@ import {
   PICK_TRACE_CHANNEL,
   SAVE_CSV_CHANNEL,
   SAVE_PNG_CHANNEL,
+  SAVE_SVG_CHANNEL,
   type Envelope
 } from './channels'
 
@@ -41,6 +42,7 @@ const bridge = {
   subscribe: (listener: (event: LabEvent) => void) => listen<LabEvent>(EVENT_CHANNEL, listener),
   saveCsv: (runIds: number[]) => invoke(SAVE_CSV_CHANNEL, [runIds]),
   savePng: (suggestedName: string, pngDataUrl: string) => invoke(SAVE_PNG_CHANNEL, [suggestedName, pngDataUrl]),
+  saveSvg: (suggestedName: string, svg: string) => invoke(SAVE_SVG_CHANNEL, [suggestedName, svg]),
   pickTrace: () => invoke(PICK_TRACE_CHANNEL, []),
   onMenu: (listener: (command: string) => void) =>
     listen<string>(MENU_CHANNEL, listener, (c) => (MENU_COMMANDS as readonly unknown[]).includes(c))

@@ -46,4 +46,40 @@ describe('Scheduler', () => {
     s.run(() => false)
     expect(log).toEqual(['a', 'event', 'a', 'a'])
   })
+
+  it('observers see the state at their time without ending slices or changing the order CPUs run in', () => {
+    // Two CPUs that take turns; observers at every 30 ns must not change the interleaving.
+    const trace = (observeEvery: number | null): { log: string[]; seen: number[][] } => {
+      const s = new Scheduler(2)
+      const log: string[] = []
+      const seen: number[][] = []
+      for (const cpu of [0, 1]) {
+        const t = task(cpu + 1, cpu)
+        t.program = (function* (): Program {
+          for (let i = 0; i < 6; i++) {
+            s.cpus[cpu].now += cpu ? 70 : 40
+            log.push(`${cpu}@${s.cpus[cpu].now}`)
+            yield CHECKPOINT
+          }
+        })()
+        s.addTask(t)
+      }
+      if (observeEvery) {
+        const arm = (at: number): void =>
+          s.observe(at, () => {
+            seen.push([at, s.cpus[0].now, s.cpus[1].now])
+            if (s.tasksAlive > 0) arm(at + observeEvery)
+          })
+        arm(0)
+      }
+      expect(s.run(() => false)).toBe(true)
+      return { log, seen }
+    }
+    const plain = trace(null)
+    const observed = trace(30)
+    expect(observed.log).toEqual(plain.log)
+    // Every observer ran once, in order, when no CPU with work was still before its time.
+    expect(observed.seen.map((x) => x[0])).toEqual(observed.seen.map((_, i) => i * 30))
+    for (const [at, c0, c1] of observed.seen) expect(Math.max(c0, c1)).toBeGreaterThanOrEqual(at)
+  })
 })

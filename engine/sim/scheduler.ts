@@ -58,6 +58,9 @@ export class Scheduler {
   readonly cpus: Cpu[]
   readonly clock: SimClock = { low: 0 }
   private readonly events = new EventHeap<SchedEvent>()
+  /** Observers (sampling): kept apart from the events so they never change what runs when. */
+  private readonly observers = new EventHeap<SchedEvent>()
+  private nextObserver = Infinity
   private liveTasks = 0
   /** The running slice stops at a checkpoint past this time; lowered by work scheduled during it. */
   private horizon = Infinity
@@ -113,6 +116,25 @@ export class Scheduler {
     this.lowerHorizon(time)
   }
 
+  /**
+   * Run `fn` once simulated time reaches `time`, to look at the state (a sample of the time
+   * series). Unlike `at`, it never ends a slice, reorders CPUs or moves the low-water clock:
+   * it runs at the first checkpoint where the running CPU is at or past `time` (and no other
+   * runnable CPU is still before it), or between steps, so how often the state is observed
+   * cannot change the simulation. `fn` must only read.
+   */
+  observe(time: number, fn: () => void): void {
+    this.observers.push({ time, fn })
+    this.nextObserver = this.observers.peekTime()
+  }
+
+  /** Runs the observers due at `t`. */
+  private runObservers(t: number): void {
+    const obs = this.observers
+    while (obs.peekTime() <= t) obs.pop()!.fn!()
+    this.nextObserver = obs.peekTime()
+  }
+
   get tasksAlive(): number {
     return this.liveTasks
   }
@@ -138,6 +160,9 @@ export class Scheduler {
         } else if (c.now < second) second = c.now
       }
       const evT = events.peekTime()
+      // Observers due before anything else can happen (the earliest runnable CPU and the next event are at or past them).
+      const upTo = best ? Math.min(best.now, evT) : evT
+      if (this.nextObserver <= upTo && upTo !== Infinity) this.runObservers(upTo)
       if (!best && evT === Infinity) return true
       if (!best || evT <= best.now) {
         const ev = events.pop()!
@@ -182,6 +207,8 @@ export class Scheduler {
           }
           continue
         }
+        // An observer due inside the slice (no runnable CPU is behind it) sees the state here.
+        if (this.nextObserver <= best.now && this.nextObserver <= second) this.runObservers(Math.min(best.now, second))
         if (best.now >= best.sliceEnd && best.runQueue.length) {
           best.runQueue.push(task)
           best.current = null

@@ -117,6 +117,31 @@ describe('runner', () => {
     expect(events.some((e) => e.type === 'samples' && e.samples.length > 0)).toBe(true)
   })
 
+  it('sends live samples as soon as a run has some, then about twice a second, and the rest at its end', async () => {
+    // 2 s of steps of 10 ms, 5 samples each.
+    const { runner, start } = setup({ steps: 200, stepMs: 10 })
+    const times: { t: number; type: string; n: number }[] = []
+    const t0 = Date.now()
+    const emit = events.push.bind(events)
+    events.push = (...es: LabEvent[]) => {
+      for (const e of es) times.push({ t: Date.now() - t0, type: e.type, n: e.type === 'samples' ? e.samples.length : 0 })
+      return emit(...es)
+    }
+    const [id] = start([1])
+    await runner.idle()
+    const startedAt = times.find((e) => e.type === 'run-started')!.t
+    const endedAt = times.find((e) => e.type === 'run-finished')!.t
+    const live = times.filter((e) => e.type === 'samples')
+    // The first samples go out with the first step's, long before the run ends (not after a batch fills up).
+    expect(live[0].t - startedAt).toBeLessThan((endedAt - startedAt) / 2)
+    // Then at most about twice a second (one more for the flush at the end), and more than once while it runs.
+    const seconds = (endedAt - startedAt) / 1000
+    expect(live.length).toBeGreaterThan(2)
+    expect(live.length).toBeLessThanOrEqual(Math.ceil(seconds * 2) + 2)
+    // Nothing is lost on the way: every sample reaches the front ends.
+    expect(live.reduce((a, e) => a + e.n, 0)).toBe(store.countSamples(id))
+  })
+
   it('cancels a running run within a second, keeps its samples and goes on with the queue', async () => {
     const { runner, start } = setup({ steps: 100_000, stepMs: 2, stepsBySeed: { 2: 5 } })
     const [long, next] = start([1, 2])

@@ -1,6 +1,7 @@
 // The run queue: one run at a time in a worker_threads worker, samples written to the store
-// as they arrive, progress pushed to front ends about 10 times a second, cancellation that
-// stops a run within a second and keeps what it recorded.
+// as they arrive, progress pushed to front ends about 10 times a second and live samples from
+// a run's first ones on, then about twice a second; cancellation that stops a run within a
+// second and keeps what it recorded.
 
 import * as fs from 'node:fs'
 import * as path from 'node:path'
@@ -37,6 +38,10 @@ export interface RunnerOptions {
   kernelCancelGraceMs?: number
   /** Minimum interval between progress events. */
   progressIntervalMs?: number
+  /** Minimum interval between live samples events after a run's first (LIVE_SAMPLES_INTERVAL_MS). */
+  liveIntervalMs?: number
+  /** Keep the idle worker (unref'd) until close instead of WORKER_IDLE_MS (the app and serve). */
+  keepWorker?: boolean
   /** Free bytes of a folder (tests replace it); the engine's statfs-based check otherwise. */
   freeBytes?(dir: string): number
 }
@@ -69,6 +74,14 @@ const STORE_UNWRITABLE = /^SQLITE_(FULL|IOERR|READONLY|CANTOPEN)/
 
 /** Live samples for front ends are thinned to this many per event; the store keeps them all. */
 const MAX_LIVE_SAMPLES = 2000
+/** Live samples go to front ends as soon as a run has some, then at most this often (live charts redraw on each). */
+export const LIVE_SAMPLES_INTERVAL_MS = 500
+/**
+ * An idle worker is kept this long after the queue empties (unref'd: it never keeps the process
+ * alive), so the next experiment's first run does not wait for a worker to boot and load the
+ * engine (about 0.1 s on an idle machine, over a second on a loaded one).
+ */
+const WORKER_IDLE_MS = 30_000
 
 /**
  * The engine worker: worker.ts through tsx in tests and dev, else the built worker.js, which
@@ -91,6 +104,7 @@ export class Runner {
   private readonly queue: RunnerJob[] = []
   private current: { job: RunnerJob; settle(o: Outcome): void; cancelTimer?: NodeJS.Timeout } | null = null
   private worker: Worker | null = null
+  private workerIdleTimer: NodeJS.Timeout | null = null
   private readonly abort = new SharedArrayBuffer(4)
   private pumping = false
   private closed = false
@@ -98,6 +112,7 @@ export class Runner {
   // Progress of the current batch of work (since the queue was last empty), for the ETA.
   private session = { total: 0, done: 0, startedAt: 0 }
   private lastProgressAt = 0
+  private lastLiveAt = 0
   private liveSamples: Sample[] = []
   /** Runs whose end could not be written to the store, with the reason; front ends see these instead of the stale rows. */
   readonly unrecorded = new Map<number, UnrecordedOutcome>()
@@ -113,6 +128,8 @@ export class Runner {
     if (this.session.total === this.session.done) this.session = { total: 0, done: 0, startedAt: Date.now() }
     this.queue.push(...jobs)
     this.session.total += jobs.length
+    // The worker boots while the runs are being queued and their folders made.
+    this.useWorker()
     // Start on a later turn, so callers see their runs queued before the first one starts.
     setImmediate(() => void this.pump())
   }
@@ -192,7 +209,7 @@ export class Runner {
     } finally {
       this.pumping = false
     }
-    this.dropWorker()
+    this.idleWorker()
     this.o.emit({ type: 'queue-empty' })
     for (const w of this.idleWaiters.splice(0)) w()
   }
@@ -209,6 +226,8 @@ export class Runner {
 
   private async execute(job: RunnerJob): Promise<void> {
     const { store } = this.o
+    // The worker boots (if it is not up yet) while the run's folder is made and recorded.
+    this.useWorker()
     const deviceDir = job.config.deviceDir ?? this.o.deviceDir
     const noRoom = checkFreeSpace(job.config, deviceDir, this.o.freeBytes)
     if (noRoom) {
@@ -228,6 +247,7 @@ export class Runner {
     this.emitRun('run-started', job.runId)
     const started = performance.now()
     this.lastProgressAt = 0
+    this.lastLiveAt = 0
     this.liveSamples = []
     const outcome = await new Promise<Outcome>((settle) => {
       let settled = false
@@ -299,8 +319,37 @@ export class Runner {
   }
 
   private post(m: ToWorker): void {
+    this.useWorker().postMessage(m)
+  }
+
+  /** The worker, started if need be and held (ref'd) while the queue has work. */
+  private useWorker(): Worker {
+    if (this.workerIdleTimer) clearTimeout(this.workerIdleTimer)
+    this.workerIdleTimer = null
     if (!this.worker) this.worker = this.spawn()
-    this.worker.postMessage(m)
+    this.worker.ref()
+    return this.worker
+  }
+
+  /** Boots the worker ahead of the first run; it waits unref'd (never keeping the process alive). */
+  warm(): void {
+    if (this.closed) return
+    this.useWorker()
+    this.idleWorker()
+  }
+
+  /** The queue is empty: the worker waits WORKER_IDLE_MS (or until close with keepWorker) without keeping the process alive, then goes. */
+  private idleWorker(): void {
+    const w = this.worker
+    if (!w || this.closed) return this.dropWorker()
+    w.unref()
+    if (this.o.keepWorker) return
+    if (this.workerIdleTimer) clearTimeout(this.workerIdleTimer)
+    this.workerIdleTimer = setTimeout(() => {
+      this.workerIdleTimer = null
+      if (this.worker === w && !this.busy) this.dropWorker()
+    }, WORKER_IDLE_MS)
+    this.workerIdleTimer.unref()
   }
 
   private spawn(): Worker {
@@ -318,6 +367,8 @@ export class Runner {
   }
 
   private dropWorker(): void {
+    if (this.workerIdleTimer) clearTimeout(this.workerIdleTimer)
+    this.workerIdleTimer = null
     const w = this.worker
     this.worker = null
     if (w) void w.terminate()
@@ -339,7 +390,7 @@ export class Runner {
         }
         for (const s of m.samples) this.liveSamples.push(s)
         if (this.liveSamples.length > 2 * MAX_LIVE_SAMPLES) this.liveSamples = this.liveSamples.slice(-MAX_LIVE_SAMPLES)
-        return
+        return this.liveTick(m.runId)
       case 'progress':
         return this.progress(m.runId, m.fraction, m.simTimeNs)
       case 'done':
@@ -355,11 +406,19 @@ export class Runner {
     const t = Date.now()
     if (t - this.lastProgressAt < (this.o.progressIntervalMs ?? 100)) return
     this.lastProgressAt = t
-    this.flushLiveSamples(runId)
+    this.liveTick(runId)
     const { total, done, startedAt } = this.session
     const progressed = done + Math.min(1, Math.max(0, fraction))
     const etaSeconds = progressed >= 0.02 ? (((t - startedAt) / progressed) * (total - progressed)) / 1000 : null
     this.o.emit({ type: 'progress', progress: { runId, fraction, simTimeNs, runsDone: done, runsTotal: total, etaSeconds } })
+  }
+
+  /** Sends the live samples when the run has its first ones, then every LIVE_SAMPLES_INTERVAL_MS. */
+  private liveTick(runId: number): void {
+    const t = Date.now()
+    if (this.liveSamples.length === 0 || t - this.lastLiveAt < (this.o.liveIntervalMs ?? LIVE_SAMPLES_INTERVAL_MS)) return
+    this.lastLiveAt = t
+    this.flushLiveSamples(runId)
   }
 
   private flushLiveSamples(runId: number): void {

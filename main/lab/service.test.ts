@@ -94,6 +94,26 @@ describe('lab service', () => {
     await expect(lab.preview({ ...config, cpus: -1 })).rejects.toThrow(/^cpus: /)
   })
 
+  it('judges deltas with the sensitivity runs of the experiment, selected or not, and keeps them out of the groups', async () => {
+    lab = open()
+    const { runIds } = await lab.start({ ...config, sensitivity: { groups: ['device'], factors: [0.5, 2] } })
+    const runs = await lab.waitForRuns(runIds)
+    const main = runs.filter((r) => Object.keys(r.point).length === 0).map((r) => r.id)
+    const sens = runs.filter((r) => Object.keys(r.point).length > 0).map((r) => r.id)
+    expect([main.length, sens.length]).toEqual([6, 12])
+    for (const ids of [main, runIds]) {
+      const c = await lab.compare(ids)
+      expect(c.groups.map((g) => [g.variantLabel, g.runIds.length])).toEqual([
+        ['legacy', 3],
+        ['swap-table P4', 3]
+      ])
+      expect(c.sweep).toEqual([])
+      expect(c.sensitivity).toEqual({ runIds: sens, groups: ['device'], factors: [0.5, 2] })
+      // The fake engine's results do not depend on the cost model: the (zero) difference holds under both scalings.
+      expect(c.significance.sim_time_s[c.groups[1].key].sensitivity).toMatchObject({ verdict: 'robust', cases: 2, flips: [] })
+    }
+  })
+
   it('compares trial groups with deltas against a baseline', async () => {
     lab = open()
     const { runIds } = await lab.start(config)

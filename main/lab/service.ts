@@ -34,7 +34,7 @@ import { loadCostProfileFile } from './costProfileFile'
 import { presets } from '../../experiments/presets'
 import { runMetrics } from '../../experiments/metrics'
 import { buildCompare } from '../../experiments/compare'
-import { sensitivityOf } from '../../experiments/sensitivity'
+import { isSensitivityPoint, sensitivityOf } from '../../experiments/sensitivity'
 import { estimateRunSeconds } from '../../experiments/estimate'
 import { parseRunsExport } from '../../experiments/exportFormat'
 import { RunStore } from './store'
@@ -75,6 +75,11 @@ export interface LabServiceOptions {
   recoverHost?: () => unknown
   /** Progress of slow preflight steps (fetching a Debian kernel, building the programs). */
   onKernelLog?(line: string): void
+  /**
+   * Boot the engine worker at open and keep it between experiments (the app and `serve`), so
+   * a run's first live samples do not wait for a worker to boot; the CLI leaves it off.
+   */
+  keepWorker?: boolean
 }
 
 const FINISHED = new Set(['done', 'failed', 'cancelled', 'interrupted'])
@@ -119,8 +124,10 @@ export class LabService implements LabApi {
       kernel: o.kernel,
       cancelGraceMs: o.cancelGraceMs,
       kernelCancelGraceMs: o.kernelCancelGraceMs,
+      keepWorker: o.keepWorker,
       emit: (e) => this.emit(e)
     })
+    if (o.keepWorker) this.runner.warm()
   }
 
   /**
@@ -358,6 +365,16 @@ export class LabService implements LabApi {
       throw new InputError([{ field: 'baselineRunId', message: `run ${baselineRunId} is not among the compared runs` }])
     if (baseline && typeof baseline === 'object' && 'variant' in baseline && !details.some((d) => d.variantLabel === baseline.variant))
       throw new InputError([{ field: 'baseline', message: `no compared run is of the design "${baseline.variant}"` }])
+    // The cost-model sensitivity runs of the compared experiments judge the deltas (robust or
+    // not), whether or not they were selected; they are never compared as groups of their own.
+    const selected = new Set(runIds)
+    const judges = [...new Set(details.map((d) => d.experimentId))].flatMap((experimentId) =>
+      this.store
+        .listRuns({ experimentId })
+        .filter((r) => !selected.has(r.id) && r.status === 'done' && isSensitivityPoint(r.point))
+        .map((r) => this.mustGet(r.id))
+    )
+    if (judges.length && details.some((d) => !isSensitivityPoint(d.point))) details.push(...judges)
     const metricsByRun = new Map<number, Record<string, number>>()
     const kernelByRun = new Map<number, KernelMark>()
     for (const d of details) {

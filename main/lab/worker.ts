@@ -64,7 +64,8 @@ export function describeFailure(e: unknown): string {
 /** Batches samples and throttles progress the same way for both backends. */
 function streamHooks(runId: number): { hooks: Required<Pick<EngineHooks, 'onSamples' | 'onProgress'>>; flush(): void } {
   let pending: Sample[] = []
-  let lastFlush = Date.now()
+  // 0: a run's first samples go out at once (live charts show them from the start).
+  let lastFlush = 0
   let lastProgress = 0
   const flush = (): void => {
     if (pending.length) post({ type: 'samples', runId, samples: pending })

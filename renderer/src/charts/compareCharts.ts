@@ -2,6 +2,7 @@
 // to Chart.js data. One colour per design variant everywhere (bars, lines, bands, legends);
 // kernel runs are dashed and labelled.
 import type { CompareData, CompareGroup, SeriesBuckets } from '../../../experiments/api'
+import { chartTheme } from './theme'
 import { fmtParam, fmtPoint, paramLabel } from '../lib/format'
 import { colorAt, withAlpha } from './palette'
 import type { XY } from './decimate'
@@ -51,7 +52,10 @@ export function barData(groups: CompareGroup[], metric: string, colors: Map<stri
         }),
         backgroundColor: color.map((c, i) => (shown[i].kernel ? withAlpha(c, 0.2) : withAlpha(c, 0.6))),
         borderColor: color,
-        borderWidth: shown.map((g) => (g.kernel ? 2 : 1))
+        borderWidth: shown.map((g) => (g.kernel ? 2 : 1)),
+        // Whiskers in the theme's text colour (the plugin's dark grey vanishes on a dark panel).
+        errorBarColor: chartTheme().text,
+        errorBarWhiskerColor: chartTheme().text
       }
     ]
   }

@@ -1,6 +1,8 @@
 // Chart.js options shared by the app's charts: no animation, no parsing (data is already
-// {x, y}), compact ticks. Pure, so tests can check them.
+// {x, y}), compact ticks, colours of the theme in force (light or dark). Pure apart from
+// reading the theme, so tests can check them.
 import type { ChartOptions } from 'chart.js'
+import { chartTheme } from './theme'
 import { fmtNumber } from '../lib/format'
 import { fmtMetric, metricInfo } from '../lib/metrics'
 
@@ -22,13 +24,13 @@ export function lineOptions(xLabel: string, yMetric: string | null, showLegend =
         type: 'linear',
         title: { display: true, text: xLabel },
         ticks: { maxTicksLimit: 8, callback: (v) => fmtNumber(Number(v)) },
-        grid: { color: '#eef0f3' }
+        grid: { color: chartTheme().grid }
       },
       y: {
         type: 'linear',
         beginAtZero: true,
         ticks: { maxTicksLimit: 6, callback: (v) => (yMetric ? fmtMetric(yMetric, Number(v)) : fmtNumber(Number(v))) },
-        grid: { color: '#eef0f3' }
+        grid: { color: chartTheme().grid }
       }
     }
   }
@@ -49,7 +51,7 @@ export function errorBarOptions(metric: string): ChartOptions<'bar'> {
         type: 'linear',
         beginAtZero: true,
         ticks: { maxTicksLimit: 6, callback: (v) => fmtMetric(metric, Number(v)) },
-        grid: { color: '#eef0f3' }
+        grid: { color: chartTheme().grid }
       }
     }
   }
@@ -97,7 +99,7 @@ export function compareBarOptions(metric: string, max: number): ChartOptions<'ba
     },
     scales: {
       x: { type: 'category', ticks: { autoSkip: false, maxRotation: 0, font: { size: 10 } }, grid: { display: false } },
-      y: { type: 'linear', beginAtZero: true, ticks: yTicks(metric, max), grid: { color: '#eef0f3' } }
+      y: { type: 'linear', beginAtZero: true, ticks: yTicks(metric, max), grid: { color: chartTheme().grid } }
     }
   }
 }
@@ -122,9 +124,9 @@ export function sweepOptions(metric: string, xTitle: string, max: number): Chart
         type: 'category',
         title: { display: true, text: xTitle },
         ticks: { autoSkip: false, maxRotation: 0, font: { size: 10 } },
-        grid: { color: '#eef0f3' }
+        grid: { color: chartTheme().grid }
       },
-      y: { type: 'linear', beginAtZero: true, ticks: yTicks(metric, max), grid: { color: '#eef0f3' } }
+      y: { type: 'linear', beginAtZero: true, ticks: yTicks(metric, max), grid: { color: chartTheme().grid } }
     }
   }
 }
@@ -149,7 +151,11 @@ export function parallelOptions(axes: { id: string; kind: 'param' | 'metric' }[]
       }
     },
     scales: {
-      x: { type: 'category', ticks: { autoSkip: false, maxRotation: 0, font: { size: 10 } }, grid: { color: '#c9ced6', lineWidth: 1 } },
+      x: {
+        type: 'category',
+        ticks: { autoSkip: false, maxRotation: 0, font: { size: 10 } },
+        grid: { color: chartTheme().axis, lineWidth: 1 }
+      },
       y: { type: 'linear', min: -0.05, max: 1.05, ticks: { display: false }, grid: { display: false } }
     }
   }

@@ -1,5 +1,6 @@
 // Registers exactly the Chart.js parts the app uses (keeps the bundle small), the error-bar
-// controller, and a white background so exported PNGs are not transparent.
+// controller, and an opaque background in the theme's panel colour so exported PNGs and SVGs
+// are not transparent.
 import {
   BarElement,
   CategoryScale,
@@ -14,6 +15,7 @@ import {
   type Plugin
 } from 'chart.js'
 import { BarWithErrorBar, BarWithErrorBarsController } from 'chartjs-chart-error-bars'
+import { chartTheme } from './theme'
 
 /** An opaque background in the panel colour, so exported PNGs are never transparent. */
 const whiteBackground: Plugin = {
@@ -22,7 +24,7 @@ const whiteBackground: Plugin = {
     const { ctx, width, height } = chart
     ctx.save()
     ctx.globalCompositeOperation = 'destination-over'
-    ctx.fillStyle = getComputedStyleSafe('--panel') ?? '#ffffff'
+    ctx.fillStyle = chartTheme().background
     ctx.fillRect(0, 0, width, height)
     ctx.restore()
   }
@@ -40,7 +42,7 @@ const exportTitle: Plugin = {
     if (!text) return
     const { ctx } = chart
     ctx.save()
-    ctx.fillStyle = getComputedStyleSafe('--ink') ?? '#1f2937'
+    ctx.fillStyle = chartTheme().title
     ctx.font = `600 18px ${Chart.defaults.font.family}`
     ctx.textBaseline = 'top'
     ctx.fillText(text, 16, 12)
@@ -69,7 +71,8 @@ export function setupCharts(): void {
   )
   Chart.defaults.font.family = getComputedStyleSafe('--font') ?? 'system-ui, sans-serif'
   Chart.defaults.font.size = 11
-  Chart.defaults.color = '#4b5563'
+  // Each chart's own colours come from the theme in force (charts/theme.ts themed()).
+  Chart.defaults.color = chartTheme().text
   Chart.defaults.animation = false
 }
 

@@ -28,7 +28,8 @@ export function scratchConfig(designs: DesignInfo[], workloads: WorkloadInfo[]):
     trials: 1,
     thpOrders: e.thpOrders,
     pageCluster: e.pageCluster,
-    sampleIntervalNs: e.sampleIntervalNs,
+    // Automatic: about 300 samples over each run (experiments/estimate.ts).
+    sampleIntervalNs: 0,
     tickNs: e.tickNs,
     fsyncPerBatch: e.fsyncPerBatch,
     checkInvariants: e.checkInvariants,

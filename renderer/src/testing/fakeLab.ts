@@ -85,6 +85,8 @@ export function fakeValidate(input: unknown): ValidationResult {
       designOptions: d.options,
       workload: c.workload,
       devices: c.devices,
+      // 0: automatic, resolved per run by the lab (experiments/estimate.ts).
+      sampleIntervalNs: c.sampleIntervalNs || 10_000_000,
       costProfile: c.costProfile && c.costProfile !== 'default' ? { name: c.costProfile } : undefined
     })
     for (const p of checkEngineConfig(engine)) {
@@ -360,6 +362,10 @@ export function createFakeLab(seed: Partial<RunRecord>[] = []): FakeLab {
     },
     async savePng(name): Promise<SaveOutcome> {
       fake.calls.push({ method: 'savePng', args: [name] })
+      return { saved: true, message: `Saved ${name}` }
+    },
+    async saveSvg(name, svg): Promise<SaveOutcome> {
+      fake.calls.push({ method: 'saveSvg', args: [name, svg] })
       return { saved: true, message: `Saved ${name}` }
     },
     onMenu: () => () => {}

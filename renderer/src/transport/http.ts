@@ -91,6 +91,10 @@ export function createHttpClient(deps: HttpDeps): LabClient {
       downloadBlob(name, dataUrlToBlob(dataUrl))
       return { saved: true, message: `Downloaded ${name}` }
     },
+    async saveSvg(name, svg) {
+      downloadText(name, svg, 'image/svg+xml')
+      return { saved: true, message: `Downloaded ${name}` }
+    },
     async pickTrace(): Promise<PickedTrace | null> {
       const file = await (deps.chooseFile ?? chooseFile)()
       if (!file) return null

@@ -27,6 +27,7 @@ export function createIpcClient(bridge: DesktopBridge): LabClient {
     subscribe: (listener) => bridge.subscribe(listener),
     saveCsv: (ids) => bridge.saveCsv(ids),
     savePng: (name, url) => bridge.savePng(name, url),
+    saveSvg: (name, svg) => bridge.saveSvg(name, svg),
     pickTrace: () => bridge.pickTrace(),
     onMenu: (listener) => bridge.onMenu(listener)
   }

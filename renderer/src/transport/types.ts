@@ -19,6 +19,7 @@ export interface PickedTrace {
 export interface DesktopBridge extends LabApi {
   saveCsv(runIds: number[]): Promise<SaveOutcome>
   savePng(suggestedName: string, pngDataUrl: string): Promise<SaveOutcome>
+  saveSvg(suggestedName: string, svg: string): Promise<SaveOutcome>
   /** Main's open dialog; the file is copied into the lab's trace folder. Null when cancelled. */
   pickTrace(): Promise<PickedTrace | null>
   onMenu(listener: (command: string) => void): () => void
@@ -28,6 +29,8 @@ export interface LabClient extends LabApi {
   readonly transport: 'ipc' | 'http' | 'fake'
   saveCsv(runIds: number[]): Promise<SaveOutcome>
   savePng(suggestedName: string, pngDataUrl: string): Promise<SaveOutcome>
+  /** An SVG document (a chart drawn by charts/svgContext.ts). */
+  saveSvg(suggestedName: string, svg: string): Promise<SaveOutcome>
   /** Choose a trace file: a dialog in main (desktop) or an upload into the lab's folder (browser). */
   pickTrace?(): Promise<PickedTrace | null>
   onMenu(listener: (command: string) => void): () => void

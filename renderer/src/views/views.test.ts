@@ -258,9 +258,54 @@ describe('Compare view', () => {
     runs.setSelection([1, 2])
     const w = await mountView(Compare, t)
     await settle()
-    const chips = w.findAll('[data-test=sensitivity]')
-    expect(chips.map((c) => c.text())).toEqual(['depends on the cost model'])
-    expect(chips[0].attributes('title')).toMatch(/lock hold/)
+    const verdicts = w.findAll('[data-sensitivity]')
+    expect(verdicts.map((c) => c.text())).toEqual(['depends on the cost model'])
+    expect(verdicts[0].attributes('title')).toMatch(/lock hold/)
+    // A conclusion that flips is never shown as a plain percentage.
+    const cell = w.find('[data-group="1/b"] [data-metric=sim_time_s]')
+    expect(cell.text()).not.toMatch(/\+50/)
+  })
+
+  it('shows a flipping difference as the range it spans and a robust one with its percentage', async () => {
+    const t = freshLab([
+      { variantLabel: 'a', headline: { sim_time_s: 2, swpout: 10 } },
+      { variantLabel: 'b', headline: { sim_time_s: 3, swpout: 5 } }
+    ])
+    const compare = t.lab.compare.bind(t.lab)
+    t.lab.compare = async (ids, base) => {
+      const d = await compare(ids, base)
+      d.sensitivity = { runIds: [7, 8], groups: ['device'], factors: [0.5, 2] }
+      d.significance.sim_time_s['1/b'].sensitivity = {
+        verdict: 'depends-on-cost-model',
+        detail: 'depends on the cost model (-4.0 % .. +50.0 %; flips with device x2)',
+        range: { minRel: -0.04, maxRel: 0.5 },
+        flips: [{ group: 'device', factor: 2 }],
+        cases: 2
+      }
+      d.significance.swpout['1/b'].sensitivity = {
+        verdict: 'robust',
+        detail: 'robust (-50.0 % .. -40.0 %)',
+        range: { minRel: -0.5, maxRel: -0.4 },
+        flips: [],
+        cases: 2
+      }
+      return d
+    }
+    const runs = useRuns()
+    await runs.init()
+    runs.setSelection([1, 2])
+    const w = await mountView(Compare, t)
+    await settle()
+    expect(w.find('[data-test=sensitivity-note]').text()).toMatch(
+      /2 runs of the experiment reran each design with the device costs scaled x0.5, x2/
+    )
+    const flip = w.find('[data-group="1/b"] [data-metric=sim_time_s] [data-sensitivity]')
+    expect(flip.text()).toMatch(/^depends on the cost model \([-−]4(\.0)? % … \+50(\.0)? %\)$/)
+    expect(flip.classes()).not.toContain('better')
+    expect(flip.classes()).not.toContain('worse')
+    const robust = w.find('[data-group="1/b"] [data-metric=swpout]')
+    expect(robust.find('[data-sensitivity]').text()).toBe('robust')
+    expect(robust.find('.delta').text()).toMatch(/[-−]50/)
   })
 
   it('asks for a selection when there is none', async () => {

@@ -10,7 +10,9 @@ import {
   LAB_METHODS,
   MENU_CHANNEL,
   MENU_COMMANDS,
+  OPEN_CONFIG_CHANNEL,
   PICK_TRACE_CHANNEL,
+  SAVE_CONFIG_CHANNEL,
   SAVE_CSV_CHANNEL,
   SAVE_PNG_CHANNEL,
   type Envelope
@@ -42,6 +44,8 @@ const bridge = {
   saveCsv: (runIds: number[]) => invoke(SAVE_CSV_CHANNEL, [runIds]),
   savePng: (suggestedName: string, pngDataUrl: string) => invoke(SAVE_PNG_CHANNEL, [suggestedName, pngDataUrl]),
   pickTrace: () => invoke(PICK_TRACE_CHANNEL, []),
+  saveConfig: (config: unknown) => invoke(SAVE_CONFIG_CHANNEL, [config]),
+  openConfig: () => invoke(OPEN_CONFIG_CHANNEL, []),
   onMenu: (listener: (command: string) => void) =>
     listen<string>(MENU_CHANNEL, listener, (c) => (MENU_COMMANDS as readonly unknown[]).includes(c))
 }

@@ -28,6 +28,13 @@ export function createIpcClient(bridge: DesktopBridge): LabClient {
     saveCsv: (ids) => bridge.saveCsv(ids),
     savePng: (name, url) => bridge.savePng(name, url),
     pickTrace: () => bridge.pickTrace(),
+    // ---- Config files, open as new experiment, experiment notes and tags (issue 11) ----
+    parseConfig: (text) => bridge.parseConfig(text),
+    runConfig: (id) => bridge.runConfig(id),
+    setExperimentNote: (id, note) => bridge.setExperimentNote(id, note),
+    setExperimentTags: (id, tags) => bridge.setExperimentTags(id, tags),
+    saveConfig: (config) => bridge.saveConfig(config),
+    openConfig: () => bridge.openConfig(),
     onMenu: (listener) => bridge.onMenu(listener)
   }
 }

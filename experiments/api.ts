@@ -112,6 +112,9 @@ export interface RunRecord {
   platform: string
   note: string
   tags: string[]
+  /** The experiment's own note and tags (shared by its runs); absent from stores older than them. */
+  experimentNote?: string
+  experimentTags?: string[]
   /** A few headline metrics for tables (null until done). */
   headline: Record<string, number> | null
   /** Kernel runs that finished: which kernel ran them (null for simulated runs and before the end). */
@@ -359,4 +362,19 @@ export interface LabApi {
   kernels(): Promise<KernelList>
   /** Subscribes to lab events; returns the unsubscribe function. */
   subscribe(listener: (event: LabEvent) => void): () => void
+
+  // ---- Config files, "open as new experiment", experiment notes and tags (issue 11) ----
+  /**
+   * Reads the text of an experiment config file (the format of `swaplab run --config`: JSON of
+   * an ExperimentConfig, defaults filled in) and checks it as start would; records and starts
+   * nothing. A file that is not JSON or has a bad field gets errors naming the field.
+   */
+  parseConfig(text: string): Promise<ValidationResult>
+  /** The experiment config that makes one recorded run again as a new experiment: its design variant at its sweep point, its seed, one trial. */
+  runConfig(runId: number): Promise<ExperimentConfig>
+  setExperimentNote(experimentId: number, note: string): Promise<void>
+  setExperimentTags(experimentId: number, tags: string[]): Promise<void>
 }
+
+/** Longest config file the lab reads (a config is a few kilobytes; a sweep of 1000 values is well under). */
+export const MAX_CONFIG_FILE_BYTES = 1_000_000

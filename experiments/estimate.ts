@@ -1,7 +1,7 @@
 // A rough wall-clock estimate of a run, for the run preview: pages the workload touches
 // times the engine's cost per simulated page access, plus a fixed start-up cost.
 
-import { PAGE_SIZE, type EngineConfig } from '../engine/pure'
+import { PAGE_SIZE, fmtBytes, type EngineConfig } from '../engine/pure'
 
 /**
  * Engine wall time per page access by storage, and per run (worker start, device setup).
@@ -82,4 +82,76 @@ export function autoSampleIntervalNs(c: EngineConfig): number {
   // The nearest of 1, 2, 5, 10 x mag on a log scale.
   const step = [1, 2, 5, 10].reduce((best, m) => (Math.abs(Math.log(raw / (m * mag))) < Math.abs(Math.log(raw / (best * mag))) ? m : best))
   return Math.min(AUTO_SAMPLE_MAX_NS, Math.max(AUTO_SAMPLE_MIN_NS, step * mag))
+}
+
+const MiB = 2 ** 20
+
+/** Sizes to the KiB, so a device a page short of the need never reads as big enough ("63.996 MiB", not "64.0 MiB"). */
+function fmtSize(n: number): string {
+  if (n < MiB) return fmtBytes(n)
+  const [v, unit] = n >= 2 ** 30 ? [n / 2 ** 30, 'GiB'] : [n / MiB, 'MiB']
+  return `${Number(v.toFixed(3))} ${unit}`
+}
+
+/** Usable swap of the devices: every page but the header page of each (page 0 holds the swap header). */
+export function usableSwapBytes(devices: readonly { sizeBytes: number }[]): number {
+  return devices.reduce((s, d) => s + Math.max(0, Math.floor(d.sizeBytes / PAGE_SIZE) - 1) * PAGE_SIZE, 0)
+}
+
+/**
+ * What the workload certainly holds at once, in bytes, with what it is made of; null where the
+ * peak is not known before the run (kbuild's jobs come and go, a trace is read as it runs, fill
+ * sizes itself to the device).
+ */
+export function workloadPeakBytes(c: Pick<EngineConfig, 'workload'>): { bytes: number; what: string } | null {
+  const p = c.workload.params
+  switch (c.workload.name) {
+    case 'usemem': {
+      // Every task holds all its pages from the end of its first pass to its unmap, so with two
+      // passes or more all of them are held at once; with one pass the first to finish unmaps
+      // while the others still touch theirs, and only one task's pages are sure to be held.
+      const tasks = Number(p.passes) >= 2 ? Number(p.tasks) : 1
+      const each = fmtSize(Number(p.sizeBytes))
+      return {
+        bytes: tasks * Number(p.sizeBytes),
+        what: tasks > 1 ? `${tasks} tasks x ${each}, each held through ${p.passes} passes` : `one task's ${each}`
+      }
+    }
+    case 'thp-swap-allocator-test': {
+      const small = p.smallFolioArea ? Number(p.smallAreaBytes) : 0
+      return {
+        bytes: Number(p.regionBytes) + small,
+        what: small ? `${fmtBytes(Number(p.regionBytes))} region + ${fmtBytes(small)} small-folio area` : 'its region'
+      }
+    }
+    case 'redis-bgsave':
+      return { bytes: Number(p.keyspaceBytes), what: 'its keyspace' }
+    default:
+      return null
+  }
+}
+
+/**
+ * The one check that the swap devices can take what the workload must swap out: the workload
+ * holds its peak at once, the memory limit keeps the rest resident, so at least peak - limit
+ * goes to swap. A device smaller than that makes every run fail out of swap, so it is refused
+ * up front (the form and the CLI both validate through the experiment schema). Slots held by
+ * the swap cache or stranded in per-CPU clusters can need more: this is the floor, not a promise.
+ */
+export function swapSpaceProblem(
+  c: Pick<EngineConfig, 'workload' | 'devices' | 'memoryLimitBytes'>
+): { field: string; message: string } | null {
+  const peak = workloadPeakBytes(c)
+  if (!peak) return null
+  const need = peak.bytes - c.memoryLimitBytes
+  const usable = usableSwapBytes(c.devices)
+  if (need <= usable) return null
+  const held = c.devices.length === 1 ? `the device holds ${fmtSize(usable)}` : `the ${c.devices.length} devices hold ${fmtSize(usable)}`
+  return {
+    field: c.devices.length === 1 ? 'devices.0.sizeBytes' : 'devices',
+    message:
+      `too small for the workload: ${c.workload.name} holds ${fmtSize(peak.bytes)} (${peak.what}) in a memory limit of ` +
+      `${fmtSize(c.memoryLimitBytes)}, so at least ${fmtSize(need)} goes to swap, but ${held} (one page of each is the swap header); ` +
+      `make it at least ${fmtBytes(Math.ceil((need + c.devices.length * PAGE_SIZE) / MiB) * MiB)}, raise the memory limit or shrink the workload`
+  }
 }

@@ -7,13 +7,18 @@ import { DESIGN_NAMES, WORKLOAD_NAMES, type RunSummary } from '../engine/pure'
 import type { KernelBadge, RunStatus } from './api'
 
 export const EXPORT_SCHEMA = 'swaplab.runs'
-/** 2: kernel runs (design 'kernel', `kernel`, unmeasured counters as null). Version 1 files read unchanged. */
-export const EXPORT_SCHEMA_VERSION = 2
+/**
+ * 2: kernel runs (design 'kernel', `kernel`, unmeasured counters as null).
+ * 3: the experiment's note and tags (`experiment.note`, `experiment.tags`).
+ * Versions 1 and 2 read unchanged (their experiments have no note or tags).
+ */
+export const EXPORT_SCHEMA_VERSION = 3
 
 export interface ExportedRun {
   /** The id the run had in the exporting database (for reference only). */
   sourceRunId: number
-  experiment: { name: string; config: unknown }
+  /** note and tags: absent before version 3. */
+  experiment: { name: string; config: unknown; note?: string; tags?: string[] }
   design: (typeof DESIGN_NAMES)[number]
   variantLabel: string
   workload: (typeof WORKLOAD_NAMES)[number]
@@ -58,7 +63,7 @@ const STATUSES = ['queued', 'running', 'done', 'failed', 'cancelled', 'interrupt
 
 const exportedRun = z.object({
   sourceRunId: z.number().int(),
-  experiment: z.object({ name: z.string(), config: z.unknown() }),
+  experiment: z.object({ name: z.string(), config: z.unknown(), note: z.string().optional(), tags: z.array(z.string()).optional() }),
   design: z.enum(DESIGN_NAMES),
   variantLabel: z.string(),
   workload: z.enum(WORKLOAD_NAMES),

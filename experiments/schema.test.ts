@@ -98,9 +98,112 @@ describe('experiment schema', () => {
     const e = errors({ ...base, sweep: { axes: [{ path: 'workload.params.tasks', values: [1, 2, 0] }] } })
     expect(e).toEqual([{ field: 'sweep.axes.0.values.2', message: 'workload.params.tasks must be a whole number from 1 to 256; got 0' }])
     const e2 = errors({ ...base, sweep: { axes: [{ path: 'memoryLimitBytes', values: ['4MiB', '32MiB'] }] } })
+    // The swept value is the cause: the message sits on the sweep row's value, not on the base field.
     expect(e2).toHaveLength(1)
-    expect(e2[0].field).toBe('memoryLimitBytes')
-    expect(e2[0].message).toMatch(/\(at memoryLimitBytes=33554432\)$/)
+    expect(e2[0].field).toBe('sweep.axes.0.values.1')
+    expect(e2[0].message).toMatch(/^memoryLimitBytes: must be smaller than what the workload touches \(16 MiB\).*got 32 MiB$/)
+  })
+
+  it('puts a problem that only some values of a one-axis sweep cause on that sweep row, and one at every point on its field', () => {
+    const some = errors({ ...base, memoryLimitBytes: 12 * MiB, sweep: { axes: [{ path: 'workload.params.tasks', values: [1, 2, 4] }] } })
+    expect(some).toEqual([
+      {
+        field: 'sweep.axes.0.values.0',
+        message:
+          'at workload.params.tasks=1, memoryLimitBytes: must be smaller than what the workload touches (8 MiB), or nothing is swapped; got 12 MiB'
+      }
+    ])
+    const every = errors({ ...base, memoryLimitBytes: 64 * MiB, sweep: { axes: [{ path: 'cpus', values: [1, 2] }] } })
+    expect(every).toHaveLength(1)
+    expect(every[0].field).toBe('memoryLimitBytes')
+    expect(every[0].message).not.toMatch(/\(at /)
+  })
+
+  it('refuses a value listed twice in a grid sweep, and a repeated point in a list sweep', () => {
+    expect(errors({ ...base, sweep: { axes: [{ path: 'workload.params.tasks', values: [1, 2, 2] }] } })).toEqual([
+      {
+        field: 'sweep.axes.0.values.2',
+        message: 'workload.params.tasks lists 2 twice (values 2 and 3); each value runs once, remove the repeat'
+      }
+    ])
+    // Sizes are compared as parsed: "8MiB" and 8388608 are the same value.
+    expect(
+      errors({ ...base, memoryLimitBytes: 4 * MiB, sweep: { axes: [{ path: 'memoryLimitBytes', values: ['8MiB', 8 * MiB] }] } })[0].field
+    ).toBe('sweep.axes.0.values.1')
+    const list = errors({
+      ...base,
+      sweep: {
+        mode: 'list',
+        axes: [
+          { path: 'cpus', values: [1, 2, 1] },
+          { path: 'workload.params.tasks', values: [2, 2, 2] }
+        ]
+      }
+    })
+    expect(list).toEqual([
+      { field: 'sweep.axes', message: 'point 3 (cpus=1, workload.params.tasks=2) repeats point 1; each point runs once, remove the repeat' }
+    ])
+    // In list mode one axis may repeat a value while another differs.
+    expect(
+      validateExperiment({
+        ...base,
+        sweep: {
+          mode: 'list',
+          axes: [
+            { path: 'cpus', values: [1, 2] },
+            { path: 'workload.params.tasks', values: [2, 2] }
+          ]
+        }
+      }).ok
+    ).toBe(true)
+  })
+
+  it('refuses a label or a name too long for tables and legends, saying the limit and the length', () => {
+    expect(errors({ ...base, designs: [{ design: 'legacy', label: 'x'.repeat(300) }] })).toEqual([
+      { field: 'designs.0.label', message: 'must be at most 80 characters; got 300' }
+    ])
+    expect(errors({ ...base, name: 'n'.repeat(300) })).toEqual([{ field: 'name', message: 'must be at most 200 characters; got 300' }])
+  })
+
+  describe('swap space', () => {
+    const big = { ...base, workload: { name: 'usemem', params: { tasks: 4, sizeBytes: 64 * MiB, passes: 2 } }, memoryLimitBytes: 128 * MiB }
+    it('refuses a device smaller than what the workload must swap out, naming the field and the sizes', () => {
+      expect(errors({ ...big, devices: [{ sizeBytes: 64 * MiB }] })).toEqual([
+        {
+          field: 'devices.0.sizeBytes',
+          message:
+            'too small for the workload: usemem holds 256 MiB (4 tasks x 64 MiB, each held through 2 passes) in a memory limit of 128 MiB, so at least 128 MiB goes to swap, ' +
+            'but the device holds 63.996 MiB (one page of each is the swap header); make it at least 129 MiB, raise the memory limit or shrink the workload'
+        }
+      ])
+      // Exactly the need is a page short: the header page is not swap.
+      expect(errors({ ...big, devices: [{ sizeBytes: 128 * MiB }] })[0].field).toBe('devices.0.sizeBytes')
+      expect(validateExperiment({ ...big, devices: [{ sizeBytes: 129 * MiB }] }).ok).toBe(true)
+    })
+
+    it('counts every device, and names the sweep row when a swept size is too small', () => {
+      expect(errors({ ...big, devices: [{ sizeBytes: 64 * MiB }, { sizeBytes: 32 * MiB }] })[0]).toMatchObject({
+        field: 'devices',
+        message: expect.stringMatching(/the 2 devices hold 95\.992 MiB/)
+      })
+      expect(validateExperiment({ ...big, devices: [{ sizeBytes: 96 * MiB }, { sizeBytes: 64 * MiB }] }).ok).toBe(true)
+      const e = errors({ ...big, sweep: { axes: [{ path: 'devices.0.sizeBytes', values: ['256MiB', '64MiB'] }] } })
+      expect(e).toHaveLength(1)
+      expect(e[0].field).toBe('sweep.axes.0.values.1')
+      expect(e[0].message).toMatch(/^devices\.0\.sizeBytes: too small for the workload/)
+    })
+
+    it('checks the thp test and redis too, and leaves workloads whose peak is not known before the run alone', () => {
+      const thp = { name: 'thp-swap-allocator-test', params: { regionBytes: 128 * MiB, iterations: 2, dropBytes: MiB } }
+      expect(errors({ ...base, workload: thp, memoryLimitBytes: 32 * MiB, devices: [{ sizeBytes: 64 * MiB }] })[0].field).toBe(
+        'devices.0.sizeBytes'
+      )
+      const redis = { name: 'redis-bgsave', params: { keyspaceBytes: 256 * MiB } }
+      expect(errors({ ...base, workload: redis, memoryLimitBytes: 64 * MiB, devices: [{ sizeBytes: 64 * MiB }] })[0].field).toBe(
+        'devices.0.sizeBytes'
+      )
+      expect(validateExperiment({ ...base, workload: { name: 'kbuild', params: {} }, devices: [{ sizeBytes: 4 * MiB }] }).ok).toBe(true)
+    })
   })
 
   it('refuses paths that cannot be swept', () => {
@@ -129,7 +232,13 @@ describe('experiment schema', () => {
         ]
       }
     })
-    expect(e).toEqual([{ field: 'sweep.axes', message: 'in list mode every axis needs the same number of values; got 2, 3' }])
+    expect(e).toEqual([
+      {
+        field: 'sweep.axes',
+        message:
+          'in list mode every axis needs the same number of values (the i-th values run together); got 2 for cpus, 3 for workload.params.tasks'
+      }
+    ])
   })
 
   it('caps the number of runs and says how many the sweep would make', () => {

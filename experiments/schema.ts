@@ -28,10 +28,14 @@ import {
   type FieldSpec
 } from './fields'
 import { bytesOrAsIs } from './units'
-import { AUTO_SAMPLES } from './estimate'
-import { applyPoint, countRuns, findUnsafeKey, sweepPoints, toEngineConfig, unsafeSegment, variantLabel } from './sweep'
+import { applyPoint, countRuns, findUnsafeKey, sweepPoints, toEngineConfig, unsafeSegment, variantLabel, type SweepPoint } from './sweep'
+import { AUTO_SAMPLES, swapSpaceProblem } from './estimate'
 
 const show = (v: unknown): string => (typeof v === 'string' ? JSON.stringify(v) : String(v))
+const lengthOf = (v: unknown): string => (typeof v === 'string' ? `${v.length}` : show(v))
+/** Longest design label (tables and legends) and experiment name. */
+export const MAX_LABEL = 80
+export const MAX_NAME = 200
 
 /** A zod schema for one value of a field spec; messages state the allowed range and the value given. */
 export function valueSchema(spec: FieldSpec): z.ZodType {
@@ -87,7 +91,11 @@ const designVariant = z.discriminatedUnion(
       z.strictObject({
         design: z.literal(d.name),
         options: paramsSchema(d.options, `design ${d.name}`).prefault({}),
-        label: z.string().min(1).max(80).optional()
+        label: z
+          .string({ error: (i) => `must be text; got ${show(i.input)}` })
+          .min(1, { error: 'must not be empty (leave it out to name the variant from its design)' })
+          .max(MAX_LABEL, { error: (i) => `must be at most ${MAX_LABEL} characters; got ${lengthOf(i.input)}` })
+          .optional()
       })
     )
   ),
@@ -159,7 +167,12 @@ const sampleIntervalError = (i: { input?: unknown }): string =>
   `must be 0 (automatic: about ${AUTO_SAMPLES} samples over the run) or a whole number from ${TOP_FIELDS.sampleIntervalNs.min} to ${TOP_FIELDS.sampleIntervalNs.max} ns; got ${show(i.input)}`
 
 const experimentShape = z.strictObject({
-  name: z.string().trim().min(1, { error: 'must not be empty' }).max(200).default('experiment'),
+  name: z
+    .string({ error: (i) => `must be text; got ${show(i.input)}` })
+    .trim()
+    .min(1, { error: 'must not be empty' })
+    .max(MAX_NAME, { error: (i) => `must be at most ${MAX_NAME} characters; got ${lengthOf(i.input)}` })
+    .default('experiment'),
   designs: z
     .array(designVariant, { error: 'must be a list of design variants' })
     .min(1, { error: 'needs at least one design' })
@@ -238,23 +251,23 @@ function crossCheck(config: ExperimentConfig): FieldError[] {
     sweepOk = false
     issue(
       ['sweep', 'axes'],
-      `in list mode every axis needs the same number of values; got ${config.sweep.axes.map((a) => a.values.length).join(', ')}`
+      `in list mode every axis needs the same number of values (the i-th values run together); got ${config.sweep.axes
+        .map((a) => `${a.values.length} for ${a.path}`)
+        .join(', ')}`
     )
   }
+  if (sweepOk) sweepOk = !duplicatePoints(config, issue)
   if (!sweepOk) return errors
   const runs = countRuns(config)
   if (runs > MAX_RUNS) {
     issue(['sweep'], `expands to ${runs} runs (designs x sweep points x trials); at most ${MAX_RUNS} are allowed`)
     return errors
   }
-  const seen = new Set<string>()
-  for (const point of sweepPoints(config.sweep)) {
+  const points = sweepPoints(config.sweep)
+  const found: { path: string[]; message: string; point: SweepPoint }[] = []
+  for (const point of points) {
     const atPoint = applyPoint(config, point)
-    const where = Object.keys(point).length
-      ? ` (at ${Object.entries(point)
-          .map(([k, v]) => `${k}=${v}`)
-          .join(', ')})`
-      : ''
+    const before = found.length
     atPoint.designs.forEach((variant, i) => {
       const engineConfig = toEngineConfig(atPoint, variant, config.seed)
       // A profile file is read and checked by the front end that may read files (the CLI's lab service).
@@ -262,18 +275,90 @@ function crossCheck(config: ExperimentConfig): FieldError[] {
       for (const p of checkEngineConfig(engineConfig)) {
         const path =
           p.field === 'design'
-            ? ['designs', i, 'design']
+            ? ['designs', String(i), 'design']
             : p.field.startsWith('designOptions.')
-              ? ['designs', i, 'options', ...p.field.split('.').slice(1)]
+              ? ['designs', String(i), 'options', ...p.field.split('.').slice(1)]
               : p.field.split('.')
-        const key = `${path.join('.')}|${p.message}|${where}`
-        if (seen.has(key)) continue
-        seen.add(key)
-        issue(path, `${p.message}${where}`)
+        found.push({ path, message: p.message, point })
       }
     })
+    // Every design runs the same workload on the same devices: one swap-space check per point.
+    const first = atPoint.designs[0]
+    const space = found.length === before && first ? swapSpaceProblem(toEngineConfig(atPoint, first, config.seed)) : null
+    if (space) found.push({ path: space.field.split('.'), message: space.message, point })
+  }
+  const seen = new Set<string>()
+  for (const f of found) {
+    const { path, message } = placeAtSweep(config, f, points.length, found)
+    const key = `${path.join('.')}|${message}`
+    if (seen.has(key)) continue
+    seen.add(key)
+    issue(path, message)
   }
   return errors
+}
+
+const pointText = (point: SweepPoint): string =>
+  Object.entries(point)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(', ')
+
+/**
+ * Where a problem found at a sweep point belongs: on the sweep row when the swept value is the
+ * cause (the field is swept, or with one axis the problem comes at some of its values only),
+ * else on the field itself, saying at which point.
+ */
+function placeAtSweep(
+  config: ExperimentConfig,
+  f: { path: string[]; message: string; point: SweepPoint },
+  pointCount: number,
+  all: { path: string[]; message: string; point: SweepPoint }[]
+): { path: (string | number)[]; message: string } {
+  const axes = config.sweep?.axes ?? []
+  if (!Object.keys(f.point).length) return { path: f.path, message: f.message }
+  const dotted = f.path.join('.')
+  let i = axes.findIndex((a) => a.path === dotted)
+  if (i < 0) {
+    const everywhere =
+      new Set(all.filter((g) => g.path.join('.') === dotted && g.message === f.message).map((g) => g.point)).size >= pointCount
+    // The same problem at every point is the field's own, not the sweep's.
+    if (everywhere) return { path: f.path, message: f.message }
+    if (axes.length === 1) i = 0
+  }
+  if (i < 0) return { path: f.path, message: `${f.message} (at ${pointText(f.point)})` }
+  const j = axes[i].values.indexOf(f.point[axes[i].path])
+  const what = dotted === axes[i].path ? axes[i].path : `at ${axes[i].path}=${String(f.point[axes[i].path])}, ${dotted}`
+  return { path: ['sweep', 'axes', i, 'values', j], message: `${what}: ${f.message}` }
+}
+
+/** A value listed twice (grid) or a point repeated (list) would run the same runs twice: refused, naming the repeat. */
+function duplicatePoints(config: ExperimentConfig, issue: (path: (string | number)[], message: string) => void): boolean {
+  const sweep = config.sweep
+  if (!sweep) return false
+  let found = false
+  if (sweep.mode === 'grid')
+    sweep.axes.forEach((axis, i) =>
+      axis.values.forEach((v, j) => {
+        const first = axis.values.indexOf(v)
+        if (first === j) return
+        found = true
+        issue(
+          ['sweep', 'axes', i, 'values', j],
+          `${axis.path} lists ${show(v)} twice (values ${first + 1} and ${j + 1}); each value runs once, remove the repeat`
+        )
+      })
+    )
+  else {
+    const seen = new Map<string, number>()
+    sweepPoints(sweep).forEach((point, k) => {
+      const key = JSON.stringify(sweep.axes.map((a) => point[a.path]))
+      const first = seen.get(key)
+      if (first === undefined) return void seen.set(key, k)
+      found = true
+      issue(['sweep', 'axes'], `point ${k + 1} (${pointText(point)}) repeats point ${first + 1}; each point runs once, remove the repeat`)
+    })
+  }
+  return found
 }
 
 /** The shape and ranges of an experiment config; validateExperiment adds the cross-field rules. */

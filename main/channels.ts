@@ -2,7 +2,7 @@
 // bridge: each LabApi method with the checks its arguments must pass before they reach the
 // lab service. Pure (no Electron, no Node I/O) so both bridges and their tests use it.
 
-import type { LabApi } from '../experiments/api'
+import { MAX_CONFIG_FILE_BYTES, type LabApi } from '../experiments/api'
 import { parseKernelImage } from '../engine/pure'
 
 /** LabApi methods reachable from a front end (subscribe has its own event channel). */
@@ -162,7 +162,21 @@ export const LAB_CHANNELS: Record<LabMethod, { channel: string; check: ArgCheck 
   exportCsv: { channel: 'lab:exportCsv', check: ([ids]) => [runIds(ids)] },
   exportJson: { channel: 'lab:exportJson', check: ([ids]) => [runIds(ids)] },
   importJson: { channel: 'lab:importJson', check: ([json]) => [text(json, 'json', MAX_JSON_CHARS)] },
-  kernels: { channel: 'lab:kernels', check: none }
+  kernels: { channel: 'lab:kernels', check: none },
+  // ---- Config files, open as new experiment, experiment notes and tags (issue 11) ----
+  parseConfig: { channel: 'lab:parseConfig', check: ([t]) => [text(t, 'text', MAX_CONFIG_FILE_BYTES)] },
+  runConfig: { channel: 'lab:runConfig', check: ([id]) => [runId(id)] },
+  setExperimentNote: {
+    channel: 'lab:setExperimentNote',
+    check: ([id, note]) => [runId(id, 'experimentId'), text(note, 'note', 100_000)]
+  },
+  setExperimentTags: {
+    channel: 'lab:setExperimentTags',
+    check: ([id, tags]) => {
+      if (!Array.isArray(tags) || tags.length > 100) throw new BadPayload('tags must be an array of at most 100 strings')
+      return [runId(id, 'experimentId'), tags.map((t) => text(t, 'tags[]', 200))]
+    }
+  }
 }
 
 export const LAB_METHODS = Object.keys(LAB_CHANNELS) as LabMethod[]
@@ -175,6 +189,9 @@ export const SAVE_PNG_CHANNEL = 'app:savePng'
 export const SAVE_SVG_CHANNEL = 'app:saveSvg'
 /** Renderer -> main, Electron only: main shows an open dialog and copies the trace into the lab's folder. */
 export const PICK_TRACE_CHANNEL = 'app:pickTrace'
+/** Renderer -> main, Electron only: main shows a save / open dialog for an experiment config file. */
+export const SAVE_CONFIG_CHANNEL = 'app:saveConfig'
+export const OPEN_CONFIG_CHANNEL = 'app:openConfig'
 /** Main -> renderer: an app menu item asks the renderer to show a view. */
 export const MENU_CHANNEL = 'app:menu'
 

@@ -3,16 +3,20 @@
 // Saving exports is done here, in main: the renderer never names a path.
 
 import { ipcMain, dialog, type BrowserWindow, type IpcMainInvokeEvent } from 'electron'
-import { writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
-import type { LabApi } from '../experiments/api'
+import { readFile, stat, writeFile } from 'node:fs/promises'
+import { basename, join } from 'node:path'
+import { MAX_CONFIG_FILE_BYTES, type LabApi } from '../experiments/api'
+import { configFileName, configFileText } from '../experiments/configFile'
+import { formatFieldErrors } from '../experiments/schema'
 import type { TraceStore } from './lab/traces'
 import {
   BadPayload,
   EVENT_CHANNEL,
   LAB_CHANNELS,
   LAB_METHODS,
+  OPEN_CONFIG_CHANNEL,
   PICK_TRACE_CHANNEL,
+  SAVE_CONFIG_CHANNEL,
   SAVE_CSV_CHANNEL,
   SAVE_PNG_CHANNEL,
   SAVE_SVG_CHANNEL,
@@ -56,7 +60,9 @@ export const IPC_CHANNELS = [
   SAVE_CSV_CHANNEL,
   SAVE_PNG_CHANNEL,
   SAVE_SVG_CHANNEL,
-  PICK_TRACE_CHANNEL
+  PICK_TRACE_CHANNEL,
+  SAVE_CONFIG_CHANNEL,
+  OPEN_CONFIG_CHANNEL
 ]
 
 /** Registers every channel; returns a function that removes them and stops forwarding events. */
@@ -158,6 +164,58 @@ export function registerIpc(api: LabApi, options: IpcOptions): () => void {
         })
         if (choice.canceled || !choice.filePaths[0]) return { ok: true, value: null }
         return { ok: true, value: options.traces.addFile(choice.filePaths[0]) }
+      } catch (e) {
+        return { ok: false, error: errorMessage(e) }
+      }
+    })
+  )
+
+  // Experiment config files, in the format of `swaplab run --config`: saved only once valid (the
+  // schema's defaults written out, so the file runs as it is), opened through the lab's checks.
+  ipcMain.handle(
+    SAVE_CONFIG_CHANNEL,
+    guard(async (_e, ...args: unknown[]) => {
+      try {
+        const [config] = checkArgs('validate', args.slice(0, 1))
+        const r = await api.validate(config)
+        if (!r.ok) throw new BadPayload(`fix the form before saving it:\n${formatFieldErrors(r.errors)}`)
+        const choice = await dialog.showSaveDialog(options.window()!, {
+          title: 'Save experiment config',
+          defaultPath: join(options.defaultDir(), configFileName(r.config)),
+          buttonLabel: 'Save',
+          filters: [{ name: 'Swap Lab experiment (JSON)', extensions: ['json'] }]
+        })
+        if (choice.canceled || !choice.filePath) return { ok: true, value: { saved: false, message: 'Save cancelled' } }
+        await writeFile(choice.filePath, configFileText(r.config), 'utf8')
+        return { ok: true, value: { saved: true, message: `Saved ${choice.filePath} (run it with swaplab run --config FILE)` } }
+      } catch (e) {
+        return { ok: false, error: errorMessage(e) }
+      }
+    })
+  )
+
+  ipcMain.handle(
+    OPEN_CONFIG_CHANNEL,
+    guard(async (_e, ...args: unknown[]) => {
+      try {
+        if (args.length) throw new BadPayload('takes no arguments')
+        const choice = await dialog.showOpenDialog(options.window()!, {
+          title: 'Open experiment config',
+          defaultPath: options.defaultDir(),
+          properties: ['openFile'],
+          filters: [
+            { name: 'Swap Lab experiment (JSON)', extensions: ['json'] },
+            { name: 'All files', extensions: ['*'] }
+          ]
+        })
+        const file = choice.filePaths[0]
+        if (choice.canceled || !file) return { ok: true, value: null }
+        const info = await stat(file)
+        if (!info.isFile()) throw new BadPayload(`${basename(file)} is not a file`)
+        if (info.size > MAX_CONFIG_FILE_BYTES)
+          throw new BadPayload(`${basename(file)} is ${info.size} bytes; a config file has at most ${MAX_CONFIG_FILE_BYTES}`)
+        const result = await api.parseConfig(await readFile(file, 'utf8'))
+        return { ok: true, value: { fileName: basename(file), result } }
       } catch (e) {
         return { ok: false, error: errorMessage(e) }
       }

@@ -14,7 +14,9 @@ describe('preload bridge', () => {
 
   it('exposes only window.swaplab with the lab methods, subscribe and the app extras', () => {
     expect(electron.contextBridge.exposeInMainWorld).toHaveBeenCalledTimes(1)
-    expect(Object.keys(bridge).sort()).toEqual([...LAB_METHODS, 'subscribe', 'saveCsv', 'savePng', 'saveSvg', 'pickTrace', 'onMenu'].sort())
+    expect(Object.keys(bridge).sort()).toEqual(
+      [...LAB_METHODS, 'subscribe', 'saveCsv', 'savePng', 'saveSvg', 'pickTrace', 'saveConfig', 'openConfig', 'onMenu'].sort()
+    )
     expect(bridge).not.toHaveProperty('invoke')
     expect(bridge).not.toHaveProperty('ipcRenderer')
   })

@@ -10,7 +10,9 @@ import {
   LAB_METHODS,
   MENU_CHANNEL,
   MENU_COMMANDS,
+  OPEN_CONFIG_CHANNEL,
   PICK_TRACE_CHANNEL,
+  SAVE_CONFIG_CHANNEL,
   SAVE_CSV_CHANNEL,
   SAVE_PNG_CHANNEL,
   SAVE_SVG_CHANNEL,
@@ -44,6 +46,8 @@ const bridge = {
   savePng: (suggestedName: string, pngDataUrl: string) => invoke(SAVE_PNG_CHANNEL, [suggestedName, pngDataUrl]),
   saveSvg: (suggestedName: string, svg: string) => invoke(SAVE_SVG_CHANNEL, [suggestedName, svg]),
   pickTrace: () => invoke(PICK_TRACE_CHANNEL, []),
+  saveConfig: (config: unknown) => invoke(SAVE_CONFIG_CHANNEL, [config]),
+  openConfig: () => invoke(OPEN_CONFIG_CHANNEL, []),
   onMenu: (listener: (command: string) => void) =>
     listen<string>(MENU_CHANNEL, listener, (c) => (MENU_COMMANDS as readonly unknown[]).includes(c))
 }

@@ -104,6 +104,30 @@ describe('swaplab run: bad input is refused before anything starts (exit 2)', ()
       ['--design', 'legacy', ...usemem, '--size-bytes', '-8MiB'],
       /workload\.params\.sizeBytes: must be a whole number from 64 KiB to 64 GiB; got -8388608/
     ],
+    [
+      'a device too small for what the workload must swap out',
+      [
+        '--design',
+        'legacy',
+        ...usemem,
+        '--tasks',
+        '4',
+        '--size-bytes',
+        '64MiB',
+        '--passes',
+        '2',
+        '--memory-limit',
+        '128MiB',
+        '--device-size',
+        '64MiB'
+      ],
+      /devices\.0\.sizeBytes: too small for the workload: usemem holds 256 MiB .*at least 128 MiB goes to swap, but the device holds 63\.996 MiB/
+    ],
+    [
+      'a sweep value listed twice',
+      ['--design', 'legacy', ...usemem, '--sweep', 'workload.params.tasks=1,2,2'],
+      /sweep\.axes\.0\.values\.2: workload\.params\.tasks lists 2 twice/
+    ],
     ['an unknown option', ['--design', 'legacy', ...usemem, '--colour', 'red'], /unknown option --colour/],
     [
       'a parameter of another workload',

@@ -86,6 +86,15 @@ export function summaryCsv(
     'counters_system_wide',
     'baseline'
   ]
+  // Tags and notes: the experiment's, and the runs' (a group's row gathers its runs').
+  const notesHeader = ['experiment_tags', 'experiment_note', 'tags', 'notes']
+  const notesCells = (ids: number[]): unknown[] => {
+    const rs = ids.map((id) => byId.get(id)).filter((r): r is RunRecord => !!r)
+    const first = rs[0]
+    const tags = [...new Set(rs.flatMap((r) => r.tags))].sort()
+    const notes = rs.filter((r) => r.note).map((r) => (rs.length > 1 ? `#${r.id}: ${r.note}` : r.note))
+    return [(first?.experimentTags ?? []).join(', '), first?.experimentNote ?? '', tags.join(', '), notes.join('\n')]
+  }
   const groupIdentity = (g: CompareData['groups'][number]): unknown[] => {
     const first = byId.get(g.runIds[0])
     return [
@@ -109,6 +118,7 @@ export function summaryCsv(
       'trial',
       'seed',
       'status',
+      ...notesHeader,
       ...parameters.map((p) => `parameter_${snakeCase(p)}`),
       ...metrics.flatMap((m) => [m, ...deltaHeader(m)])
     ]
@@ -122,6 +132,7 @@ export function summaryCsv(
           r ? r.trial + 1 : '',
           r?.seed ?? '',
           r?.status ?? '',
+          ...notesCells([id]),
           ...parameters.map((p) => compare.configs[id]?.[p] ?? ''),
           ...metrics.flatMap((m) => [values[m] === undefined ? '' : roundMetric(m, values[m]), ...deltaCells(g, m)])
         ]
@@ -135,6 +146,7 @@ export function summaryCsv(
     'trials',
     'run_ids',
     'status',
+    ...notesHeader,
     ...parameters.map((p) => `parameter_${snakeCase(p)}`),
     ...metrics.flatMap((m) => [...STATS.map((s) => `${m}_${STAT_COLUMN[s]}`), ...deltaHeader(m)])
   ]
@@ -148,6 +160,7 @@ export function summaryCsv(
       g.metrics[metrics[0]]?.n ?? 0,
       g.runIds.join(' '),
       status,
+      ...notesCells(g.runIds),
       ...parameters.map((p) => groupConfig(g.runIds)[p] ?? ''),
       ...metrics.flatMap((m) => [
         ...STATS.map((s) => {
@@ -253,7 +266,7 @@ export function buildRunsExport(store: RunStore, runIds: number[], appVersion: s
     const exp = store.getExperiment(d.experimentId)
     return {
       sourceRunId: d.id,
-      experiment: { name: d.experimentName, config: exp?.config ?? null },
+      experiment: { name: d.experimentName, config: exp?.config ?? null, note: exp?.note ?? '', tags: exp?.tags ?? [] },
       design: d.design,
       variantLabel: d.variantLabel,
       workload: d.workload,
@@ -302,6 +315,8 @@ export function importRuns(store: RunStore, data: RunsExport): number[] {
           importedFrom: `${data.exporter} on ${data.platform}, exported ${data.exportedAt}`
         })
         experiments.set(key, experimentId)
+        if (r.experiment.note) store.setExperimentNote(experimentId, r.experiment.note)
+        if (r.experiment.tags?.length) store.setExperimentTags(experimentId, r.experiment.tags)
       }
       // A run still going when it was exported can never finish here.
       const unfinished = r.status === 'queued' || r.status === 'running'

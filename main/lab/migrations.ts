@@ -115,6 +115,16 @@ export const MIGRATIONS: string[] = [
     data BLOB NOT NULL,                  -- little-endian float64: '' -> count, t_sim_ns, t_wall_ms, ops; field -> mean, min, max
     PRIMARY KEY (run_id, field)
   ) WITHOUT ROWID;
+  `,
+  // v4 -> v5: a note and tags on each experiment (runs have had theirs since v1), editable in
+  // the app, searched in Runs and carried by exports.
+  `
+  ALTER TABLE experiments ADD COLUMN note TEXT NOT NULL DEFAULT '';
+  CREATE TABLE experiment_tags (
+    experiment_id INTEGER NOT NULL REFERENCES experiments(id) ON DELETE CASCADE,
+    tag TEXT NOT NULL,
+    PRIMARY KEY (experiment_id, tag)
+  ) WITHOUT ROWID;
   `
 ]
 

@@ -246,7 +246,7 @@ describe('export and import', () => {
     await lab.setNote(runIds[0], 'from box A')
     const json = await lab.exportJson(runIds.slice(0, 2))
     const data = JSON.parse(json)
-    expect(data).toMatchObject({ schema: 'swaplab.runs', schemaVersion: 2, exporter: 'swaplab@9.9.9' })
+    expect(data).toMatchObject({ schema: 'swaplab.runs', schemaVersion: 3, exporter: 'swaplab@9.9.9' })
     expect(data.runs[0].seed).toBe(1)
     await lab.close()
 

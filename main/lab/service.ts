@@ -37,6 +37,7 @@ import { buildCompare } from '../../experiments/compare'
 import { isSensitivityPoint, sensitivityOf } from '../../experiments/sensitivity'
 import { estimateRunSeconds } from '../../experiments/estimate'
 import { parseRunsExport } from '../../experiments/exportFormat'
+import { parseConfigText } from '../../experiments/configFile'
 import { RunStore } from './store'
 import { Runner } from './runner'
 import type { EngineModuleRef, KernelModuleRef } from './protocol'
@@ -297,6 +298,12 @@ export class LabService implements LabApi {
   }
 
   async rerun(runId: number): Promise<{ experimentId: number; runIds: number[] }> {
+    const config = this.configOfRun(runId)
+    return this.start({ ...config, name: config.name.replace(/ \(from run \d+\)$/, ` (rerun of run ${runId})`) })
+  }
+
+  /** The config that makes run `runId` again: its variant at its sweep point, its seed, one trial (a sensitivity run keeps its scaled group). */
+  private configOfRun(runId: number): ExperimentConfig {
     const run = this.mustGet(runId)
     const exp = this.store.getExperiment(run.experimentId)
     const parsed = validateExperiment(exp?.config)
@@ -313,15 +320,35 @@ export class LabService implements LabApi {
       atPoint.designs.find((d) => variantLabel(d) === run.variantLabel) ?? atPoint.designs.find((d) => d.design === run.design)
     const config: ExperimentConfig = {
       ...atPoint,
-      name: `${parsed.config.name} (rerun of run ${runId})`,
+      name: `${parsed.config.name} (from run ${runId})`,
       designs: variant ? [variant] : atPoint.designs,
       sweep: null,
       trials: 1,
-      seed: run.seed,
-      // A sensitivity run reruns with its own scaled group (and so also the main run it belongs to).
-      sensitivity: scaled ? { groups: [scaled.group], factors: [scaled.factor] } : undefined
+      seed: run.seed
     }
-    return this.start(config)
+    // A sensitivity run reruns with its own scaled group (and so also the main run it belongs to).
+    if (scaled) config.sensitivity = { groups: [scaled.group], factors: [scaled.factor] }
+    else delete config.sensitivity
+    return config
+  }
+
+  async runConfig(runId: number): Promise<ExperimentConfig> {
+    return this.configOfRun(runId)
+  }
+
+  async parseConfig(text: string): Promise<ValidationResult> {
+    const parsed = parseConfigText(text)
+    if (!parsed.ok) return parsed
+    return this.validate(parsed.value)
+  }
+
+  async setExperimentNote(experimentId: number, note: string): Promise<void> {
+    if (!this.store.setExperimentNote(experimentId, note)) throw new NotFoundError(`experiment ${experimentId} does not exist`)
+  }
+
+  async setExperimentTags(experimentId: number, tags: string[]): Promise<void> {
+    if (!this.store.setExperimentTags(experimentId, [...new Set(tags.map((t) => t.trim()).filter(Boolean))]))
+      throw new NotFoundError(`experiment ${experimentId} does not exist`)
   }
 
   /** Cancels a queued or running run (or all); a run that does not exist or has already finished is an error naming it. */

@@ -35,7 +35,8 @@ const FIXTURES: Record<number, string> = {
   0: '',
   1: fs.readFileSync(path.join(__dirname, 'fixtures', 'store-v1.sql'), 'utf8'),
   2: fs.readFileSync(path.join(__dirname, 'fixtures', 'store-v2.sql'), 'utf8'),
-  3: fs.readFileSync(path.join(__dirname, 'fixtures', 'store-v3.sql'), 'utf8')
+  3: fs.readFileSync(path.join(__dirname, 'fixtures', 'store-v3.sql'), 'utf8'),
+  4: fs.readFileSync(path.join(__dirname, 'fixtures', 'store-v4.sql'), 'utf8')
 }
 
 function databaseAtVersion(f: string, version: number): void {

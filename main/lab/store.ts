@@ -260,6 +260,8 @@ interface RunRow {
   platform: string
   note: string | null
   tags: string
+  experiment_note: string
+  experiment_tags: string
   headline: string | null
   kernel: string | null
 }
@@ -275,7 +277,9 @@ const RUN_SELECT = `
   SELECT r.id, r.experiment_id, e.name AS experiment_name, r.design, r.variant_label, r.workload, r.point, r.trial, r.seed,
          r.status, r.storage, r.created_at, r.started_at, r.finished_at, r.wall_time_ms, r.error, r.engine_version,
          r.app_version, r.platform, n.body AS note, s.headline, ${KERNEL_BADGE_SQL} AS kernel,
-         (SELECT json_group_array(tag) FROM (SELECT tag FROM tags t WHERE t.run_id = r.id ORDER BY tag)) AS tags
+         (SELECT json_group_array(tag) FROM (SELECT tag FROM tags t WHERE t.run_id = r.id ORDER BY tag)) AS tags,
+         e.note AS experiment_note,
+         (SELECT json_group_array(tag) FROM (SELECT tag FROM experiment_tags et WHERE et.experiment_id = r.experiment_id ORDER BY tag)) AS experiment_tags
   FROM runs r JOIN experiments e ON e.id = r.experiment_id
   LEFT JOIN notes n ON n.run_id = r.id
   LEFT JOIN summaries s ON s.run_id = r.id`
@@ -303,6 +307,8 @@ function toRecord(r: RunRow): RunRecord {
     platform: r.platform,
     note: r.note ?? '',
     tags: JSON.parse(r.tags),
+    experimentNote: r.experiment_note,
+    experimentTags: JSON.parse(r.experiment_tags),
     headline: r.headline ? JSON.parse(r.headline) : null,
     ...(r.kernel ? { kernel: kernelBadge(JSON.parse(r.kernel)) } : {})
   }
@@ -573,10 +579,30 @@ export class RunStore {
     return { ...toRecord(row), config: JSON.parse(extra.config), summary: extra.summary ? JSON.parse(extra.summary) : null }
   }
 
-  getExperiment(id: number): { id: number; name: string; config: unknown; createdAt: string; importedFrom: string | null } | undefined {
-    const r = this.db.prepare('SELECT id, name, config, created_at, imported_from FROM experiments WHERE id = ?').get(id) as
-      { id: number; name: string; config: string; created_at: string; imported_from: string | null } | undefined
-    return r && { id: r.id, name: r.name, config: JSON.parse(r.config), createdAt: r.created_at, importedFrom: r.imported_from }
+  getExperiment(
+    id: number
+  ):
+    | { id: number; name: string; config: unknown; createdAt: string; importedFrom: string | null; note: string; tags: string[] }
+    | undefined {
+    const r = this.db
+      .prepare(
+        `SELECT id, name, config, created_at, imported_from, note,
+                (SELECT json_group_array(tag) FROM (SELECT tag FROM experiment_tags WHERE experiment_id = e.id ORDER BY tag)) AS tags
+         FROM experiments e WHERE id = ?`
+      )
+      .get(id) as
+      { id: number; name: string; config: string; created_at: string; imported_from: string | null; note: string; tags: string } | undefined
+    return (
+      r && {
+        id: r.id,
+        name: r.name,
+        config: JSON.parse(r.config),
+        createdAt: r.created_at,
+        importedFrom: r.imported_from,
+        note: r.note,
+        tags: JSON.parse(r.tags)
+      }
+    )
   }
 
   /** The run's samples in order, thinned to at most maxPoints by taking every k-th (the last one always kept). */
@@ -813,6 +839,24 @@ export class RunStore {
         this.db.prepare('DELETE FROM tags WHERE run_id = ?').run(runId)
         const insert = this.db.prepare('INSERT OR IGNORE INTO tags (run_id, tag) VALUES (?, ?)')
         for (const t of tags) insert.run(runId, t)
+      })
+      .immediate()
+  }
+
+  /** False when there is no such experiment. */
+  setExperimentNote(experimentId: number, note: string): boolean {
+    return this.db.prepare('UPDATE experiments SET note = ? WHERE id = ?').run(note, experimentId).changes > 0
+  }
+
+  /** False when there is no such experiment. */
+  setExperimentTags(experimentId: number, tags: string[]): boolean {
+    return this.db
+      .transaction(() => {
+        if (!this.db.prepare('SELECT 1 FROM experiments WHERE id = ?').get(experimentId)) return false
+        this.db.prepare('DELETE FROM experiment_tags WHERE experiment_id = ?').run(experimentId)
+        const insert = this.db.prepare('INSERT OR IGNORE INTO experiment_tags (experiment_id, tag) VALUES (?, ?)')
+        for (const t of tags) insert.run(experimentId, t)
+        return true
       })
       .immediate()
   }

@@ -58,6 +58,10 @@ export function recordingApi(): RecordingApi {
     exportJson: rec('exportJson', '{}') as LabApi['exportJson'],
     importJson: rec('importJson', { runIds: [] }) as LabApi['importJson'],
     kernels: rec('kernels', { images: [], aptProblem: null }) as LabApi['kernels'],
+    parseConfig: rec('parseConfig', { ok: true, config: {} }) as LabApi['parseConfig'],
+    runConfig: rec('runConfig', {}) as LabApi['runConfig'],
+    setExperimentNote: rec('setExperimentNote') as LabApi['setExperimentNote'],
+    setExperimentTags: rec('setExperimentTags') as LabApi['setExperimentTags'],
     subscribe(listener) {
       listeners.add(listener)
       return () => listeners.delete(listener)

@@ -109,14 +109,3 @@ describe('numeric filters', () => {
     expect(ids({ tags: 'retry' })).toEqual([3])
   })
 })
-
-describe('field labels', () => {
-  it('say schema paths in words', async () => {
-    const { fieldLabel } = await import('./configEdit')
-    expect(fieldLabel('designs.1.options.phase')).toBe('design 2: phase')
-    expect(fieldLabel('sweep.axes.0.values')).toBe('sweep row 1: values')
-    expect(fieldLabel('devices.0.sizeBytes')).toBe('device 1: size')
-    expect(fieldLabel('workload.params.tasks')).toBe('workload tasks')
-    expect(fieldLabel('memoryLimitBytes')).toBe('memory limit')
-  })
-})

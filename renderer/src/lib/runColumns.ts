@@ -14,6 +14,8 @@ export interface ColumnDef {
   /** Numeric filters (">1070", "<=2ms"): the value in `filterUnit`, the unit a bare number means. */
   filterValue?(r: RunRecord): number | null
   filterUnit?: string
+  /** What a text filter on the column searches, when more than its shown text (tags: the experiment's tags and note too). */
+  searchText?(r: RunRecord): string
 }
 
 const headline = (id: RunColumn, key: string, label: string, unit: string, scale: number): ColumnDef => ({
@@ -58,9 +60,17 @@ export const COLUMN_DEFS: Record<RunColumn, ColumnDef> = {
     id: 'tags',
     label: 'Tags and note',
     value: (r) => [...r.tags, r.note].filter(Boolean).join(' ') || null,
-    text: (r) => [r.tags.map((t) => `#${t}`).join(' '), r.note].filter(Boolean).join(' · ')
+    text: (r) => [r.tags.map((t) => `#${t}`).join(' '), r.note].filter(Boolean).join(' · '),
+    searchText: (r) => notesText(r)
   },
   createdAt: { id: 'createdAt', label: 'Date', value: (r) => r.createdAt, text: (r) => fmtDate(r.createdAt, true) }
+}
+
+/** A run's tags and note with its experiment's: what tag and note searches look through. */
+export function notesText(r: RunRecord): string {
+  return [...r.tags.map((t) => `#${t}`), r.note, ...(r.experimentTags ?? []).map((t) => `#${t}`), r.experimentNote ?? '']
+    .filter(Boolean)
+    .join(' ')
 }
 
 function pointText(r: RunRecord): string {
@@ -113,7 +123,7 @@ export function parseNumericFilter(query: string, columnUnit: string): NumericFi
   const to = UNITS[columnUnit.toLowerCase()]
   if (from === undefined || to === undefined) return null
   // A bare number is in the column's unit; a unit of another family (bytes on a time column) is no filter.
-  const family = (u: string): string => (/i?b$/.test(u) && u !== 'mb/s' ? 'bytes' : /s$/.test(u) && !u.includes('/') ? 'time' : u)
+  const family = (u: string): string => (u.endsWith('/s') ? 'rate' : /i?b$/.test(u) ? 'bytes' : /s$/.test(u) ? 'time' : u)
   if (unit && columnUnit && family(unit) !== family(columnUnit.toLowerCase())) return null
   return { op: m[1] as NumericFilter['op'], value: unit ? (Number(m[2]) * from) / to : Number(m[2]) }
 }
@@ -137,17 +147,30 @@ function matches(def: ColumnDef, r: RunRecord, q: string): boolean {
               : Math.abs(x - f.value) <= Math.abs(f.value) * 5e-3
     }
   }
-  return def.text(r).toLowerCase().includes(q.toLowerCase())
+  return (def.searchText?.(r) ?? def.text(r)).toLowerCase().includes(q.toLowerCase())
+}
+
+/**
+ * The search box: every word must be found somewhere in the run (any column as shown, its sweep
+ * point, its tags and note, its experiment's tags and note). Comparisons such as ">1070" belong
+ * to a column's filter, where the unit is the column's.
+ */
+export function matchesSearch(r: RunRecord, query: string): boolean {
+  const words = query.trim().toLowerCase().split(/\s+/).filter(Boolean)
+  if (!words.length) return true
+  const hay = [...Object.values(COLUMN_DEFS).map((d) => d.text(r)), notesText(r), r.experimentName, String(r.id)].join('\n').toLowerCase()
+  return words.every((w) => hay.includes(w))
 }
 
 /** Filters (a numeric comparison such as ">1070", else a case-insensitive substring of the shown text, per column) then sorts. */
 export function filterAndSort(
   runs: RunRecord[],
   filters: Partial<Record<RunColumn, string>>,
-  sort: { column: RunColumn; dir: 'asc' | 'desc' }
+  sort: { column: RunColumn; dir: 'asc' | 'desc' },
+  search = ''
 ): RunRecord[] {
   const active = Object.entries(filters).filter(([, v]) => v && v.trim()) as [RunColumn, string][]
-  const kept = runs.filter((r) => active.every(([col, q]) => matches(COLUMN_DEFS[col], r, q.trim())))
+  const kept = runs.filter((r) => active.every(([col, q]) => matches(COLUMN_DEFS[col], r, q.trim())) && matchesSearch(r, search))
   const def = COLUMN_DEFS[sort.column]
   const sign = sort.dir === 'asc' ? 1 : -1
   return kept.sort((a, b) => {
@@ -162,6 +185,8 @@ export function filterAndSort(
 export interface RunGroup {
   experimentId: number
   name: string
+  note: string
+  tags: string[]
   runs: RunRecord[]
 }
 
@@ -170,7 +195,11 @@ export function groupByExperiment(rows: RunRecord[]): RunGroup[] {
   const groups = new Map<number, RunGroup>()
   for (const r of rows) {
     let g = groups.get(r.experimentId)
-    if (!g) groups.set(r.experimentId, (g = { experimentId: r.experimentId, name: r.experimentName, runs: [] }))
+    if (!g)
+      groups.set(
+        r.experimentId,
+        (g = { experimentId: r.experimentId, name: r.experimentName, note: r.experimentNote ?? '', tags: r.experimentTags ?? [], runs: [] })
+      )
     g.runs.push(r)
   }
   return [...groups.values()]

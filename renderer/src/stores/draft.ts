@@ -39,6 +39,16 @@ export const useDraft = defineStore('draft', () => {
     if (c) load(scratchConfig(c.designs, c.workloads), 'scratch')
   }
 
+  /** A config file the user opened (checked by the lab already); nothing starts. */
+  function fromFile(next: ExperimentConfig, fileName: string): void {
+    load(next, `file:${fileName}`)
+  }
+
+  /** "Open as new experiment": a recorded run's config; nothing starts. */
+  function fromRun(next: ExperimentConfig, runId: number): void {
+    load(next, `run:${runId}`)
+  }
+
   function fromPreset(id: string): void {
     const p = cat.presets.find((x) => x.id === id)
     if (p) load(p.config, id)
@@ -162,6 +172,8 @@ export const useDraft = defineStore('draft', () => {
     load,
     fromScratch,
     fromPreset,
+    fromFile,
+    fromRun,
     check,
     addDesign,
     removeDesign,

@@ -16,6 +16,8 @@ export const useRuns = defineStore('runs', () => {
   const loaded = ref(false)
   const error = ref<string | null>(null)
   const filters = ref<Partial<Record<RunColumn, string>>>({})
+  /** The search box: words found anywhere in a run, its tags and notes, or comparisons such as >1070. */
+  const search = ref('')
   const selected = ref<number[]>([])
   const message = ref<string | null>(null)
   let unsubscribe: (() => void) | null = null
@@ -61,7 +63,7 @@ export const useRuns = defineStore('runs', () => {
     poll = null
   }
 
-  const rows = computed(() => filterAndSort([...all.value], filters.value, settings.sort))
+  const rows = computed(() => filterAndSort([...all.value], filters.value, settings.sort, search.value))
   const groups = computed(() => groupByExperiment(rows.value))
 
   function sortBy(column: RunColumn): void {
@@ -113,6 +115,7 @@ export const useRuns = defineStore('runs', () => {
     loaded,
     error,
     filters,
+    search,
     selected,
     message,
     rows,

@@ -25,6 +25,8 @@ import {
 } from '../../../engine/pure'
 import type { LabClient, SaveOutcome } from '../transport/types'
 import { buildCompare } from '../../../experiments/compare'
+import { parseConfigText } from '../../../experiments/configFile'
+import { validateExperiment } from '../../../experiments/schema'
 
 const MiB = 2 ** 20
 
@@ -141,6 +143,11 @@ export interface FakeLab extends LabClient {
   /** Starts the next queued run, or finishes the running one with the given status. */
   step(status?: RunStatus): void
   finish(runId: number, status?: RunStatus, error?: string): void
+  /** Config files: what saveConfig wrote, and the text the next openConfig "opens" (null: the user cancels). */
+  savedConfigs: unknown[]
+  nextOpenFile: { name: string; text: string } | null
+  /** Experiment notes and tags as set through the API. */
+  experimentNotes: Map<number, { note: string; tags: string[] }>
 }
 
 export function createFakeLab(seed: Partial<RunRecord>[] = []): FakeLab {
@@ -368,7 +375,60 @@ export function createFakeLab(seed: Partial<RunRecord>[] = []): FakeLab {
       fake.calls.push({ method: 'saveSvg', args: [name, svg] })
       return { saved: true, message: `Saved ${name}` }
     },
-    onMenu: () => () => {}
+    onMenu: () => () => {},
+    savedConfigs: [],
+    nextOpenFile: null,
+    experimentNotes: new Map(),
+    // The real file parser and schema: the fake only stands in for the dialogs and the store.
+    async parseConfig(text) {
+      fake.calls.push({ method: 'parseConfig', args: [text] })
+      const p = parseConfigText(text)
+      return p.ok ? validateExperiment(p.value) : p
+    },
+    async runConfig(runId) {
+      fake.calls.push({ method: 'runConfig', args: [runId] })
+      const r = fake.runs.find((x) => x.id === runId)
+      if (!r) throw new Error(`run ${runId} does not exist`)
+      const base = configs.get(runId)
+      const v = validateExperiment({
+        ...(base ?? {}),
+        name: `${r.experimentName} (from run ${runId})`,
+        designs: [{ design: r.design, options: r.design === 'kernel' ? { image: 'host' } : {} }],
+        workload: base?.workload ?? { name: r.workload, params: {} },
+        memoryLimitBytes: base?.memoryLimitBytes ?? 16 * MiB,
+        sweep: null,
+        trials: 1,
+        seed: r.seed
+      })
+      if (!v.ok) throw new Error(`${v.errors[0].field}: ${v.errors[0].message}`)
+      return v.config
+    },
+    async setExperimentNote(experimentId, note) {
+      fake.calls.push({ method: 'setExperimentNote', args: [experimentId, note] })
+      const e = fake.experimentNotes.get(experimentId) ?? { note: '', tags: [] }
+      fake.experimentNotes.set(experimentId, { ...e, note })
+      for (const r of fake.runs) if (r.experimentId === experimentId) r.experimentNote = note
+    },
+    async setExperimentTags(experimentId, tags) {
+      fake.calls.push({ method: 'setExperimentTags', args: [experimentId, tags] })
+      const e = fake.experimentNotes.get(experimentId) ?? { note: '', tags: [] }
+      const clean = [...new Set(tags.map((t) => t.trim()).filter(Boolean))].sort()
+      fake.experimentNotes.set(experimentId, { ...e, tags: clean })
+      for (const r of fake.runs) if (r.experimentId === experimentId) r.experimentTags = clean
+    },
+    async saveConfig(config): Promise<SaveOutcome> {
+      fake.calls.push({ method: 'saveConfig', args: [config] })
+      const v = validateExperiment(config)
+      if (!v.ok) throw new Error(`fix the form before saving it:\n${v.errors.map((e) => `${e.field}: ${e.message}`).join('\n')}`)
+      fake.savedConfigs.push(v.config)
+      return { saved: true, message: 'Saved experiment.swaplab.json' }
+    },
+    async openConfig() {
+      fake.calls.push({ method: 'openConfig', args: [] })
+      const f = fake.nextOpenFile
+      if (!f) return null
+      return { fileName: f.name, result: await fake.parseConfig(f.text) }
+    }
   }
   return fake
 }

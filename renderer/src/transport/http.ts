@@ -1,15 +1,17 @@
 // Browser transport: the loopback web bridge (POST /api/<method>, events over SSE), with the
 // per-launch token the bridge printed in the URL.
 import type { LabApi, LabEvent } from '../../../experiments/api'
-import type { LabClient, PickedTrace } from './types'
+import type { LabClient, OpenedConfig, PickedTrace } from './types'
+import { configFileName, configFileText } from '../../../experiments/configFile'
+import { formatFieldErrors } from '../../../experiments/schema'
 import { dataUrlToBlob, downloadBlob, downloadText } from './download'
 
 type Envelope = { ok: true; value: unknown } | { ok: false; error: string }
 
 export interface HttpDeps {
   fetch: typeof fetch
-  /** Asks the user for a file (an <input type=file>); tests replace it. */
-  chooseFile?: () => Promise<File | null>
+  /** Asks the user for a file (an <input type=file>, with an optional accept list); tests replace it. */
+  chooseFile?: (accept?: string) => Promise<File | null>
   EventSource: typeof EventSource
   /** Base URL of the bridge, e.g. "http://127.0.0.1:4123". */
   origin: string
@@ -69,6 +71,24 @@ export function createHttpClient(deps: HttpDeps): LabClient {
     exportJson: m('exportJson'),
     importJson: m('importJson'),
     kernels: m('kernels'),
+    // ---- Config files, open as new experiment, experiment notes and tags (issue 11) ----
+    parseConfig: m('parseConfig'),
+    runConfig: m('runConfig'),
+    setExperimentNote: m('setExperimentNote'),
+    setExperimentTags: m('setExperimentTags'),
+    async saveConfig(config) {
+      // Checked by the lab as start would, and saved with its defaults written out, so the file runs as it is.
+      const r = await client.validate(config)
+      if (!r.ok) throw new Error(`fix the form before saving it:\n${formatFieldErrors(r.errors)}`)
+      const name = configFileName(r.config)
+      downloadText(name, configFileText(r.config), 'application/json')
+      return { saved: true, message: `Downloaded ${name} (run it with swaplab run --config FILE)` }
+    },
+    async openConfig(): Promise<OpenedConfig | null> {
+      const file = await (deps.chooseFile ?? chooseFile)('.json,application/json')
+      if (!file) return null
+      return { fileName: file.name, result: await client.parseConfig(await file.text()) }
+    },
     subscribe(listener) {
       listeners.add(listener)
       ensureEvents()
@@ -123,10 +143,11 @@ export function createHttpClient(deps: HttpDeps): LabClient {
 }
 
 /** An <input type=file> for one file; null when the user cancels. */
-function chooseFile(): Promise<File | null> {
+function chooseFile(accept?: string): Promise<File | null> {
   return new Promise((resolve) => {
     const input = document.createElement('input')
     input.type = 'file'
+    if (accept) input.accept = accept
     input.addEventListener('change', () => resolve(input.files?.[0] ?? null), { once: true })
     input.addEventListener('cancel', () => resolve(null), { once: true })
     input.click()

@@ -29,6 +29,13 @@ export function createIpcClient(bridge: DesktopBridge): LabClient {
     savePng: (name, url) => bridge.savePng(name, url),
     saveSvg: (name, svg) => bridge.saveSvg(name, svg),
     pickTrace: () => bridge.pickTrace(),
+    // ---- Config files, open as new experiment, experiment notes and tags (issue 11) ----
+    parseConfig: (text) => bridge.parseConfig(text),
+    runConfig: (id) => bridge.runConfig(id),
+    setExperimentNote: (id, note) => bridge.setExperimentNote(id, note),
+    setExperimentTags: (id, tags) => bridge.setExperimentTags(id, tags),
+    saveConfig: (config) => bridge.saveConfig(config),
+    openConfig: () => bridge.openConfig(),
     onMenu: (listener) => bridge.onMenu(listener)
   }
 }

@@ -1,6 +1,6 @@
 // What the renderer talks to: the lab API contract plus the few things that differ between
 // the desktop app and the browser (saving files, the app menu).
-import type { LabApi } from '../../../experiments/api'
+import type { LabApi, ValidationResult } from '../../../experiments/api'
 
 export interface SaveOutcome {
   saved: boolean
@@ -15,6 +15,12 @@ export interface PickedTrace {
   name: string
 }
 
+/** An experiment config file the user opened: its name and what the lab's checks made of it. */
+export interface OpenedConfig {
+  fileName: string
+  result: ValidationResult
+}
+
 /** Exposed by the Electron preload as window.swaplab (main picks every path). */
 export interface DesktopBridge extends LabApi {
   saveCsv(runIds: number[]): Promise<SaveOutcome>
@@ -22,6 +28,10 @@ export interface DesktopBridge extends LabApi {
   saveSvg(suggestedName: string, svg: string): Promise<SaveOutcome>
   /** Main's open dialog; the file is copied into the lab's trace folder. Null when cancelled. */
   pickTrace(): Promise<PickedTrace | null>
+  /** Main's save dialog; the config is checked and written in the `swaplab run --config` format. */
+  saveConfig(config: unknown): Promise<SaveOutcome>
+  /** Main's open dialog; null when cancelled. */
+  openConfig(): Promise<OpenedConfig | null>
   onMenu(listener: (command: string) => void): () => void
 }
 
@@ -33,5 +43,9 @@ export interface LabClient extends LabApi {
   saveSvg(suggestedName: string, svg: string): Promise<SaveOutcome>
   /** Choose a trace file: a dialog in main (desktop) or an upload into the lab's folder (browser). */
   pickTrace?(): Promise<PickedTrace | null>
+  /** Save the config to a file (the `swaplab run --config` format): main's dialog (desktop) or a download (browser). */
+  saveConfig(config: unknown): Promise<SaveOutcome>
+  /** Open a config file: main's dialog (desktop) or an upload (browser); null when cancelled. Nothing starts. */
+  openConfig(): Promise<OpenedConfig | null>
   onMenu(listener: (command: string) => void): () => void
 }

@@ -58,6 +58,8 @@ export function recordingApi(): RecordingApi {
     exportJson: rec('exportJson', '{}') as LabApi['exportJson'],
     importJson: rec('importJson', { runIds: [] }) as LabApi['importJson'],
     kernels: rec('kernels', { images: [], aptProblem: null }) as LabApi['kernels'],
+    fidelityReport: rec('fidelityReport', null) as LabApi['fidelityReport'],
+    startFidelity: rec('startFidelity', { stamp: 's', experimentIds: [1], runIds: [1], skipped: [] }) as LabApi['startFidelity'],
     subscribe(listener) {
       listeners.add(listener)
       return () => listeners.delete(listener)

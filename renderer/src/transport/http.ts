@@ -69,6 +69,8 @@ export function createHttpClient(deps: HttpDeps): LabClient {
     exportJson: m('exportJson'),
     importJson: m('importJson'),
     kernels: m('kernels'),
+    fidelityReport: m('fidelityReport'),
+    startFidelity: m('startFidelity'),
     subscribe(listener) {
       listeners.add(listener)
       ensureEvents()

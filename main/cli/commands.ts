@@ -24,6 +24,7 @@ import { mainRunIds, sensitivityNotes } from './sensitivityNotes'
 import { calibrateCommand, CALIBRATE_USAGE } from './calibrate'
 import { USAGE, RUN_USAGE } from './usage'
 import { kernelsCommand, KERNELS_USAGE } from './kernels'
+import { fidelityCommand, FIDELITY_USAGE } from './fidelity'
 import { kernelBadgeText, kernelCaveats, kernelCaveatsShort } from '../../experiments/kernelBadge'
 
 export interface CliIo {
@@ -52,14 +53,29 @@ const COMMANDS: Record<string, { run: Command; options: string[]; booleans?: str
   delete: { run: deleteCommand, options: ['experiment'] },
   presets: { run: listPresets, options: ['json'], booleans: ['json'] },
   calibrate: { run: calibrateCommand, options: ['runs', 'out', 'groups', 'wall-weight', 'iterations'] },
-  kernels: { run: kernelsCommand, options: ['json', 'update'], booleans: ['json', 'update'] }
+  kernels: { run: kernelsCommand, options: ['json', 'update'], booleans: ['json', 'update'] },
+  fidelity: {
+    run: fidelity,
+    options: ['kernels', 'cases', 'quick', 'report', 'stamp', 'json', 'markdown', 'force', 'quiet'],
+    booleans: ['quick', 'report', 'json', 'force', 'quiet']
+  }
 }
 
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const [command, ...rest] = argv
   try {
     if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
-      io.stdout(rest[0] === 'run' ? RUN_USAGE : rest[0] === 'calibrate' ? CALIBRATE_USAGE : rest[0] === 'kernels' ? KERNELS_USAGE : USAGE)
+      io.stdout(
+        rest[0] === 'run'
+          ? RUN_USAGE
+          : rest[0] === 'calibrate'
+            ? CALIBRATE_USAGE
+            : rest[0] === 'kernels'
+              ? KERNELS_USAGE
+              : rest[0] === 'fidelity'
+                ? FIDELITY_USAGE
+                : USAGE
+      )
       return EXIT_OK
     }
     if (command === '--version' || command === 'version') {
@@ -72,7 +88,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     if (!spec) throw new UsageError(`unknown command "${command}"; expected one of run, ${Object.keys(COMMANDS).join(', ')}, serve, help`)
     const args = parseArgs(rest, new Set(['help', ...(spec.booleans ?? [])]), new Set(['db', ...spec.options]))
     if (args.options.has('help')) {
-      io.stdout(command === 'calibrate' ? CALIBRATE_USAGE : command === 'kernels' ? KERNELS_USAGE : USAGE)
+      io.stdout(
+        command === 'calibrate' ? CALIBRATE_USAGE : command === 'kernels' ? KERNELS_USAGE : command === 'fidelity' ? FIDELITY_USAGE : USAGE
+      )
       return EXIT_OK
     }
     return await spec.run(args, io)
@@ -499,4 +517,32 @@ async function listPresets(args: ParsedArgs, io: CliIo): Promise<number> {
   if (last(args, 'json') === 'true') io.stdout(`${JSON.stringify(all, null, 2)}\n`)
   else io.stdout(`${all.map((p) => `${p.id.padEnd(22)}${p.shows}`).join('\n')}\n`)
   return EXIT_OK
+}
+
+/** `swaplab fidelity` (main/cli/fidelity.ts): its options mapped onto the command's plain ones. */
+async function fidelity(args: ParsedArgs, io: CliIo): Promise<number> {
+  if (args.positional.length) throw new UsageError(`fidelity takes no arguments; got "${args.positional[0]}"`)
+  const flag = (k: string): boolean => last(args, k) === 'true'
+  const kernels = last(args, 'kernels')
+  const list = kernels
+    ?.split(',')
+    .map((k) => k.trim())
+    .filter(Boolean)
+  if (kernels !== undefined && !list?.length) throw new UsageError('--kernels needs at least one kernel image, e.g. host,debian-6.12')
+  const cases = last(args, 'cases')
+  const options = {
+    kernels: list,
+    cases: cases
+      ?.split(',')
+      .map((c) => c.trim())
+      .filter(Boolean),
+    quick: flag('quick'),
+    report: flag('report'),
+    stamp: last(args, 'stamp'),
+    json: flag('json'),
+    markdown: last(args, 'markdown'),
+    force: flag('force'),
+    quiet: flag('quiet')
+  }
+  return withLab(args, io, (lab) => fidelityCommand(options, lab, io))
 }

@@ -17,6 +17,8 @@ Commands
   presets    list the shipped presets and what each shows
   calibrate  fit the cost model to measured kernel runs: --runs FILE --out PROFILE (swaplab help calibrate)
   kernels    list|fetch|remove the kernels kernel runs boot (swaplab help kernels)
+  fidelity   the fidelity set on real kernels and their paired designs, and its report
+             [--kernels host,debian-6.12,...] [--quick] [--report] [--json] [--markdown FILE] (swaplab help fidelity)
   serve      serve the lab to a browser on this machine (swaplab serve --help)
 
 Every command takes --db FILE (default: SWAPLAB_DB, else swaplab.db in the user's data folder).

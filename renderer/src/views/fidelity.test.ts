@@ -2,13 +2,12 @@
 // The Fidelity view: the report of recorded runs (real runs of the set's first case on the host
 // kernel and Debian 6.12 under TCG with their paired designs, e2e/fixtures/fidelity-runs.json),
 // out-of-goal cells marked, kernels marked with their badge; starting the set on chosen kernels.
-import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { freshLab, mountView, settle } from '../testing/setup'
 import { buildFidelityReport, type FidelityRun } from '../../../experiments/fidelity'
 import { emptyCounters } from '../../../engine/metrics/counters'
 import Fidelity from './Fidelity.vue'
+import recorded from '../../../e2e/fixtures/fidelity-runs.json'
 
 interface ExportedRun extends Omit<FidelityRun, 'id' | 'experimentName'> {
   sourceRunId: number
@@ -20,9 +19,7 @@ const EMPTY = emptyCounters() as unknown as Record<string, unknown>
 const unexported = (v: unknown, k: string): unknown => (v === null ? structuredClone(EMPTY[k] ?? 0) : v)
 
 function recordedReport() {
-  const runs = (
-    JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'e2e', 'fixtures', 'fidelity-runs.json'), 'utf8')).runs as ExportedRun[]
-  ).map((r) => ({
+  const runs = (recorded.runs as unknown as ExportedRun[]).map((r) => ({
     ...r,
     id: r.sourceRunId,
     experimentName: r.experiment.name,

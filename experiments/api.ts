@@ -328,6 +328,102 @@ export interface RunFilter {
   workload?: WorkloadName
 }
 
+// ---------------------------------------------------------------------------------------------
+// The fidelity report (experiments/fidelity.ts builds it; docs/fidelity.md is one)
+
+export interface FidelitySkip {
+  image: string
+  /** The case skipped, or null when the kernel is skipped altogether. */
+  caseId: string | null
+  reason: string
+}
+
+export interface FidelityStat {
+  n: number
+  mean: number
+  stddev: number
+  min: number
+  max: number
+}
+
+export type FidelityMetric =
+  | 'pswpout'
+  | 'pswpin'
+  | 'readahead_pages'
+  | 'readahead_hits'
+  | 'major_faults'
+  | 'mthp_fallback_per_iteration'
+  | 'system_time_s'
+  | 'system_time_s_host_profile'
+  | 'throughput_bytes_per_s'
+  | 'throughput_bytes_per_s_host_profile'
+
+export interface FidelityRow {
+  metric: FidelityMetric
+  kernel: FidelityStat | null
+  sim: FidelityStat | null
+  /** Relative difference (sim - kernel) / kernel, or for fallback the worst iteration's difference in points. */
+  diff: number | null
+  diffKind: 'relative' | 'points'
+  /** The goal this row is held to (5 % = 0.05, 5 points = 5), or null where the issue sets none. */
+  goal: number | null
+  /** Whether |diff| <= goal; null where there is no goal or nothing to compare. */
+  meets: boolean | null
+  /** Why a value is missing or how to read it ("not measured by the kernel", "worst: iteration 12"). */
+  note?: string
+}
+
+export interface FidelityPair {
+  caseId: string
+  caseTitle: string
+  kernelImage: string
+  /** `uname -r`, from the runs. */
+  kernelRelease: string
+  where: 'host' | 'vm'
+  accel: string
+  /** What KernelBadge shows of the kernel runs (null when none finished). */
+  kernel: KernelBadge | null
+  /** The simulated design paired with the release ("swap-table P1"). */
+  simLabel: string | null
+  kernelRunIds: number[]
+  simRunIds: number[]
+  rows: FidelityRow[]
+  /** Runs that did not finish, pairings that could not be made. */
+  problems: string[]
+}
+
+export interface FidelityReport {
+  stamp: string
+  /** The cases of the set the runs cover, in the set's order. */
+  caseIds: string[]
+  pairs: FidelityPair[]
+  /** Whether the host profile column is filled (false: "host profile: not fitted"). */
+  hostProfile: boolean
+  goals: { counterRelative: number; fallbackPoints: number; hostSystemTimeRelative: number }
+  /** Per metric, the row furthest from its kernel over all pairs. */
+  worst: { metric: FidelityMetric; caseId: string; kernelImage: string; diff: number | null; diffKind: 'relative' | 'points' }[]
+  counts: { rows: number; meets: number; misses: number }
+}
+
+export interface FidelityStartOptions {
+  /** Kernel images to run the set on ('host', 'debian-6.12', ...); absent: the host plus one cached Debian kernel per simulated design. */
+  kernels?: string[]
+  /** The CI-sized set: fewer cases, one trial. */
+  quick?: boolean
+  /** Only these cases of the set (ids as in experiments/fidelity.ts FIDELITY_CASES). */
+  cases?: string[]
+  /** Add the runs to this existing set (e.g. another kernel, or cases run apart) instead of a new one. */
+  stamp?: string
+}
+
+export interface FidelityStarted {
+  stamp: string
+  experimentIds: number[]
+  runIds: number[]
+  /** Kernels (caseId null) or cases a kernel cannot run here, each with a one-line reason. */
+  skipped: FidelitySkip[]
+}
+
 /** Implemented by the lab service in main; reached through IPC, HTTP or directly (CLI). */
 export interface LabApi {
   catalogue(): Promise<Catalogue>
@@ -360,6 +456,10 @@ export interface LabApi {
   importJson(json: string): Promise<{ runIds: number[] }>
   /** Kernel images a run can name: the host, cached Debian kernels and those apt can fetch (slow: asks apt). */
   kernels(): Promise<KernelList>
+  /** The report of a fidelity set (the newest without a stamp) rebuilt from the recorded runs; null when there is none. */
+  fidelityReport(stamp?: string): Promise<FidelityReport | null>
+  /** Starts the fidelity set on the given kernels (every available one by default) and their paired designs; returns at once. */
+  startFidelity(options?: FidelityStartOptions): Promise<FidelityStarted>
   /** Subscribes to lab events; returns the unsubscribe function. */
   subscribe(listener: (event: LabEvent) => void): () => void
 

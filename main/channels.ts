@@ -99,6 +99,30 @@ function compareBaseline(v: unknown): number | { runId: number } | { variant: st
   throw new BadPayload('baseline must be a run id, { runId } or { variant }')
 }
 
+/** Fidelity set options from a front end: kernels by name only (host, debian-<version>), never a path. */
+function fidelityOptions(v: unknown): object {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new BadPayload('options must be an object { kernels?, quick? }')
+  const { kernels, quick, cases, stamp, ...rest } = v as Record<string, unknown>
+  const extra = Object.keys(rest)
+  if (extra.length) throw new BadPayload(`options.${extra[0]} is not a fidelity option`)
+  if (quick !== undefined && typeof quick !== 'boolean') throw new BadPayload('options.quick must be true or false')
+  const out: Record<string, unknown> = {}
+  if (quick !== undefined) out.quick = quick
+  if (cases !== undefined) {
+    if (!Array.isArray(cases) || cases.length > 32) throw new BadPayload('options.cases must be an array of at most 32 case ids')
+    out.cases = cases.map((c) => text(c, 'options.cases[]', 64))
+  }
+  if (stamp !== undefined) out.stamp = text(stamp, 'options.stamp', 64)
+  if (kernels === undefined) return out
+  if (!Array.isArray(kernels) || kernels.length > 12) throw new BadPayload('options.kernels must be an array of at most 12 kernel images')
+  const names = kernels.map((k) => text(k, 'options.kernels[]', 200))
+  names.forEach((k, i) => {
+    if (k !== 'host' && !/^debian-[0-9A-Za-z.~+-]+$/.test(k))
+      throw new BadPayload(`options.kernels.${i}: "${k}" is not host or debian-<version>; ${PATHS_ARE_FOR_THE_CLI}`)
+  })
+  return { ...out, kernels: names }
+}
+
 type ArgCheck = (args: unknown[]) => unknown[]
 
 const none: ArgCheck = (args) => {
@@ -176,7 +200,16 @@ export const LAB_CHANNELS: Record<LabMethod, { channel: string; check: ArgCheck 
       if (!Array.isArray(tags) || tags.length > 100) throw new BadPayload('tags must be an array of at most 100 strings')
       return [runId(id, 'experimentId'), tags.map((t) => text(t, 'tags[]', 200))]
     }
-  }
+  },
+  fidelityReport: {
+    channel: 'lab:fidelityReport',
+    check: ([stamp]) => {
+      const s = optional(stamp, (x) => text(x, 'stamp', 64))
+      if (s !== undefined && !/^[0-9A-Za-z._-]+$/.test(s)) throw new BadPayload('stamp must be a fidelity set stamp, e.g. 20261128T0740Z')
+      return s === undefined ? [] : [s]
+    }
+  },
+  startFidelity: { channel: 'lab:startFidelity', check: ([o]) => (o === undefined ? [] : [fidelityOptions(o)]) }
 }
 
 export const LAB_METHODS = Object.keys(LAB_CHANNELS) as LabMethod[]

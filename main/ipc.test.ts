@@ -54,6 +54,32 @@ describe('IPC bridge', () => {
     expect(api.calls).toEqual([])
   })
 
+  it('forwards the fidelity report and start, and refuses a kernel path or an unknown option from the window', async () => {
+    const { api, call, fromApp } = setup()
+    expect(IPC_CHANNELS).toEqual(expect.arrayContaining(['lab:fidelityReport', 'lab:startFidelity']))
+    expect(await call(LAB_CHANNELS.fidelityReport.channel, fromApp)).toEqual({ ok: true, value: null })
+    expect(await call(LAB_CHANNELS.fidelityReport.channel, fromApp, '20261128T0740Z')).toEqual({ ok: true, value: null })
+    const started = await call(LAB_CHANNELS.startFidelity.channel, fromApp, { kernels: ['host', 'debian-6.12'], quick: true })
+    expect(started).toMatchObject({ ok: true, value: { stamp: 's' } })
+    expect(api.calls).toEqual([
+      { method: 'fidelityReport', args: [] },
+      { method: 'fidelityReport', args: ['20261128T0740Z'] },
+      { method: 'startFidelity', args: [{ kernels: ['host', 'debian-6.12'], quick: true }] }
+    ])
+    api.calls.length = 0
+    const path = await call(LAB_CHANNELS.startFidelity.channel, fromApp, { kernels: ['/boot/vmlinuz'] })
+    expect(path).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/^options\.kernels\.0: "\/boot\/vmlinuz" is not host or debian-<version>/)
+    })
+    expect(await call(LAB_CHANNELS.startFidelity.channel, fromApp, { kernels: ['host'], shell: 'x' })).toEqual({
+      ok: false,
+      error: 'options.shell is not a fidelity option'
+    })
+    expect(await call(LAB_CHANNELS.fidelityReport.channel, fromApp, '../etc')).toMatchObject({ ok: false })
+    expect(api.calls).toEqual([])
+  })
+
   it('rejects foreign senders: another window, a subframe, another page', async () => {
     const { api, call, fromApp, win } = setup()
     const other = new electron.BrowserWindow({})

@@ -25,6 +25,7 @@ import { progressReporter, type ProgressReporter } from './progress'
 import { mainRunIds, sensitivityNotes } from './sensitivityNotes'
 import { registerCalibrate } from './calibrate'
 import { registerKernels } from './kernels'
+import { fidelityCommand, FIDELITY_NOTES } from './fidelity'
 import {
   action,
   addCommand,
@@ -121,6 +122,32 @@ const registerServe: RegisterCommand = (program, cli) =>
     .addOption(dbOption())
     .action(action(cli, serve))
 
+const registerFidelity: RegisterCommand = (program, cli) =>
+  void addCommand(program, 'fidelity', 'the fidelity set on real kernels and their paired designs, and its report')
+    .summary('the fidelity set on real kernels and their paired designs, and its report (swaplab help fidelity)')
+    .usage(
+      '[--kernels host,debian-6.12,...] [--quick | --cases LIST] [--stamp STAMP] [--json] [--markdown FILE [--force]] | --report [--stamp STAMP]'
+    )
+    .addOption(
+      valueOption(
+        '--kernels <list>',
+        'kernel images: host, debian-<version> (default: the host plus the oldest cached Debian kernel of each simulated design the host does not pair with); one that cannot run here is skipped with the reason'
+      )
+    )
+    .addOption(flagOption('--quick', 'the CI-sized set'))
+    .addOption(valueOption('--cases <list>', 'only these cases (ids below)'))
+    .addOption(
+      valueOption('--stamp <stamp>', 'with a run: add to that recorded set; with --report: the report of that set instead of the newest')
+    )
+    .addOption(flagOption('--report', 'do not run: rebuild the report of the newest set (or --stamp) from the store'))
+    .addOption(flagOption('--json', 'the report as JSON on stdout'))
+    .addOption(valueOption('--markdown <file>', 'also write the report as markdown (an existing file only with --force)'))
+    .addOption(flagOption('--force', 'write over an existing markdown file'))
+    .addOption(flagOption('--quiet', 'no progress bar'))
+    .addOption(dbOption())
+    .addHelpText('after', FIDELITY_NOTES)
+    .action(action(cli, fidelity))
+
 const registerVersion: RegisterCommand = (program, cli) =>
   void program.command('version', { hidden: true }).action(() => {
     cli.io.stdout(`swaplab ${cli.io.appVersion}\n`)
@@ -138,6 +165,7 @@ const COMMANDS: RegisterCommand[] = [
   registerPresets,
   registerCalibrate,
   registerKernels,
+  registerFidelity,
   registerServe,
   registerVersion,
   registerHelp
@@ -591,4 +619,32 @@ async function listPresets(args: ParsedArgs, io: CliIo): Promise<number> {
   if (last(args, 'json') === 'true') io.stdout(`${JSON.stringify(all, null, 2)}\n`)
   else io.stdout(`${all.map((p) => `${p.id.padEnd(22)}${p.shows}`).join('\n')}\n`)
   return EXIT_OK
+}
+
+/** `swaplab fidelity` (main/cli/fidelity.ts): its options mapped onto the command's plain ones. */
+async function fidelity(args: ParsedArgs, io: CliIo): Promise<number> {
+  if (args.positional.length) throw new UsageError(`fidelity takes no arguments; got "${args.positional[0]}"`)
+  const flag = (k: string): boolean => last(args, k) === 'true'
+  const kernels = last(args, 'kernels')
+  const list = kernels
+    ?.split(',')
+    .map((k) => k.trim())
+    .filter(Boolean)
+  if (kernels !== undefined && !list?.length) throw new UsageError('--kernels needs at least one kernel image, e.g. host,debian-6.12')
+  const cases = last(args, 'cases')
+  const options = {
+    kernels: list,
+    cases: cases
+      ?.split(',')
+      .map((c) => c.trim())
+      .filter(Boolean),
+    quick: flag('quick'),
+    report: flag('report'),
+    stamp: last(args, 'stamp'),
+    json: flag('json'),
+    markdown: last(args, 'markdown'),
+    force: flag('force'),
+    quiet: flag('quiet')
+  }
+  return withLab(args, io, (lab) => fidelityCommand(options, lab, io))
 }

@@ -16,6 +16,8 @@ import type {
   SeriesBuckets,
   ExperimentConfig,
   ExportFiles,
+  FidelityReport,
+  FidelityStarted,
   LabApi,
   LabEvent,
   Preset,
@@ -44,6 +46,7 @@ import type { EngineModuleRef, KernelModuleRef } from './protocol'
 import { InputError, NotFoundError, PreflightError } from './errors'
 import { preflightKernels, realPreflightDeps, type PreflightDeps } from './preflight'
 import { listKernels } from './kernels'
+import { fidelityReportFrom, startFidelitySet } from './fidelity'
 import { recoverHost, type RecoveryReport } from '../../engine/kernel/index'
 import { buildRunsExport, importRuns, samplesCsv, summaryCsv } from './export'
 import { dataDir, defaultDeviceDir, platformDescription } from './paths'
@@ -470,6 +473,15 @@ export class LabService implements LabApi {
 
   async kernels(): Promise<KernelList> {
     return listKernels(this.o.preflight ?? realPreflightDeps)
+  }
+
+  async fidelityReport(stamp?: string): Promise<FidelityReport | null> {
+    return fidelityReportFrom(this, stamp)
+  }
+
+  /** The fidelity set on the kernels that can run here (main/lab/fidelity.ts); options are checked there. */
+  async startFidelity(options?: unknown): Promise<FidelityStarted> {
+    return startFidelitySet(this, options, this.o.preflight ?? realPreflightDeps, this.o.onKernelLog)
   }
 
   subscribe(listener: (event: LabEvent) => void): () => void {

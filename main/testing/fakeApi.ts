@@ -62,6 +62,8 @@ export function recordingApi(): RecordingApi {
     runConfig: rec('runConfig', {}) as LabApi['runConfig'],
     setExperimentNote: rec('setExperimentNote') as LabApi['setExperimentNote'],
     setExperimentTags: rec('setExperimentTags') as LabApi['setExperimentTags'],
+    fidelityReport: rec('fidelityReport', null) as LabApi['fidelityReport'],
+    startFidelity: rec('startFidelity', { stamp: 's', experimentIds: [1], runIds: [1], skipped: [] }) as LabApi['startFidelity'],
     subscribe(listener) {
       listeners.add(listener)
       return () => listeners.delete(listener)

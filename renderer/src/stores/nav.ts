@@ -3,7 +3,7 @@
 import { defineStore } from 'pinia'
 import { ref } from 'vue'
 
-export type View = 'new' | 'running' | 'runs' | 'detail' | 'compare'
+export type View = 'new' | 'running' | 'runs' | 'detail' | 'compare' | 'fidelity'
 
 export interface Place {
   view: View
@@ -13,7 +13,7 @@ export interface Place {
 }
 
 export function parseHash(hash: string): Place {
-  const m = /^#\/(new|running|runs|compare|run\/(\d+))(?:\?(.*))?$/.exec(hash)
+  const m = /^#\/(new|running|runs|compare|fidelity|run\/(\d+))(?:\?(.*))?$/.exec(hash)
   if (!m) return { view: 'new', runId: null, query: '' }
   if (m[2]) return { view: 'detail', runId: Number(m[2]), query: '' }
   return { view: m[1] as View, runId: null, query: m[3] ?? '' }

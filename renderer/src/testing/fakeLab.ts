@@ -4,6 +4,7 @@ import type {
   Catalogue,
   CompareData,
   ExperimentConfig,
+  FidelityReport,
   FieldError,
   KernelList,
   KernelMark,
@@ -135,6 +136,8 @@ export const FAKE_KERNELS: KernelList = {
 
 export interface FakeLab extends LabClient {
   runs: RunRecord[]
+  /** What fidelityReport() answers (null: no set recorded). */
+  fidelity: FidelityReport | null
   /** Runs to present as kernel runs in compare. */
   kernelRuns: Map<number, KernelMark>
   events: LabEvent[]
@@ -186,6 +189,7 @@ export function createFakeLab(seed: Partial<RunRecord>[] = []): FakeLab {
   const fake: FakeLab = {
     transport: 'fake',
     runs: seed.map(record),
+    fidelity: null,
     kernelRuns: new Map(),
     events: [],
     calls: [],
@@ -233,6 +237,19 @@ export function createFakeLab(seed: Partial<RunRecord>[] = []): FakeLab {
     },
     async presets() {
       return structuredClone(FAKE_PRESETS)
+    },
+    async fidelityReport(stamp) {
+      fake.calls.push({ method: 'fidelityReport', args: stamp === undefined ? [] : [stamp] })
+      return structuredClone(fake.fidelity)
+    },
+    async startFidelity(options) {
+      fake.calls.push({ method: 'startFidelity', args: [options] })
+      return {
+        stamp: '20261128T0800Z',
+        experimentIds: [1],
+        runIds: [1, 2],
+        skipped: [{ image: 'host', caseId: null, reason: 'needs root' }]
+      }
     },
     async kernels(): Promise<KernelList> {
       fake.calls.push({ method: 'kernels', args: [] })

@@ -89,6 +89,8 @@ export function createHttpClient(deps: HttpDeps): LabClient {
       if (!file) return null
       return { fileName: file.name, result: await client.parseConfig(await file.text()) }
     },
+    fidelityReport: m('fidelityReport'),
+    startFidelity: m('startFidelity'),
     subscribe(listener) {
       listeners.add(listener)
       ensureEvents()

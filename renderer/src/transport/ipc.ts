@@ -24,6 +24,8 @@ export function createIpcClient(bridge: DesktopBridge): LabClient {
     exportJson: (ids) => bridge.exportJson(ids),
     importJson: (json) => bridge.importJson(json),
     kernels: () => bridge.kernels(),
+    fidelityReport: (stamp) => bridge.fidelityReport(stamp),
+    startFidelity: (o) => bridge.startFidelity(o),
     subscribe: (listener) => bridge.subscribe(listener),
     saveCsv: (ids) => bridge.saveCsv(ids),
     savePng: (name, url) => bridge.savePng(name, url),

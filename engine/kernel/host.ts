@@ -250,12 +250,14 @@ async function runWorkload(
 
   // sampling
   const samples: Sample[] = []
+  // A loop device is never SWP_SYNCHRONOUS_IO: every swapin is one page on kernels without per-size swpin stats.
+  const order0Swapin = files.every((f) => f.startsWith('/dev/loop'))
   let last = base
   let lastDone = 0
   const bytesTotal = config.workload.name === 'usemem' ? total * PAGE_SIZE : 0
   const takeSample = (): void => {
     const s = snapshot(wallStart)
-    const d = countersFromDeltas(deltaStats(base.vm, s.vm), deltaMthp(base.mthp, s.mthp))
+    const d = countersFromDeltas(deltaStats(base.vm, s.vm), deltaMthp(base.mthp, s.mthp), null, { order0Swapin })
     const c = d.counters
     const dt = (s.tMs - last.tMs) / 1000
     const ours = readSwaps().filter((a) => files.includes(a.filename))
@@ -322,7 +324,7 @@ async function runWorkload(
 
   const vmDelta = deltaStats(base.vm, end.vm)
   const mthpDelta = deltaMthp(base.mthp, end.mthp)
-  const mapped = countersFromDeltas(vmDelta, mthpDelta, cg.version === 2 ? stats : null)
+  const mapped = countersFromDeltas(vmDelta, mthpDelta, cg.version === 2 ? stats : null, { order0Swapin })
   const counters: Counters = mapped.counters
   const measured = new Set(mapped.measured)
   const times = workloadTimes(outcome)!

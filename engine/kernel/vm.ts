@@ -351,7 +351,9 @@ function summarize(config: EngineConfig, image: ResolvedImage, a: Attempt): RunS
   const eventsDelta = deltaStats(parseKeyValues(dump('memory.events-before')), eventsAfter)
   // The guest runs nothing but the workload, so vmstat is the workload's; the cgroup's own
   // counters (v2 memory.stat: pswpin, pgmajfault, ...) are preferred where they exist.
-  const kc = countersFromDeltas(vmDelta, mthpDelta, cgVersion === 2 ? statDelta : null)
+  // The device is virtio-blk, never SWP_SYNCHRONOUS_IO: every swapin is one page where the
+  // kernel has no per-size swpin stats of its own (before 6.13).
+  const kc = countersFromDeltas(vmDelta, mthpDelta, cgVersion === 2 ? statDelta : null, { order0Swapin: true })
   const outcome = emptyOutcome()
   for (const ev of a.events) addEvent(outcome, ev)
   const r = outcome.result!

@@ -53,7 +53,7 @@ import type { KernelHooks, KernelRunInfo } from './types'
 import { kernelRunSummary } from './summary'
 import { pairedDesign } from './releases'
 import { exec, knobValue, readMthpStats, readText, wantedKnobs } from './hostSys'
-import { attachLoop, makeSwapFile, readSwaps, swapOn, swapPriorities } from './hostSwap'
+import { attachLoop, makeSwapFile, readRotational, readSwaps, setLoopRotational, swapOn, swapPriorities } from './hostSwap'
 import { acquireHostLock, hostStateDir, restore, writeState, type HostState } from './hostState'
 
 export { knobValue, readMthpStats, wantedKnobs } from './hostSys'
@@ -144,6 +144,7 @@ export async function runOnHost(config: EngineConfig, hooks: KernelHooks = {}): 
     }
     const prios = swapPriorities(config)
     const targets: string[] = []
+    const rotational: (boolean | null)[] = []
     let deviceNote = ''
     for (let i = 0; i < files.length; i++) {
       st.swapFiles.push(files[i])
@@ -153,8 +154,12 @@ export async function runOnHost(config: EngineConfig, hooks: KernelHooks = {}): 
         st.loops.push(loop.dev)
         writeState(stateFile, st)
         deviceNote = `${loop.dev} (loop device, direct I/O, over the lab's device file)`
+        // Rotational as the preset says (only 'hdd'), as the VM's guest sets its virtio disk.
+        const p = setLoopRotational(loop.dev, config.devices[i].preset === 'hdd')
+        if (p) deviceNote += `; rotational left as the kernel set it (${p})`
       } else deviceNote = `the device file itself (${loop.why}): the kernel splits every large folio on a swap file`
       targets.push(loop.dev ?? files[i])
+      rotational.push(readRotational(targets[i]))
       await swapOn(targets[i], prios[i], st.deviceDir)
     }
     cancelled()
@@ -187,7 +192,8 @@ export async function runOnHost(config: EngineConfig, hooks: KernelHooks = {}): 
     cg = createCgroup(h, name, config.memoryLimitBytes)
     cancelled()
 
-    result = await runWorkload(config, hooks, plan, cg, targets, release, deviceNote)
+    const swapRotational = rotational.includes(true) ? true : rotational.every((r) => r === false) ? false : undefined
+    result = await runWorkload(config, hooks, plan, cg, targets, release, { deviceNote, swapRotational })
   } catch (e) {
     failure = e
   } finally {
@@ -212,7 +218,7 @@ async function runWorkload(
   cg: LabCgroup,
   files: string[],
   release: string,
-  deviceNote: string
+  device: { deviceNote: string; swapRotational: boolean | undefined }
 ): Promise<RunSummary & { kernel: KernelRunInfo }> {
   const signal = hooks.signal
   const wallStart = performance.now()
@@ -353,7 +359,8 @@ async function runWorkload(
     cgroup: { version: cg.version, stats },
     measured: [...measured],
     userTimeNs: times.userNs,
-    swapDevice: deviceNote
+    swapDevice: device.deviceNote,
+    ...(device.swapRotational !== undefined ? { swapRotational: device.swapRotational } : {})
   }
   return kernelRunSummary(config, {
     counters,

@@ -106,3 +106,41 @@ export function loopsBackedIn(dir: string): string[] {
     .map((n) => `/dev/${n}`)
     .filter((d) => path.dirname(loopBackingFile(d) ?? '') === dir)
 }
+
+/** The queue/rotational file of the block device a swap target lives on (a loop device, or a swap file's disk). */
+function rotationalFile(target: string): string | null {
+  if (target.startsWith('/dev/')) return `/sys/block/${path.basename(target)}/queue/rotational`
+  try {
+    const dev = fs.statSync(target).dev
+    const sys = `/sys/dev/block/${Math.floor(dev / 256) & 0xfff}:${(dev & 0xff) | ((dev >> 12) & 0xfff00)}`
+    // a partition has its queue on the whole disk, one level up
+    for (const q of [`${sys}/queue/rotational`, `${sys}/../queue/rotational`]) if (fs.existsSync(q)) return q
+  } catch {
+    // no such file: unknown
+  }
+  return null
+}
+
+/** Whether the kernel sees the swap target's device as rotational; null when it cannot be read. */
+export function readRotational(target: string): boolean | null {
+  const f = rotationalFile(target)
+  const t = f ? readText(f)?.trim() : undefined
+  return t === '1' ? true : t === '0' ? false : null
+}
+
+/**
+ * Tells the kernel whether the lab's own loop device is rotational, as the device preset says
+ * (only 'hdd' is), before swapon: swapon sets SWP_SOLIDSTATE from it, which decides the
+ * allocator path. A loop device takes rotational from its backing disk (1 on many VMs' disks).
+ * Returns a problem, or null.
+ */
+export function setLoopRotational(dev: string, rotational: boolean): string | null {
+  if (!/^\/dev\/loop\d+$/.test(dev)) return `${dev} is not a loop device of the lab's`
+  const f = rotationalFile(dev)!
+  try {
+    fs.writeFileSync(f, rotational ? '1' : '0')
+  } catch (e) {
+    return `cannot write ${f}: ${(e as Error).message}`
+  }
+  return readRotational(dev) === rotational ? null : `${f} still says ${readText(f)?.trim()}`
+}

@@ -52,6 +52,13 @@ export interface KernelRunInfo {
   swapDevice?: string
   /** VM only: time from QEMU start to the workload's start. */
   bootMs?: number
+  /**
+   * The swap device's queue/rotational as the kernel saw it at swapon: true means no
+   * SWP_SOLIDSTATE, so the allocator's rotational path (no per-CPU clusters; before 6.12 no
+   * cluster_info). The lab sets its own device to its preset (only 'hdd' rotational) first.
+   * Absent when it could not be read, and in runs recorded before it existed.
+   */
+  swapRotational?: boolean
 }
 
 export interface KernelHooks {

@@ -97,6 +97,8 @@ describe.skipIf(missing !== null)('kernel runs in a VM (QEMU)', () => {
     // 6.12 has no per-size swpin stats; from the virtio disk every swapin is one page.
     expect(k.measured).toContain('swpin')
     expect(s.counters.swpin[0]).toBe(s.counters.pswpin)
+    // QEMU's virtio disk says rotational; /init sets it as the preset says (nvme: not) before swapon.
+    expect(k.swapRotational).toBe(false)
     expect(s.workloadMetrics.verifiedPages).toBeGreaterThan(0)
     expect(s.workloadMetrics.throughputMBps).toBeGreaterThan(0)
     expect(progress.length).toBeGreaterThan(0)

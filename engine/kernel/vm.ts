@@ -340,6 +340,12 @@ export async function runInVm(
   }
 }
 
+/** The virtio disk's queue/rotational as the guest's swapon saw it (init.c's swapon event). */
+function swapRotational(a: Pick<Attempt, 'events'>): { swapRotational?: boolean } {
+  const r = a.events.find((e) => e.event === 'swapon')?.fields.rotational
+  return r === '1' ? { swapRotational: true } : r === '0' ? { swapRotational: false } : {}
+}
+
 function summarize(config: EngineConfig, image: ResolvedImage, a: Attempt): RunSummary & { kernel: KernelRunInfo } {
   const dump = (name: string) => a.reader.dumps.find((d) => d.name === name)?.text ?? ''
   const vmDelta = deltaStats(parseKeyValues(dump('vmstat-before')), parseKeyValues(dump('vmstat-after')))
@@ -386,7 +392,8 @@ function summarize(config: EngineConfig, image: ResolvedImage, a: Attempt): RunS
         stats: { ...statDelta, ...Object.fromEntries(Object.entries(eventsDelta).map(([k, v]) => [`events.${k}`, v])) }
       },
       measured: kc.measured,
-      bootMs: a.bootMs ?? undefined
+      bootMs: a.bootMs ?? undefined,
+      ...swapRotational(a)
     }
   })
 }

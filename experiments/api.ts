@@ -133,6 +133,11 @@ export interface KernelBadge {
   countersSystemWide: boolean
   /** The simulated design the release is paired with ("cluster", "swap-table P1"), or null. */
   pairedDesign: string | null
+  /** VM: QEMU boots the run took (2 when the first was not used), and why the earlier ones were not. */
+  bootAttempts?: number
+  bootRetries?: string[]
+  /** The swap device was rotational as the kernel saw it at swapon (no SWP_SOLIDSTATE). */
+  swapRotational?: boolean
 }
 
 /** One kernel image a run can name. */

@@ -17,6 +17,9 @@ export function kernelCaveats(k: KernelMark): string[] {
   if (k.countersSystemWide)
     out.push('system-wide counters (/proc/vmstat counts the whole machine; the cgroup’s own where the kernel has them)')
   if (k.pairedDesign) out.push(`modelled by ${k.pairedDesign}`)
+  if (k.bootAttempts && k.bootAttempts > 1)
+    out.push(`booted ${k.bootAttempts} times${k.bootRetries?.length ? ` (${k.bootRetries.join('; ')})` : ''}`)
+  if (k.swapRotational) out.push('rotational swap device (no SWP_SOLIDSTATE: the allocator’s rotational path)')
   return out
 }
 

@@ -14,6 +14,7 @@ import { markDeviceDir } from '../device/tempDir'
 import { findMemoryHierarchy } from './cgroup'
 import { hostStateDir, knobValue, recoverHost, runOnHost, wantedKnobs, type HostState } from './host'
 import { parseProcSwaps } from './procfs'
+import { readRotational, setLoopRotational } from './hostSwap'
 
 const MiB = 2 ** 20
 const THP = '/sys/kernel/mm/transparent_hugepage'
@@ -131,6 +132,8 @@ describe.skipIf(!!problem)('host kernel runs', () => {
     expect(r.kernel.release).toBe(os.release())
     expect(r.kernel.countersSystemWide).toBe(true)
     expect(r.kernel.swapDevice).toMatch(/^\/dev\/loop\d+ \(loop device/)
+    // An nvme preset: the lab's loop device is non-rotational at swapon (SWP_SOLIDSTATE), whatever its backing disk says.
+    expect(r.kernel.swapRotational).toBe(false)
     expect(r.kernel.measured).toEqual(expect.arrayContaining(['pswpout', 'pswpin', 'readaheadPages', 'readaheadHits', 'majorFaults']))
     expect(r.kernel.vmstatDelta.pswpout).toBeGreaterThanOrEqual(r.counters.pswpout)
     expect(r.kernel.cgroup?.stats).toBeDefined()
@@ -331,6 +334,27 @@ describe.skipIf(!!problem)('host crash recovery after the stale folder was alrea
       fs.rmSync(base, { recursive: true, force: true })
     }
   }, 60_000)
+})
+
+describe.skipIf(!!problem)('the rotational flag of the lab loop device', () => {
+  it('is written as asked and read back as the kernel sees it; only a loop device is touched', () => {
+    const base = fs.mkdtempSync(path.join(os.tmpdir(), 'swaplab-hostrot-'))
+    const file = path.join(base, 'rot.img')
+    fs.writeFileSync(file, '')
+    fs.truncateSync(file, 8 * MiB)
+    const loop = execFileSync('losetup', ['--find', '--show', file], { env: SBIN }).toString().trim()
+    try {
+      expect(readRotational(loop)).not.toBeNull()
+      expect(setLoopRotational(loop, true)).toBeNull()
+      expect(readRotational(loop)).toBe(true)
+      expect(setLoopRotational(loop, false)).toBeNull()
+      expect(readRotational(loop)).toBe(false)
+      expect(setLoopRotational('/dev/vda', false)).toMatch(/not a loop device/)
+    } finally {
+      spawnSync('losetup', ['-d', loop], { env: SBIN })
+      fs.rmSync(base, { recursive: true, force: true })
+    }
+  })
 })
 
 describe('the knobs a run asks for', () => {

@@ -12,30 +12,29 @@
 // swapoff, knobs back, device folder removed, state file deleted. After a crash,
 // recoverHost() (called at service start) undoes what dead lab processes left, from their
 // state files, and nothing else.
+//
+// The pieces: hostSys.ts (/proc, /sys, knobs, tools), hostSwap.ts (device file, loop
+// device, swapon/swapoff), hostState.ts (state file, host lock, restore, crash recovery),
+// cgroup.ts (the memory cgroup), procfs.ts (vmstat and mTHP counters).
 
-import { execFile, spawn } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { RunCancelled } from '../errors'
-import { makeDeviceDir, processAlive, readDeviceDirMarker, removeDeviceDir } from '../device/tempDir'
-import { buildSwapHeader, parseSwapHeader } from '../device/swapHeader'
+import { makeDeviceDir } from '../device/tempDir'
 import { PAGE_SIZE, SAMPLE_FIELDS, type Counters, type EngineConfig, type RunSummary, type Sample, type SampleField } from '../types'
-import { buildProgram, labCacheDir } from './build'
+import { buildProgram } from './build'
 import {
   cgroupAnonBytes,
   cgroupOomKills,
-  cgroupOwnerPid,
   cgroupStats,
   createCgroup,
-  disableV2Memory,
   enableV2Memory,
   findMemoryHierarchy,
   killCgroup,
-  labCgroupAt,
   newCgroupName,
-  removeCgroup,
   v2MemoryDelegated,
   type LabCgroup
 } from './cgroup'
@@ -43,8 +42,6 @@ import {
   countersFromDeltas,
   deltaMthp,
   deltaStats,
-  parseMthpDump,
-  parseProcSwaps,
   parseVmstat,
   summaryMthpDelta,
   summaryVmstatDelta,
@@ -55,96 +52,15 @@ import { ProtocolReader, addEvent, emptyOutcome, outcomeProblem, programFor, wor
 import type { KernelHooks, KernelRunInfo } from './types'
 import { kernelRunSummary } from './summary'
 import { pairedDesign } from './releases'
+import { exec, knobValue, readMthpStats, readText, wantedKnobs } from './hostSys'
+import { attachLoop, makeSwapFile, readRotational, readSwaps, setLoopRotational, swapOn, swapPriorities } from './hostSwap'
+import { acquireHostLock, hostStateDir, restore, writeState, type HostState } from './hostState'
+
+export { knobValue, readMthpStats, wantedKnobs } from './hostSys'
+export { hostLockFile, hostStateDir, recoverHost, type HostState, type RecoveryReport } from './hostState'
 
 const SAMPLE_MS = 150
 const SAMPLES_PER_BATCH = 5
-const THP_DIR = '/sys/kernel/mm/transparent_hugepage'
-const PAGE_CLUSTER = '/proc/sys/vm/page-cluster'
-const DEVICE_LABEL = 'swaplab'
-const MAX_SWAP_PRIO = 32767
-
-// ---------------------------------------------------------------- state file
-
-/** What a host run changed, written before each change so that a crash can be undone. */
-export interface HostState {
-  version: 1
-  pid: number
-  started: string
-  /** The private device folder (with the lab's marker naming its owner). */
-  deviceDir: string | null
-  /** Device files the run has swapped on or is about to (directly, or through a loop device). */
-  swapFiles: string[]
-  /** Loop devices attached to those files (also found after a crash from their backing file). */
-  loops: string[]
-  cgroup: { version: 1 | 2; path: string } | null
-  /** v2: the parent whose subtree_control the run set to +memory (undone afterwards). */
-  v2DelegatedAt: string | null
-  /** Knob files: the value before the run and the value the run wrote. */
-  knobs: { path: string; old: string; set: string }[]
-}
-
-export function hostStateDir(): string {
-  return path.join(labCacheDir(), 'host')
-}
-
-function writeState(file: string, st: HostState): void {
-  const tmp = `${file}.tmp`
-  fs.writeFileSync(tmp, JSON.stringify(st, null, 2))
-  fs.renameSync(tmp, file)
-}
-
-// ---------------------------------------------------------------- small helpers
-
-function readText(file: string): string | null {
-  try {
-    return fs.readFileSync(file, 'utf8')
-  } catch {
-    return null
-  }
-}
-
-/** A folder's entries; none when it cannot be read. */
-function readDir(dir: string): string[] {
-  try {
-    return fs.readdirSync(dir)
-  } catch {
-    return []
-  }
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
-
-function exec(cmd: string, args: string[]): Promise<{ ok: boolean; out: string; missing: boolean }> {
-  return new Promise((resolve) => {
-    execFile(cmd, args, { env: { ...process.env, PATH: `${process.env.PATH ?? ''}:/usr/sbin:/sbin` } }, (err, stdout, stderr) => {
-      const e = err as NodeJS.ErrnoException | null
-      resolve({ ok: !e, out: `${stdout}${stderr}`.trim(), missing: e?.code === 'ENOENT' })
-    })
-  })
-}
-
-/** The word in brackets of a THP knob ("always [madvise] never" -> "madvise"), or the trimmed text. */
-export function knobValue(text: string): string {
-  const m = /\[([^\]]+)\]/.exec(text)
-  return m ? m[1] : text.trim()
-}
-
-function readSwaps(): ReturnType<typeof parseProcSwaps> {
-  return parseProcSwaps(readText('/proc/swaps') ?? '')
-}
-
-/** Every per-size mTHP stats folder, as the dump text the VM prints too. */
-export function readMthpStats(root = THP_DIR): MthpStats {
-  const out: string[] = []
-  for (const d of readDir(root).filter((n) => /^hugepages-\d+kB$/.test(n))) {
-    const stats = path.join(root, d, 'stats')
-    for (const n of readDir(stats)) {
-      const v = readText(path.join(stats, n))
-      if (v !== null) out.push(`${d}/stats/${n}:${v.trim()}`)
-    }
-  }
-  return parseMthpDump(out.join('\n'))
-}
 
 // ---------------------------------------------------------------- preflight
 
@@ -175,160 +91,7 @@ export async function hostPreflight(config: EngineConfig): Promise<HostPlan> {
   return { program: bin, args }
 }
 
-// ---------------------------------------------------------------- the host lock
-
-/**
- * The machine-wide lock of host runs: in /run/lock (root-only runs, so it is writable), not in
- * the cache, so that labs with different caches still take turns.
- */
-export function hostLockFile(): string {
-  return path.join(fs.existsSync('/run/lock') ? '/run/lock' : os.tmpdir(), 'swaplab-host.lock')
-}
-
-/** One host run at a time (on this machine): waits for a live holder, takes over a dead one's lock. */
-async function acquireHostLock(signal?: AbortSignal): Promise<() => void> {
-  const lock = hostLockFile()
-  for (;;) {
-    if (signal?.aborted) throw new RunCancelled()
-    try {
-      fs.writeFileSync(lock, String(process.pid), { flag: 'wx' })
-      return () => {
-        if (readText(lock)?.trim() === String(process.pid)) fs.rmSync(lock, { force: true })
-      }
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e
-    }
-    const holder = Number(readText(lock)?.trim())
-    if (!Number.isInteger(holder) || holder <= 0 || (holder !== process.pid && !processAlive(holder))) {
-      // a dead holder (or a torn write): take the lock over atomically
-      const mine = `${lock}.${process.pid}`
-      fs.writeFileSync(mine, String(process.pid))
-      fs.renameSync(mine, lock)
-      if (readText(lock)?.trim() === String(process.pid))
-        return () => {
-          if (readText(lock)?.trim() === String(process.pid)) fs.rmSync(lock, { force: true })
-        }
-    }
-    await sleep(200)
-  }
-}
-
-// ---------------------------------------------------------------- device file
-
-/** Makes a swap file with no holes (fallocate, else zeros), the mkswap header, mode 0600. */
-async function makeSwapFile(file: string, sizeBytes: number): Promise<void> {
-  const pages = Math.floor(sizeBytes / PAGE_SIZE)
-  fs.writeFileSync(file, '', { mode: 0o600 })
-  fs.chmodSync(file, 0o600)
-  // btrfs holds a swap file only without copy-on-write; the attribute must be set while empty.
-  if (Number(fs.statfsSync(path.dirname(file)).type) === 0x9123683e) await exec('chattr', ['+C', file])
-  const fa = await exec('fallocate', ['-l', String(pages * PAGE_SIZE), file])
-  if (!fa.ok) {
-    const fd = fs.openSync(file, 'w')
-    try {
-      const zero = Buffer.alloc(1 << 20)
-      for (let off = 0; off < pages * PAGE_SIZE; off += zero.length)
-        fs.writeSync(fd, zero, 0, Math.min(zero.length, pages * PAGE_SIZE - off), off)
-    } finally {
-      fs.closeSync(fd)
-    }
-  }
-  const fd = fs.openSync(file, 'r+')
-  try {
-    fs.writeSync(fd, buildSwapHeader(pages, new Uint8Array(randomBytes(16)), DEVICE_LABEL), 0, PAGE_SIZE, 0)
-    fs.fsyncSync(fd)
-  } finally {
-    fs.closeSync(fd)
-  }
-}
-
-function swapPriorities(config: EngineConfig): number[] {
-  const others = readSwaps().map((a) => a.priority)
-  const base = Math.max(0, ...others.map((p) => p + 1))
-  const distinct = [...new Set(config.devices.map((d) => d.priority))].sort((a, b) => a - b)
-  const prios = config.devices.map((d) => base + distinct.indexOf(d.priority))
-  if (Math.max(...prios) > MAX_SWAP_PRIO)
-    throw new Error(`another swap device already has priority ${Math.max(...others)}: no higher priority is left for the lab's device`)
-  return prios
-}
-
-async function swapOn(dev: string, prio: number, dir: string): Promise<void> {
-  const r = await exec('swapon', ['-p', String(prio), dev])
-  if (r.ok && readSwaps().some((a) => a.filename === dev)) return
-  const fsType = Number(fs.statfsSync(dir).type)
-  const why =
-    fsType === 0x01021994 ? ` (${dir} is on tmpfs, which cannot hold a swap file: set deviceDir to a folder on a disk file system)` : ''
-  throw new Error(`swapon ${dev} failed: ${r.out || 'not listed in /proc/swaps'}${why}`)
-}
-
-async function swapOff(dev: string): Promise<string | null> {
-  if (!readSwaps().some((a) => a.filename === dev)) return null
-  const r = await exec('swapoff', [dev])
-  if (!readSwaps().some((a) => a.filename === dev)) return null
-  return `swapoff ${dev} failed: ${r.out || 'still listed in /proc/swaps'}`
-}
-
-/**
- * Attaches the device file to a free loop device (direct I/O), so the kernel sees a block
- * device: it allocates whole mTHP swap slot runs only on block devices (SWP_BLKDEV in
- * mm/swapfile.c); on a file it splits every large folio. The VM sees the same file as a
- * virtio disk, the selftest a zram disk. Returns null when no loop device can be had.
- */
-async function attachLoop(file: string): Promise<{ dev: string | null; why: string }> {
-  if (!fs.existsSync('/dev/loop-control')) return { dev: null, why: 'no /dev/loop-control (loop driver not loaded)' }
-  const r = await exec('losetup', ['--find', '--show', '--direct-io=on', file])
-  if (r.missing) return { dev: null, why: 'losetup is not installed' }
-  const dev = r.out.split('\n').pop()?.trim() ?? ''
-  if (!r.ok || !dev.startsWith('/dev/loop')) return { dev: null, why: `losetup failed: ${r.out}` }
-  return { dev, why: '' }
-}
-
-async function detachLoop(dev: string): Promise<string | null> {
-  if (!fs.existsSync(dev)) return null
-  const r = await exec('losetup', ['-d', dev])
-  return r.ok || !loopBackingFile(dev) ? null : `losetup -d ${dev} failed: ${r.out}`
-}
-
-/** The file a loop device is attached to, or null. */
-function loopBackingFile(dev: string): string | null {
-  const t = readText(`/sys/block/${path.basename(dev)}/loop/backing_file`)
-  return t ? t.trim().replace(/ \(deleted\)$/, '') : null
-}
-
-/** Loop devices whose backing file lies in `dir`. */
-function loopsBackedIn(dir: string): string[] {
-  return readDir('/sys/block')
-    .filter((n) => /^loop\d+$/.test(n))
-    .map((n) => `/dev/${n}`)
-    .filter((d) => path.dirname(loopBackingFile(d) ?? '') === dir)
-}
-
-// ---------------------------------------------------------------- knobs
-
-/** The knob files and values a run wants: per-size mTHP `enabled`, page-cluster. */
-export function wantedKnobs(config: EngineConfig, thpRoot = THP_DIR): { path: string; value: string }[] {
-  const out: { path: string; value: string }[] = []
-  // The thp test, like the selftest's setup, enables only its own folio size; other workloads
-  // get the run's thpOrders (anonymous faults may allocate those sizes).
-  const orders =
-    config.workload.name === 'thp-swap-allocator-test'
-      ? [Number(config.workload.params.mthpOrder ?? 4)]
-      : config.thpOrders.filter((k) => k > 0)
-  const sizes = readDir(thpRoot).filter((d) => /^hugepages-\d+kB$/.test(d))
-  if (sizes.length) {
-    for (const d of sizes) {
-      const order = Math.log2(Number(/\d+/.exec(d)![0]) / 4)
-      out.push({ path: path.join(thpRoot, d, 'enabled'), value: orders.includes(order) ? 'always' : 'never' })
-    }
-  } else if (fs.existsSync(path.join(thpRoot, 'enabled'))) {
-    // no per-size mTHP (before 6.8): only PMD THP, on the top-level knob
-    out.push({ path: path.join(thpRoot, 'enabled'), value: orders.includes(9) ? 'always' : 'never' })
-  }
-  out.push({ path: PAGE_CLUSTER, value: String(config.pageCluster) })
-  return out
-}
-
-// ---------------------------------------------------------------- snapshots and samples
+// ---------------------------------------------------------------- snapshots
 
 interface Snapshot {
   tMs: number
@@ -381,6 +144,7 @@ export async function runOnHost(config: EngineConfig, hooks: KernelHooks = {}): 
     }
     const prios = swapPriorities(config)
     const targets: string[] = []
+    const rotational: (boolean | null)[] = []
     let deviceNote = ''
     for (let i = 0; i < files.length; i++) {
       st.swapFiles.push(files[i])
@@ -390,8 +154,12 @@ export async function runOnHost(config: EngineConfig, hooks: KernelHooks = {}): 
         st.loops.push(loop.dev)
         writeState(stateFile, st)
         deviceNote = `${loop.dev} (loop device, direct I/O, over the lab's device file)`
+        // Rotational as the preset says (only 'hdd'), as the VM's guest sets its virtio disk.
+        const p = setLoopRotational(loop.dev, config.devices[i].preset === 'hdd')
+        if (p) deviceNote += `; rotational left as the kernel set it (${p})`
       } else deviceNote = `the device file itself (${loop.why}): the kernel splits every large folio on a swap file`
       targets.push(loop.dev ?? files[i])
+      rotational.push(readRotational(targets[i]))
       await swapOn(targets[i], prios[i], st.deviceDir)
     }
     cancelled()
@@ -424,7 +192,8 @@ export async function runOnHost(config: EngineConfig, hooks: KernelHooks = {}): 
     cg = createCgroup(h, name, config.memoryLimitBytes)
     cancelled()
 
-    result = await runWorkload(config, hooks, plan, cg, targets, release, deviceNote)
+    const swapRotational = rotational.includes(true) ? true : rotational.every((r) => r === false) ? false : undefined
+    result = await runWorkload(config, hooks, plan, cg, targets, release, { deviceNote, swapRotational })
   } catch (e) {
     failure = e
   } finally {
@@ -442,52 +211,6 @@ export async function runOnHost(config: EngineConfig, hooks: KernelHooks = {}): 
   return result!
 }
 
-/** Undoes what a state records, in reverse order; returns what could not be undone. */
-async function restore(st: HostState, cg: LabCgroup | null): Promise<string[]> {
-  const problems: string[] = []
-  const cgroup = cg ?? (st.cgroup ? labCgroupAt(st.cgroup.version, st.cgroup.path) : null)
-  if (cgroup) {
-    try {
-      if (!(await removeCgroup(cgroup))) problems.push(`cgroup ${cgroup.path} still has processes`)
-    } catch (e) {
-      problems.push(`cgroup ${cgroup.path}: ${(e as Error).message}`)
-    }
-  }
-  if (st.v2DelegatedAt) {
-    try {
-      disableV2Memory(st.v2DelegatedAt)
-    } catch {
-      // another cgroup uses memory there now: leaving it delegated harms nothing
-    }
-  }
-  for (const f of [...st.loops, ...st.swapFiles].reverse()) {
-    const p = await swapOff(f)
-    if (p) problems.push(p)
-  }
-  const loops = new Set([...st.loops, ...(st.deviceDir ? loopsBackedIn(st.deviceDir) : [])])
-  for (const l of loops) {
-    const p = (await swapOff(l)) ?? (await detachLoop(l))
-    if (p) problems.push(p)
-  }
-  for (const k of [...st.knobs].reverse()) {
-    const cur = readText(k.path)
-    if (cur === null || knobValue(cur) !== k.set) continue // someone changed it since: theirs now
-    try {
-      fs.writeFileSync(k.path, k.old)
-    } catch (e) {
-      problems.push(`cannot restore ${k.path} to ${k.old}: ${(e as Error).message}`)
-    }
-  }
-  if (st.deviceDir && !st.swapFiles.some((f) => readSwaps().some((a) => a.filename === f)) && !loopsBackedIn(st.deviceDir).length) {
-    try {
-      removeDeviceDir(st.deviceDir)
-    } catch (e) {
-      problems.push(`cannot remove ${st.deviceDir}: ${(e as Error).message}`)
-    }
-  }
-  return problems
-}
-
 async function runWorkload(
   config: EngineConfig,
   hooks: KernelHooks,
@@ -495,7 +218,7 @@ async function runWorkload(
   cg: LabCgroup,
   files: string[],
   release: string,
-  deviceNote: string
+  device: { deviceNote: string; swapRotational: boolean | undefined }
 ): Promise<RunSummary & { kernel: KernelRunInfo }> {
   const signal = hooks.signal
   const wallStart = performance.now()
@@ -533,12 +256,14 @@ async function runWorkload(
 
   // sampling
   const samples: Sample[] = []
+  // A loop device is never SWP_SYNCHRONOUS_IO: every swapin is one page on kernels without per-size swpin stats.
+  const order0Swapin = files.every((f) => f.startsWith('/dev/loop'))
   let last = base
   let lastDone = 0
   const bytesTotal = config.workload.name === 'usemem' ? total * PAGE_SIZE : 0
   const takeSample = (): void => {
     const s = snapshot(wallStart)
-    const d = countersFromDeltas(deltaStats(base.vm, s.vm), deltaMthp(base.mthp, s.mthp))
+    const d = countersFromDeltas(deltaStats(base.vm, s.vm), deltaMthp(base.mthp, s.mthp), null, { order0Swapin })
     const c = d.counters
     const dt = (s.tMs - last.tMs) / 1000
     const ours = readSwaps().filter((a) => files.includes(a.filename))
@@ -605,7 +330,7 @@ async function runWorkload(
 
   const vmDelta = deltaStats(base.vm, end.vm)
   const mthpDelta = deltaMthp(base.mthp, end.mthp)
-  const mapped = countersFromDeltas(vmDelta, mthpDelta, cg.version === 2 ? stats : null)
+  const mapped = countersFromDeltas(vmDelta, mthpDelta, cg.version === 2 ? stats : null, { order0Swapin })
   const counters: Counters = mapped.counters
   const measured = new Set(mapped.measured)
   const times = workloadTimes(outcome)!
@@ -634,7 +359,8 @@ async function runWorkload(
     cgroup: { version: cg.version, stats },
     measured: [...measured],
     userTimeNs: times.userNs,
-    swapDevice: deviceNote
+    swapDevice: device.deviceNote,
+    ...(device.swapRotational !== undefined ? { swapRotational: device.swapRotational } : {})
   }
   return kernelRunSummary(config, {
     counters,
@@ -647,132 +373,4 @@ async function runWorkload(
     workloadMetrics: metrics,
     kernel
   })
-}
-
-// ---------------------------------------------------------------- crash recovery
-
-export interface RecoveryReport {
-  swappedOff: string[]
-  loopsDetached: string[]
-  cgroupsRemoved: string[]
-  knobsRestored: string[]
-  foldersRemoved: string[]
-  /** What could not be undone (the state file is then kept). */
-  problems: string[]
-}
-
-/**
- * Undoes what host runs of dead lab processes left behind (a crash, a kill): from each state
- * file whose pid is gone, swapoff its device files (only those listed there, inside its own
- * device folder, with the lab's swap label), remove its cgroup (a lab-named one), put back
- * the knobs still holding the value it wrote, remove its device folder. Touches nothing a
- * state file does not name; leaves live runs alone. Call at service start, before
- * cleanStaleDeviceDirs (an active swap file cannot be unlinked).
- */
-export async function recoverHost(): Promise<RecoveryReport> {
-  const report: RecoveryReport = {
-    swappedOff: [],
-    loopsDetached: [],
-    cgroupsRemoved: [],
-    knobsRestored: [],
-    foldersRemoved: [],
-    problems: []
-  }
-  const dir = hostStateDir()
-  for (const name of readDir(dir)) {
-    if (!/^run-\d+-[0-9a-f]+\.json$/.test(name)) continue
-    const file = path.join(dir, name)
-    let st: HostState
-    try {
-      st = JSON.parse(fs.readFileSync(file, 'utf8')) as HostState
-    } catch {
-      report.problems.push(`${file}: unreadable state file (left in place)`)
-      continue
-    }
-    if (!Number.isInteger(st.pid) || st.pid === process.pid || processAlive(st.pid)) continue
-    const before = report.problems.length
-    // Only files inside the run's own device folder (named swaplab-<its pid>-...) that carry the
-    // lab's swap label; a file already unlinked (a loop device keeps it alive) is known by that path.
-    const ownFiles = st.swapFiles.filter(
-      (f) =>
-        st.deviceDir &&
-        path.dirname(f) === st.deviceDir &&
-        path.basename(st.deviceDir).startsWith(`swaplab-${st.pid}-`) &&
-        (fs.existsSync(f) ? isLabSwapFile(f, st.pid) : true)
-    )
-    const cgOk = st.cgroup && cgroupOwnerPid(path.basename(st.cgroup.path)) === st.pid
-    const cg = cgOk ? labCgroupAt(st.cgroup!.version, st.cgroup!.path) : null
-    if (cg && fs.existsSync(cg.path)) {
-      try {
-        if (await removeCgroup(cg)) report.cgroupsRemoved.push(cg.path)
-        else report.problems.push(`cgroup ${cg.path} still has processes`)
-      } catch (e) {
-        report.problems.push(`cgroup ${cg.path}: ${(e as Error).message}`)
-      }
-    }
-    // loop devices over the run's own files (found from their backing file, recorded or not)
-    const ownLoops = st.deviceDir ? loopsBackedIn(st.deviceDir).filter((l) => ownFiles.includes(loopBackingFile(l) ?? '')) : []
-    for (const dev of [...ownLoops, ...ownFiles]) {
-      if (!readSwaps().some((a) => a.filename === dev)) continue
-      const p = await swapOff(dev)
-      if (p) report.problems.push(p)
-      else report.swappedOff.push(dev)
-    }
-    for (const l of ownLoops) {
-      const p = await detachLoop(l)
-      if (p) report.problems.push(p)
-      else report.loopsDetached.push(l)
-    }
-    for (const k of [...st.knobs].reverse()) {
-      const cur = readText(k.path)
-      if (cur === null || knobValue(cur) !== k.set) continue
-      try {
-        fs.writeFileSync(k.path, k.old)
-        report.knobsRestored.push(`${k.path}=${k.old}`)
-      } catch (e) {
-        report.problems.push(`cannot restore ${k.path}: ${(e as Error).message}`)
-      }
-    }
-    if (st.v2DelegatedAt) {
-      try {
-        disableV2Memory(st.v2DelegatedAt)
-      } catch {
-        // still in use by other cgroups: harmless
-      }
-    }
-    if (
-      st.deviceDir &&
-      fs.existsSync(st.deviceDir) &&
-      ownsFolder(st.deviceDir, st.pid) &&
-      !readSwaps().some((a) => a.filename.startsWith(st.deviceDir + '/')) &&
-      !loopsBackedIn(st.deviceDir).length
-    ) {
-      removeDeviceDir(st.deviceDir)
-      report.foldersRemoved.push(st.deviceDir)
-    }
-    if (report.problems.length === before) fs.rmSync(file, { force: true })
-  }
-  return report
-}
-
-/** Whether `dir` carries the lab's device-folder marker naming `pid` as its owner. */
-function ownsFolder(dir: string, pid: number): boolean {
-  return readDeviceDirMarker(dir)?.pid === pid
-}
-
-/** A device file of the lab's: in a folder owned by `pid`, with the lab's swap label. */
-function isLabSwapFile(file: string, pid: number): boolean {
-  if (readDeviceDirMarker(path.dirname(file)) && !ownsFolder(path.dirname(file), pid)) return false
-  try {
-    const fd = fs.openSync(file, 'r')
-    try {
-      const page = Buffer.alloc(PAGE_SIZE)
-      fs.readSync(fd, page, 0, PAGE_SIZE, 0)
-      return parseSwapHeader(page).label === DEVICE_LABEL
-    } finally {
-      fs.closeSync(fd)
-    }
-  } catch {
-    return false
-  }
 }

@@ -125,6 +125,27 @@ describe('per-size mTHP stats', () => {
     expect(r.fromCgroup.sort()).toEqual(['majorFaults', 'pswpout'])
   })
 
+  it('swpin on a kernel without per-size swpin stats (6.12): every page read alone from a device without the SYNC_IO bypass', () => {
+    // The per-size stats of a Debian 6.12 guest (no swpin there), as its /init dumps them.
+    const mthp = deltaMthp(
+      parseMthpDump('hugepages-64kB/stats/swpout:0\nhugepages-64kB/stats/swpout_fallback:0\nhugepages-64kB/stats/anon_fault_alloc:3\n'),
+      parseMthpDump('hugepages-64kB/stats/swpout:2\nhugepages-64kB/stats/swpout_fallback:1\nhugepages-64kB/stats/anon_fault_alloc:9\n')
+    )
+    const vm = { pswpout: 100, pswpin: 34 }
+    // Whatever the device, the kernel has no source for swpin...
+    expect(countersFromDeltas(vm, mthp).measured).not.toContain('swpin')
+    // ...but from virtio-blk or a loop device every swapin is order 0.
+    const r = countersFromDeltas(vm, mthp, null, { order0Swapin: true })
+    expect(r.measured).toContain('swpin')
+    expect(r.counters.swpin[0]).toBe(34)
+    expect(r.counters.swpin.slice(1).every((n) => n === 0)).toBe(true)
+    expect(r.counters.swpout[4]).toBe(2)
+    // A kernel with the stats keeps its own per-order split.
+    const own = countersFromDeltas(vm, { 'hugepages-64kB': { swpin: 1, swpout: 2 } }, null, { order0Swapin: true })
+    expect(own.counters.swpin[4]).toBe(1)
+    expect(own.counters.swpin[0]).toBe(34 - 16)
+  })
+
   it('falls back to thp_swpout for order 9 on kernels without per-size stats', () => {
     const r = countersFromDeltas({ pswpout: 1024 + 7, thp_swpout: 2, thp_swpout_fallback: 1 }, {})
     expect(r.counters.swpout[9]).toBe(2)

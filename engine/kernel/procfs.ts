@@ -133,8 +133,20 @@ export interface KernelCounters {
  * A field is listed in `measured` only when the kernel has its source counter. Where the
  * cgroup's memory.stat (cgroup v2) has the same counter for the workload alone, it is used
  * instead and listed in `fromCgroup`.
+ *
+ * Kernels before 6.13 have no per-size `swpin` stat (MTHP_STAT_SWPIN, counted with PSWPIN in
+ * mm/page_io.c for every folio read). They read a large folio only through the SYNC_IO bypass
+ * (alloc_swap_folio in do_swap_page, 6.12) of a SWP_SYNCHRONOUS_IO device (zram, pmem); from
+ * any other device every swapin is one page. With `order0Swapin` (the caller knows the swap
+ * device is such another device: virtio-blk, a loop device) swpin is then exactly
+ * [pswpin, 0, ...], and measured.
  */
-export function countersFromDeltas(vm: Stats, mthp: MthpStats, cgroup: Stats | null = null): KernelCounters {
+export function countersFromDeltas(
+  vm: Stats,
+  mthp: MthpStats,
+  cgroup: Stats | null = null,
+  opts: { order0Swapin?: boolean } = {}
+): KernelCounters {
   const c = emptyCounters()
   const measured = new Set<keyof Counters>()
   const fromCgroup = new Set<keyof Counters>()
@@ -204,6 +216,9 @@ export function countersFromDeltas(vm: Stats, mthp: MthpStats, cgroup: Stats | n
     let large = 0
     for (let k = 1; k < SWAP_NR_ORDERS; k++) large += c.swpin[k] * 2 ** k
     c.swpin[0] = Math.max(0, c.pswpin - large)
+    measured.add('swpin')
+  } else if (!swpinPerOrder && opts.order0Swapin && measured.has('pswpin')) {
+    c.swpin[0] = c.pswpin
     measured.add('swpin')
   }
   return { counters: c, measured: [...measured], fromCgroup: [...fromCgroup] }

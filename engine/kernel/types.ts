@@ -52,6 +52,20 @@ export interface KernelRunInfo {
   swapDevice?: string
   /** VM only: time from QEMU start to the workload's start. */
   bootMs?: number
+  /**
+   * VM only: QEMU boots the run took: 1, or 2 when the first was not used (a KVM guest that
+   * did not reach /init, then TCG; or a transient early-boot panic under TCG, booted again).
+   */
+  bootAttempts?: number
+  /** VM only: why each earlier boot was not used (absent when the first boot ran the workload). */
+  bootRetries?: string[]
+  /**
+   * The swap device's queue/rotational as the kernel saw it at swapon: true means no
+   * SWP_SOLIDSTATE, so the allocator's rotational path (no per-CPU clusters; before 6.12 no
+   * cluster_info). The lab sets its own device to its preset (only 'hdd' rotational) first.
+   * Absent when it could not be read, and in runs recorded before it existed.
+   */
+  swapRotational?: boolean
 }
 
 export interface KernelHooks {

@@ -12,7 +12,7 @@ import type { EngineConfig, Sample } from '../types'
 import { listCached, resolveImage } from './images'
 import { S_IFDIR, S_IFREG, writeCpio } from './initramfs'
 import { QEMU_BINARY, liveQemuCount, which } from './qemu'
-import { DEFAULT_VM_LIMITS, attempt, attemptProblem, guestPlan, runInVm, transientBootPanic } from './vm'
+import { DEFAULT_VM_LIMITS, attempt, attemptProblem, bootGuest, guestPlan, runInVm, transientBootPanic, type Attempt } from './vm'
 
 const qemu = which(QEMU_BINARY)
 const k612 = listCached().find((k) => k.upstream.startsWith('6.12.') && !k.missing.length)
@@ -88,12 +88,18 @@ describe.skipIf(missing !== null)('kernel runs in a VM (QEMU)', () => {
     expect(k.countersSystemWide).toBe(false)
     expect(k.pairedDesign).toEqual({ design: 'cluster', options: {} })
     expect(k.bootMs).toBeGreaterThan(0)
+    expect(k.bootAttempts).toBe(1 + (k.bootRetries?.length ?? 0))
     expect(k.cgroup?.version).toBe(2)
     // 96 MiB touched in 48 MiB: at least the excess must have gone to swap.
     expect(s.counters.pswpout).toBeGreaterThan((48 * MiB) / 4096)
     expect(k.vmstatDelta.pswpout).toBeGreaterThan(0)
     expect(s.counters.pswpin).toBeGreaterThan(0)
     expect(k.measured).toContain('pswpout')
+    // 6.12 has no per-size swpin stats; from the virtio disk every swapin is one page.
+    expect(k.measured).toContain('swpin')
+    expect(s.counters.swpin[0]).toBe(s.counters.pswpin)
+    // QEMU's virtio disk says rotational; /init sets it as the preset says (nvme: not) before swapon.
+    expect(k.swapRotational).toBe(false)
     expect(s.workloadMetrics.verifiedPages).toBeGreaterThan(0)
     expect(s.workloadMetrics.throughputMBps).toBeGreaterThan(0)
     expect(progress.length).toBeGreaterThan(0)
@@ -265,5 +271,30 @@ describe('a panic in early boot under TCG', () => {
     // after /init started, a panic is the run's own result; without a panic there is nothing to retry
     expect(transientBootPanic(boot('Kernel panic - not syncing: Fatal exception', true))).toBe(false)
     expect(transientBootPanic(boot('Booting the kernel.'))).toBe(false)
+  })
+
+  it('is recorded: two boot attempts and why the first was not used', async () => {
+    const fake = (accel: 'kvm' | 'tcg', consoleText: string, booted: boolean): Attempt =>
+      ({ ...boot(consoleText, booted), accel }) as unknown as Attempt
+    const seq = (...as: Attempt[]) => {
+      const accels: string[] = []
+      return { accels, boot: async (accel: 'kvm' | 'tcg') => (accels.push(accel), as.shift()!) }
+    }
+    const panicked = seq(fake('tcg', 'Kernel panic - not syncing: Fatal exception in interrupt', false), fake('tcg', '', true))
+    const r = await bootGuest('tcg', false, DEFAULT_VM_LIMITS, panicked.boot)
+    expect(panicked.accels).toEqual(['tcg', 'tcg'])
+    expect(r.attempts).toBe(2)
+    expect(r.retries).toEqual(['early-boot panic under TCG: Fatal exception in interrupt'])
+    expect(r.attempt.events).toHaveLength(1)
+    // a first boot that ran the workload: one attempt, nothing to explain
+    const once = seq(fake('tcg', '', true))
+    expect(await bootGuest('tcg', false, DEFAULT_VM_LIMITS, once.boot)).toMatchObject({ attempts: 1, retries: [], kvmFailed: null })
+    // KVM that never reached /init in 'auto': TCG, and the reason kept
+    const kvm = seq(fake('kvm', '', false), fake('tcg', '', true))
+    const k = await bootGuest('auto', true, DEFAULT_VM_LIMITS, kvm.boot)
+    expect(kvm.accels).toEqual(['kvm', 'tcg'])
+    expect(k.attempts).toBe(2)
+    expect(k.retries[0]).toMatch(/^KVM guest did not reach \/init within 30 s/)
+    expect(k.kvmFailed).toBe(k.retries[0])
   })
 })

@@ -110,6 +110,63 @@ export interface Attempt {
   stopped: 'boot-timeout' | 'idle-timeout' | 'cancelled' | null
 }
 
+/** The boots of one run: the one that counts, and why any before it did not. */
+export interface GuestBoots {
+  attempt: Attempt
+  /** Its boot limit (for attemptProblem). */
+  bootLimit: number
+  /** QEMU boots this run took: 1, or 2 after a KVM guest that did not boot or a transient early-boot panic under TCG. */
+  attempts: number
+  /** Why each earlier boot was not used, in order. */
+  retries: string[]
+  /** Set when KVM did not boot in 'auto' mode: later runs of this process go straight to TCG. */
+  kvmFailed: string | null
+}
+
+/**
+ * Boots the guest: KVM first when asked for or usable in 'auto' (falling back to TCG when its
+ * guest does not reach /init), and once more under TCG after a transient panic in early boot
+ * (transientBootPanic). Throws RunCancelled when a boot was cancelled.
+ */
+export async function bootGuest(
+  want: 'auto' | 'kvm' | 'tcg',
+  tryKvm: boolean,
+  limits: VmLimits,
+  boot: (accel: Accel, bootLimit: number) => Promise<Attempt>
+): Promise<GuestBoots> {
+  const retries: string[] = []
+  let kvmFailed: string | null = null
+  let bootLimit = limits.bootTimeoutMs
+  let attempts = 1
+  let a: Attempt
+  if (tryKvm) {
+    bootLimit = want === 'auto' ? Math.min(limits.kvmBootTimeoutMs, limits.bootTimeoutMs) : limits.bootTimeoutMs
+    a = await boot('kvm', bootLimit)
+    if (a.stopped === 'cancelled') throw new RunCancelled()
+    const booted = a.events.some((e) => e.event === 'boot')
+    if (!booted && want === 'auto') {
+      kvmFailed = `KVM guest did not reach /init within ${Math.round(bootLimit / 1000)} s`
+      retries.push(kvmFailed)
+      bootLimit = limits.bootTimeoutMs
+      a = await boot('tcg', bootLimit)
+      attempts++
+    }
+  } else {
+    a = await boot('tcg', bootLimit)
+  }
+  if (a.stopped === 'cancelled') throw new RunCancelled()
+  if (a.accel === 'tcg' && transientBootPanic(a)) {
+    // Under TCG on a loaded host a sound kernel now and then dies in early boot with a fault
+    // of the emulation ("Fatal exception in interrupt"); /init never ran and the device file
+    // is untouched, so one more boot tells a flaky emulator from a broken image.
+    retries.push(`early-boot panic under TCG: ${panicReason(a.console.join('\n'))}`)
+    a = await boot('tcg', bootLimit)
+    attempts++
+    if (a.stopped === 'cancelled') throw new RunCancelled()
+  }
+  return { attempt: a, bootLimit, attempts, retries, kvmFailed }
+}
+
 /** Boots the guest once with the given files (exported for tests that boot broken images). */
 export async function attempt(
   accel: Accel,
@@ -306,41 +363,33 @@ export async function runInVm(
     const files = { kernel: image.vmlinuz, initrd, device, socket: path.join(dir, 'data.sock') }
 
     const want = opts.accel ?? 'auto'
-    const tryKvm = want === 'kvm' || (want === 'auto' && kvmUsable() && !kvmFailed)
     if (want === 'kvm' && !kvmUsable())
       throw new Error('accel=kvm: /dev/kvm is missing or not accessible (load kvm_intel/kvm_amd, or use accel=tcg)')
-    let a: Attempt
-    let bootLimit = limits.bootTimeoutMs
-    if (tryKvm) {
-      bootLimit = want === 'auto' ? Math.min(limits.kvmBootTimeoutMs, limits.bootTimeoutMs) : limits.bootTimeoutMs
-      a = await attempt('kvm', config, files, hooks, limits, bootLimit)
-      if (a.stopped === 'cancelled') throw new RunCancelled()
-      const booted = a.events.some((e) => e.event === 'boot')
-      if (!booted && want === 'auto') {
-        kvmFailed = `KVM guest did not reach /init within ${Math.round(bootLimit / 1000)} s`
-        bootLimit = limits.bootTimeoutMs
-        a = await attempt('tcg', config, files, hooks, limits, bootLimit)
-      }
-    } else {
-      a = await attempt('tcg', config, files, hooks, limits, bootLimit)
-    }
-    if (a.stopped === 'cancelled') throw new RunCancelled()
-    if (a.accel === 'tcg' && transientBootPanic(a)) {
-      // Under TCG on a loaded host a sound kernel now and then dies in early boot with a fault
-      // of the emulation ("Fatal exception in interrupt"); /init never ran and the device file
-      // is untouched, so one more boot tells a flaky emulator from a broken image.
-      a = await attempt('tcg', config, files, hooks, limits, bootLimit)
-      if (a.stopped === 'cancelled') throw new RunCancelled()
-    }
-    const problem = attemptProblem(a, image.image, limits, bootLimit)
+    const boots = await bootGuest(want, want === 'kvm' || (want === 'auto' && kvmUsable() && !kvmFailed), limits, (accel, bootLimit) =>
+      attempt(accel, config, files, hooks, limits, bootLimit)
+    )
+    if (boots.kvmFailed) kvmFailed = boots.kvmFailed
+    const a = boots.attempt
+    const problem = attemptProblem(a, image.image, limits, boots.bootLimit)
     if (problem) throw new Error(problem)
-    return summarize(config, image, a)
+    return summarize(config, image, a, boots)
   } finally {
     removeDeviceDir(dir)
   }
 }
 
-function summarize(config: EngineConfig, image: ResolvedImage, a: Attempt): RunSummary & { kernel: KernelRunInfo } {
+/** The virtio disk's queue/rotational as the guest's swapon saw it (init.c's swapon event). */
+function swapRotational(a: Pick<Attempt, 'events'>): { swapRotational?: boolean } {
+  const r = a.events.find((e) => e.event === 'swapon')?.fields.rotational
+  return r === '1' ? { swapRotational: true } : r === '0' ? { swapRotational: false } : {}
+}
+
+function summarize(
+  config: EngineConfig,
+  image: ResolvedImage,
+  a: Attempt,
+  boots: Pick<GuestBoots, 'attempts' | 'retries'>
+): RunSummary & { kernel: KernelRunInfo } {
   const dump = (name: string) => a.reader.dumps.find((d) => d.name === name)?.text ?? ''
   const vmDelta = deltaStats(parseKeyValues(dump('vmstat-before')), parseKeyValues(dump('vmstat-after')))
   const mthpDelta = deltaMthp(parseMthpDump(dump('mthp-before')), parseMthpDump(dump('mthp-after')))
@@ -351,7 +400,9 @@ function summarize(config: EngineConfig, image: ResolvedImage, a: Attempt): RunS
   const eventsDelta = deltaStats(parseKeyValues(dump('memory.events-before')), eventsAfter)
   // The guest runs nothing but the workload, so vmstat is the workload's; the cgroup's own
   // counters (v2 memory.stat: pswpin, pgmajfault, ...) are preferred where they exist.
-  const kc = countersFromDeltas(vmDelta, mthpDelta, cgVersion === 2 ? statDelta : null)
+  // The device is virtio-blk, never SWP_SYNCHRONOUS_IO: every swapin is one page where the
+  // kernel has no per-size swpin stats of its own (before 6.13).
+  const kc = countersFromDeltas(vmDelta, mthpDelta, cgVersion === 2 ? statDelta : null, { order0Swapin: true })
   const outcome = emptyOutcome()
   for (const ev of a.events) addEvent(outcome, ev)
   const r = outcome.result!
@@ -384,7 +435,10 @@ function summarize(config: EngineConfig, image: ResolvedImage, a: Attempt): RunS
         stats: { ...statDelta, ...Object.fromEntries(Object.entries(eventsDelta).map(([k, v]) => [`events.${k}`, v])) }
       },
       measured: kc.measured,
-      bootMs: a.bootMs ?? undefined
+      bootMs: a.bootMs ?? undefined,
+      bootAttempts: boots.attempts,
+      ...(boots.retries.length ? { bootRetries: boots.retries } : {}),
+      ...swapRotational(a)
     }
   })
 }

@@ -12,6 +12,7 @@ import type { PreflightDeps } from './preflight'
 import { tempDir } from './testing/fixtures'
 import { callChecked } from '../channels'
 import { recordingApi } from '../testing/fakeApi'
+import { kernelCaveats } from '../../experiments/kernelBadge'
 
 const MiB = 2 ** 20
 const KERNEL = path.join(__dirname, 'testing', 'fakeKernel.ts')
@@ -138,6 +139,10 @@ describe('kernel preflight', () => {
     expect(runs.map((r) => r.variantLabel).slice(0, 3)).toEqual(['kernel host', 'kernel debian-6.12', 'legacy'])
     expect(runs[0].kernel).toMatchObject({ where: 'host', countersSystemWide: true })
     expect(runs[1].kernel).toMatchObject({ where: 'vm', accel: 'tcg', timingsAreKernel: false })
+    // A boot repeated after a transient panic is on the run's kernel mark, and said wherever caveats are shown.
+    expect(runs[1].kernel).toMatchObject({ bootAttempts: 2, bootRetries: ['early-boot panic under TCG: Fatal exception in interrupt'] })
+    expect(kernelCaveats(runs[1].kernel!)).toContain('booted 2 times (early-boot panic under TCG: Fatal exception in interrupt)')
+    expect(runs[0].kernel).toMatchObject({ swapRotational: false })
     expect(runs[2].kernel).toBeUndefined()
   })
 

@@ -271,7 +271,9 @@ const KERNEL_BADGE_SQL = `CASE WHEN r.design = 'kernel' AND json_extract(s.summa
     'release', json_extract(s.summary, '$.kernel.release'), 'where', json_extract(s.summary, '$.kernel.where'),
     'accel', json_extract(s.summary, '$.kernel.accel'), 'timingsAreKernel', json_extract(s.summary, '$.kernel.timingsAreKernel'),
     'countersSystemWide', json_extract(s.summary, '$.kernel.countersSystemWide'),
-    'pairedDesign', json(json_extract(s.summary, '$.kernel.pairedDesign'))) END`
+    'pairedDesign', json(json_extract(s.summary, '$.kernel.pairedDesign')),
+    'bootAttempts', json_extract(s.summary, '$.kernel.bootAttempts'), 'bootRetries', json(json_extract(s.summary, '$.kernel.bootRetries')),
+    'swapRotational', json_extract(s.summary, '$.kernel.swapRotational')) END`
 
 const RUN_SELECT = `
   SELECT r.id, r.experiment_id, e.name AS experiment_name, r.design, r.variant_label, r.workload, r.point, r.trial, r.seed,
@@ -323,7 +325,12 @@ function kernelBadge(k: Record<string, unknown>): KernelBadge {
     // SQLite's JSON functions give booleans as 1/0.
     timingsAreKernel: k.timingsAreKernel === 1 || k.timingsAreKernel === true,
     countersSystemWide: k.countersSystemWide === 1 || k.countersSystemWide === true,
-    pairedDesign: paired?.design ? variantLabel({ design: paired.design as DesignName, options: paired.options ?? {} }) : null
+    pairedDesign: paired?.design ? variantLabel({ design: paired.design as DesignName, options: paired.options ?? {} }) : null,
+    ...(typeof k.bootAttempts === 'number' ? { bootAttempts: k.bootAttempts } : {}),
+    ...(Array.isArray(k.bootRetries) ? { bootRetries: k.bootRetries.map(String) } : {}),
+    ...(k.swapRotational === 1 || k.swapRotational === 0 || typeof k.swapRotational === 'boolean'
+      ? { swapRotational: k.swapRotational === 1 || k.swapRotational === true }
+      : {})
   }
 }
 

@@ -27,7 +27,7 @@
  *                            which swap design the kernel has, releases.ts)
  * Without swap, memcg or arg lines those steps are skipped (a probe boot).
  *
- * Events: boot, module, swapon, cgroup, knob, workload_start, workload_exit, error
+ * Events: boot, module, swapon (with the device's queue/rotational as swapon saw it), cgroup, knob, workload_start, workload_exit, error
  * (what=init-<stage> / oom), done; and dumps (dump-begin/dump-end, protocol.ts) of
  * /proc/vmstat, the mTHP stats and the cgroup's memory.stat and memory.events (v1:
  * memory.oom_control) named <file>-before and <file>-after. Then reboot(RB_POWER_OFF); the lab's QEMU
@@ -215,11 +215,17 @@ static void swap_on(void)
 			snprintf(path, sizeof(path), "/sys/block/%s/queue/rotational", strrchr(dev, '/') ? strrchr(dev, '/') + 1 : dev);
 			knob(path, rot ? "1" : "0");
 		}
+		/* What swapon will see: a rotational device gets no SWP_SOLIDSTATE (mm/swapfile.c). */
+		char seen[16] = "";
+		snprintf(path, sizeof(path), "/sys/block/%s/queue/rotational", strrchr(dev, '/') ? strrchr(dev, '/') + 1 : dev);
+		if (sl_read_file(path, seen, sizeof(seen)) <= 0)
+			strcpy(seen, "unknown");
+		seen[strcspn(seen, "\n")] = 0;
 		int flags = SWAP_FLAG_PREFER | (prio & 0x7fff) | (discard ? SWAP_FLAG_DISCARD : 0);
 		if (swapon(dev, flags) != 0)
 			die("swapon", "swapon %s: %s%s", dev, strerror(errno),
 			    errno == ENOSYS ? " (the kernel has no swap: CONFIG_SWAP)" : errno == EINVAL ? " (no valid swap header on the device)" : "");
-		sl_emit("swapon", "dev=%s prio=%d discard=%d", dev, prio, discard);
+		sl_emit("swapon", "dev=%s prio=%d discard=%d rotational=%s", dev, prio, discard, seen);
 	}
 }
 

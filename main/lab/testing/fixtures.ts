@@ -190,7 +190,11 @@ export function fakeKernelSummary(
       mthpDelta: { 'hugepages-64kB': { swpout: 4, swpout_fallback: 1 } },
       cgroup: where === 'host' ? { version: 1, stats: { pgmajfault: 50 } } : { version: 2, stats: { pgmajfault: 50 } },
       measured: [...measured],
-      ...(where === 'vm' ? { bootMs: 4000 } : {})
+      swapRotational: false,
+      // A VM run whose first boot died in early boot under TCG (booted again, as runInVm does).
+      ...(where === 'vm'
+        ? { bootMs: 4000, bootAttempts: 2, bootRetries: ['early-boot panic under TCG: Fatal exception in interrupt'] }
+        : {})
     }
   }
 }

@@ -55,6 +55,7 @@ import { ProtocolReader, addEvent, emptyOutcome, outcomeProblem, programFor, wor
 import type { KernelHooks, KernelRunInfo } from './types'
 import { kernelRunSummary } from './summary'
 import { pairedDesign } from './releases'
+import { adoptZram, hotAddZram, ownsZram, removeZram, zramUnavailable } from './zram'
 
 const SAMPLE_MS = 150
 const SAMPLES_PER_BATCH = 5
@@ -81,6 +82,8 @@ export interface HostState {
   v2DelegatedAt: string | null
   /** Knob files: the value before the run and the value the run wrote. */
   knobs: { path: string; old: string; set: string }[]
+  /** Lab-owned zram device ids (device preset zram: swapped on instead of the file; zram.ts). */
+  zram?: number[]
 }
 
 export function hostStateDir(): string {
@@ -171,6 +174,7 @@ export async function hostPreflight(config: EngineConfig): Promise<HostPlan> {
     if (r.missing) throw new Error(`\`${tool}\` is not installed: \`apt-get install util-linux\` (or your distribution's util-linux)`)
   }
   if (!config.devices.length) throw new Error('devices: a kernel run needs one device file')
+  if (config.devices[0].preset === 'zram' && zramUnavailable()) throw new Error(`device preset zram: ${zramUnavailable()}`)
   const bin = await buildProgram(program)
   return { program: bin, args }
 }
@@ -374,7 +378,8 @@ export async function runOnHost(config: EngineConfig, hooks: KernelHooks = {}): 
     // device file(s)
     st.deviceDir = makeDeviceDir(config.deviceDir)
     writeState(stateFile, st)
-    const files = config.devices.map((_, i) => path.join(st.deviceDir!, `swap${i}.img`))
+    const zram = config.devices[0].preset === 'zram'
+    const files = zram ? [] : config.devices.map((_, i) => path.join(st.deviceDir!, `swap${i}.img`))
     for (let i = 0; i < files.length; i++) {
       await makeSwapFile(files[i], config.devices[i].sizeBytes)
       cancelled()
@@ -393,6 +398,13 @@ export async function runOnHost(config: EngineConfig, hooks: KernelHooks = {}): 
       } else deviceNote = `the device file itself (${loop.why}): the kernel splits every large folio on a swap file`
       targets.push(loop.dev ?? files[i])
       await swapOn(targets[i], prios[i], st.deviceDir)
+    }
+    if (zram) {
+      const onCreated = (id: number): void => writeState(stateFile, Object.assign(st, { zram: [id] }))
+      const z = hotAddZram(config.devices[0].sizeBytes, { label: DEVICE_LABEL, onCreated })
+      deviceNote = `${z.dev} (lab-owned zram, ${z.algorithm}: a synchronous device, SWP_SYNCHRONOUS_IO)`
+      targets.push(z.dev)
+      await swapOn(z.dev, prios[0], st.deviceDir)
     }
     cancelled()
 
@@ -462,6 +474,10 @@ async function restore(st: HostState, cg: LabCgroup | null): Promise<string[]> {
   }
   for (const f of [...st.loops, ...st.swapFiles].reverse()) {
     const p = await swapOff(f)
+    if (p) problems.push(p)
+  }
+  for (const id of st.zram ?? []) {
+    const p = (await swapOff(`/dev/zram${id}`)) ?? (ownsZram(id) ? removeZram(id) : null)
     if (p) problems.push(p)
   }
   const loops = new Set([...st.loops, ...(st.deviceDir ? loopsBackedIn(st.deviceDir) : [])])
@@ -717,6 +733,12 @@ export async function recoverHost(): Promise<RecoveryReport> {
       const p = await swapOff(dev)
       if (p) report.problems.push(p)
       else report.swappedOff.push(dev)
+    }
+    for (const id of st.zram ?? []) {
+      if (!adoptZram(id, { label: DEVICE_LABEL })) continue
+      const p = (await swapOff(`/dev/zram${id}`)) ?? removeZram(id)
+      if (p) report.problems.push(p)
+      else report.swappedOff.push(`/dev/zram${id}`)
     }
     for (const l of ownLoops) {
       const p = await detachLoop(l)

@@ -28,5 +28,13 @@ it('npm run bench -- --quick prints all five sections and writes the headline fi
   expect(json.store.ingestSamplesPerSec).toBeGreaterThan(0)
   expect(json.store.seriesTenRunsMs).toBeGreaterThan(0)
   expect(json.compare).toMatchObject({ runs: 100, beforeMs: expect.any(Number), afterMs: expect.any(Number) })
+  // Kernel runs where the host kernel can be used (root, swapon), else one line saying why not.
+  expect(r.stdout).toMatch(/\n6\. Kernel: (skipped \(.+\)|the simulated run)/)
+  if (json.kernel.skipped) expect(json.kernelRatio).toBeNull()
+  else {
+    expect(json.kernel.runs[0].kernelWallMs).toBeGreaterThan(0)
+    expect(json.kernelRatio).toBeGreaterThan(0)
+    expect(r.stdout).toMatch(/kernel: sim wall \/ kernel wall [\d.]+ \(median, host kernel /)
+  }
   fs.rmSync(path.dirname(out), { recursive: true, force: true })
 }, 300_000)

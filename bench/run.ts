@@ -1,7 +1,9 @@
 // `npm run bench`: how fast the lab is and how its cost grows. Every figure is compared
 // with a baseline measured in the same run (raw page I/O on the same kind of file), and
 // each timed case is the median of several repetitions. Prints a table per section and
-// writes the same figures to bench/results.json.
+// writes the same figures to bench/results.json. Section 6 runs the same workload on the host
+// kernel where it can (root, swapon) and gives the simulated run's wall time against it
+// (kernelRatio); elsewhere it prints why it was skipped.
 //   usage: npm run bench [-- --quick] [-- --out FILE]
 //   --quick: one repetition of smaller cases (the smoke test uses it); --out: where the JSON goes.
 
@@ -19,6 +21,8 @@ import { RunStore } from '../main/lab/store'
 import { buildCompare } from '../experiments/compare'
 import { seriesLines, variantColors } from '../renderer/src/charts/compareCharts'
 import { lttb } from '../renderer/src/charts/decimate'
+import { runKernel } from '../engine/kernel/index'
+import { pairedDesign } from '../engine/kernel/releases'
 
 const quick = process.argv.includes('--quick')
 const outArg = process.argv.indexOf('--out')
@@ -460,24 +464,138 @@ results.scale = scale
   )
 }
 
-fs.rmSync(tmpRoot, { recursive: true, force: true })
-const st = device['swap-table P4'] as { ratio: number; replayRatio: number }
-const headline = {
-  deviceRatio: st.ratio,
-  replayRatio: st.replayRatio,
-  metadataOpsPerSec: (meta['swap-table P4'] as { designOpsPerSec: number }).designOpsPerSec,
-  generatedAt: new Date().toISOString(),
-  quick,
-  repetitions: REPS,
-  node: process.version,
-  cpus: os.cpus().length,
-  loadAverage: os.loadavg()[0],
-  totalSeconds: (performance.now() - started) / 1000,
-  ...results
+// 6. Kernel: the same workload on the host kernel against the simulated run's wall time
+interface KernelBench {
+  release: string
+  design: string
+  workload: string
+  simWallMs: number
+  kernelWallMs: number
+  /** sim wall / kernel wall: how much faster (< 1) the simulation gets the answer than the kernel itself. */
+  ratio: number
+  kernelSystemMs: number
+  simSystemMs: number
+  kernelPswpout: number
+  simPswpout: number
 }
-fs.mkdirSync(path.dirname(outFile), { recursive: true })
-fs.writeFileSync(outFile, JSON.stringify(headline, null, 2))
-console.log(
-  `\nheadline: deviceRatio ${headline.deviceRatio.toFixed(2)} (swap-table P4 raw random I/O / engine), replayRatio ${headline.replayRatio.toFixed(2)} (swap-table P4 engine / raw replay of its own I/O), metadataOpsPerSec ${fmt(headline.metadataOpsPerSec)} (swap-table P4, metadata-only)`
-)
-console.log(`wrote ${path.relative(process.cwd(), outFile)} in ${headline.totalSeconds.toFixed(1)} s`)
+
+/** One line saying why the host kernel cannot be measured here, or null when it can be tried. */
+function hostKernelUnavailable(): string | null {
+  if (process.platform !== 'linux') return 'not Linux'
+  if (process.getuid?.() !== 0) return 'not root (swapon and memory cgroups need root)'
+  if (!fs.existsSync('/proc/swaps')) return 'the kernel has no swap (/proc/swaps missing)'
+  return null
+}
+
+async function kernelSection(): Promise<void> {
+  const why = hostKernelUnavailable()
+  if (why) {
+    console.log(`\n6. Kernel: skipped (${why})`)
+    results.kernel = { skipped: why }
+    return
+  }
+  const release = os.release()
+  const paired = pairedDesign(release)
+  if (!paired) {
+    console.log(`\n6. Kernel: skipped (no simulated design models kernel ${release})`)
+    results.kernel = { skipped: `no simulated design models kernel ${release}` }
+    return
+  }
+  const cases = quick
+    ? [{ tasks: 1, random: false }]
+    : [
+        { tasks: 1, random: false },
+        { tasks: 2, random: false },
+        { tasks: 2, random: true }
+      ]
+  const kMiB = quick ? 16 : 64
+  const rows: (string | number)[][] = []
+  const out: KernelBench[] = []
+  for (const c of cases) {
+    const input = {
+      workload: { name: 'usemem' as const, params: { tasks: c.tasks, sizeBytes: (kMiB * MiB) / c.tasks, passes: 2, random: c.random } },
+      memoryLimitBytes: (kMiB / 2) * MiB,
+      devices: [{ sizeBytes: 4 * kMiB * MiB, preset: 'nvme' as const }],
+      cpus: os.availableParallelism()
+    }
+    let k: RunSummary
+    try {
+      k = await runKernel(resolveEngineConfig({ ...input, design: 'kernel', designOptions: { image: 'host' } }), {})
+    } catch (e) {
+      const msg = (e as Error).message.split('\n')[0]
+      console.log(`\n6. Kernel: skipped (the host kernel run failed: ${msg})`)
+      results.kernel = { skipped: `the host kernel run failed: ${msg}` }
+      return
+    }
+    const simCfg = resolveEngineConfig({ ...input, design: paired.design as never, designOptions: paired.options, deviceDir: tmpRoot })
+    const { wallMs, s } = repeat(REPS, () => runEngine(simCfg))
+    const label = `usemem ${c.random ? 'random' : 'seq'} ${c.tasks} x ${kMiB / c.tasks} MiB, limit ${kMiB / 2} MiB`
+    const b: KernelBench = {
+      release,
+      design: `${paired.design}${paired.options.phase ? ` P${paired.options.phase}` : ''}`,
+      workload: label,
+      simWallMs: wallMs,
+      kernelWallMs: k.wallTimeMs,
+      ratio: wallMs / k.wallTimeMs,
+      kernelSystemMs: k.systemTimeNs / 1e6,
+      simSystemMs: s.systemTimeNs / 1e6,
+      kernelPswpout: k.counters.pswpout,
+      simPswpout: s.counters.pswpout
+    }
+    out.push(b)
+    rows.push([
+      label,
+      fmt(b.simWallMs),
+      fmt(b.kernelWallMs),
+      fmt(b.ratio, 3),
+      fmt(b.kernelSystemMs),
+      fmt(b.simSystemMs, 1),
+      fmt(b.kernelPswpout),
+      fmt(b.simPswpout)
+    ])
+  }
+  table(
+    `6. Kernel: the simulated run (${out[0].design}, default profile) against the same workload on the host kernel ${release} (one kernel run each)`,
+    ['workload', 'sim wall ms', 'kernel wall ms', 'sim/kernel', 'kernel sys ms', 'sim sys ms', 'kernel pswpout', 'sim pswpout'],
+    rows
+  )
+  console.log(
+    '  sim/kernel = engine wall time of the simulated run / wall time of the same workload on the host kernel (below 1: the simulation answers faster)'
+  )
+  results.kernel = { release, runs: out, ratio: median(out.map((b) => b.ratio)) }
+}
+
+void kernelSection()
+  .catch((e: unknown) => {
+    console.log(`\n6. Kernel: skipped (${(e as Error).message.split('\n')[0]})`)
+    results.kernel = { skipped: (e as Error).message.split('\n')[0] }
+  })
+  .then(finish)
+
+function finish(): void {
+  fs.rmSync(tmpRoot, { recursive: true, force: true })
+  const st = device['swap-table P4'] as { ratio: number; replayRatio: number }
+  const headline = {
+    deviceRatio: st.ratio,
+    replayRatio: st.replayRatio,
+    /** Median sim wall / host kernel wall of section 6; null when the host kernel could not be run. */
+    kernelRatio: (results.kernel as { ratio?: number } | undefined)?.ratio ?? null,
+    metadataOpsPerSec: (meta['swap-table P4'] as { designOpsPerSec: number }).designOpsPerSec,
+    generatedAt: new Date().toISOString(),
+    quick,
+    repetitions: REPS,
+    node: process.version,
+    cpus: os.cpus().length,
+    loadAverage: os.loadavg()[0],
+    totalSeconds: (performance.now() - started) / 1000,
+    ...results
+  }
+  fs.mkdirSync(path.dirname(outFile), { recursive: true })
+  fs.writeFileSync(outFile, JSON.stringify(headline, null, 2))
+  console.log(
+    `\nheadline: deviceRatio ${headline.deviceRatio.toFixed(2)} (swap-table P4 raw random I/O / engine), replayRatio ${headline.replayRatio.toFixed(2)} (swap-table P4 engine / raw replay of its own I/O), metadataOpsPerSec ${fmt(headline.metadataOpsPerSec)} (swap-table P4, metadata-only)`
+  )
+  const kb = results.kernel as { ratio?: number; release?: string } | undefined
+  if (kb?.ratio !== undefined) console.log(`kernel: sim wall / kernel wall ${kb.ratio.toFixed(3)} (median, host kernel ${kb.release})`)
+  console.log(`wrote ${path.relative(process.cwd(), outFile)} in ${headline.totalSeconds.toFixed(1)} s`)
+}

@@ -12,6 +12,7 @@ export {
   calibrate,
   calibrateEngine,
   contributions,
+  checkParams,
   DEFAULT_FIT_GROUPS,
   type CalibrationRecord,
   type CalibrationCounts,

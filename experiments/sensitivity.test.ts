@@ -54,9 +54,9 @@ describe('the sensitivity option and the cost profile field', () => {
     expect(errors({ ...base, sensitivity: 'yes' })[0]).toMatch(/^sensitivity: must be true, false or \{ groups, factors \}/)
   })
 
-  it('takes default or host as a cost profile, says there is no host profile yet, and will not sweep it', () => {
+  it('takes default or host as a cost profile, and will not sweep it', () => {
     expect(valid({ ...base, costProfile: 'default' }).costProfile).toBe('default')
-    expect(errors({ ...base, costProfile: 'host' })).toEqual(['costProfile: no host profile yet: run swaplab calibrate'])
+    expect(valid({ ...base, costProfile: 'host' }).costProfile).toBe('host')
     expect(errors({ ...base, costProfile: '' })).toEqual(['costProfile: must not be empty'])
     expect(errors({ ...base, sweep: { axes: [{ path: 'costProfile', values: ['default', 'host'] }] } })[0]).toContain(
       'the cost profile cannot be swept'

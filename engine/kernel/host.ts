@@ -53,8 +53,9 @@ import type { KernelHooks, KernelRunInfo } from './types'
 import { kernelRunSummary } from './summary'
 import { pairedDesign } from './releases'
 import { exec, knobValue, readMthpStats, readText, wantedKnobs } from './hostSys'
-import { attachLoop, makeSwapFile, readRotational, readSwaps, setLoopRotational, swapOn, swapPriorities } from './hostSwap'
+import { DEVICE_LABEL, attachLoop, makeSwapFile, readRotational, readSwaps, setLoopRotational, swapOn, swapPriorities } from './hostSwap'
 import { acquireHostLock, hostStateDir, restore, writeState, type HostState } from './hostState'
+import { hotAddZram, zramUnavailable } from './zram'
 
 export { knobValue, readMthpStats, wantedKnobs } from './hostSys'
 export { hostLockFile, hostStateDir, recoverHost, type HostState, type RecoveryReport } from './hostState'
@@ -87,6 +88,7 @@ export async function hostPreflight(config: EngineConfig): Promise<HostPlan> {
     if (r.missing) throw new Error(`\`${tool}\` is not installed: \`apt-get install util-linux\` (or your distribution's util-linux)`)
   }
   if (!config.devices.length) throw new Error('devices: a kernel run needs one device file')
+  if (config.devices[0].preset === 'zram' && zramUnavailable()) throw new Error(`device preset zram: ${zramUnavailable()}`)
   const bin = await buildProgram(program)
   return { program: bin, args }
 }
@@ -137,7 +139,8 @@ export async function runOnHost(config: EngineConfig, hooks: KernelHooks = {}): 
     // device file(s)
     st.deviceDir = makeDeviceDir(config.deviceDir)
     writeState(stateFile, st)
-    const files = config.devices.map((_, i) => path.join(st.deviceDir!, `swap${i}.img`))
+    const zram = config.devices[0].preset === 'zram'
+    const files = zram ? [] : config.devices.map((_, i) => path.join(st.deviceDir!, `swap${i}.img`))
     for (let i = 0; i < files.length; i++) {
       await makeSwapFile(files[i], config.devices[i].sizeBytes)
       cancelled()
@@ -161,6 +164,14 @@ export async function runOnHost(config: EngineConfig, hooks: KernelHooks = {}): 
       targets.push(loop.dev ?? files[i])
       rotational.push(readRotational(targets[i]))
       await swapOn(targets[i], prios[i], st.deviceDir)
+    }
+    if (zram) {
+      const onCreated = (id: number): void => writeState(stateFile, Object.assign(st, { zram: [id] }))
+      const z = hotAddZram(config.devices[0].sizeBytes, { label: DEVICE_LABEL, onCreated })
+      deviceNote = `${z.dev} (lab-owned zram, ${z.algorithm}: a synchronous device, SWP_SYNCHRONOUS_IO)`
+      targets.push(z.dev)
+      rotational.push(readRotational(z.dev))
+      await swapOn(z.dev, prios[0], st.deviceDir)
     }
     cancelled()
 

@@ -14,6 +14,7 @@ import { PAGE_SIZE } from '../types'
 import { labCacheDir } from './build'
 import { cgroupOwnerPid, disableV2Memory, labCgroupAt, removeCgroup, type LabCgroup } from './cgroup'
 import { knobValue, readDir, readText, sleep } from './hostSys'
+import { adoptZram, ownsZram, removeZram } from './zram'
 import { DEVICE_LABEL, detachLoop, loopBackingFile, loopsBackedIn, readSwaps, swapOff } from './hostSwap'
 
 /** What a host run changed, written before each change so that a crash can be undone. */
@@ -32,6 +33,8 @@ export interface HostState {
   v2DelegatedAt: string | null
   /** Knob files: the value before the run and the value the run wrote. */
   knobs: { path: string; old: string; set: string }[]
+  /** Lab-owned zram device ids (device preset zram: swapped on instead of the file; zram.ts). */
+  zram?: number[]
 }
 
 export function hostStateDir(): string {
@@ -104,6 +107,10 @@ export async function restore(st: HostState, cg: LabCgroup | null): Promise<stri
   }
   for (const f of [...st.loops, ...st.swapFiles].reverse()) {
     const p = await swapOff(f)
+    if (p) problems.push(p)
+  }
+  for (const id of st.zram ?? []) {
+    const p = (await swapOff(`/dev/zram${id}`)) ?? (ownsZram(id) ? removeZram(id) : null)
     if (p) problems.push(p)
   }
   const loops = new Set([...st.loops, ...(st.deviceDir ? loopsBackedIn(st.deviceDir) : [])])
@@ -196,6 +203,12 @@ export async function recoverHost(): Promise<RecoveryReport> {
       const p = await swapOff(dev)
       if (p) report.problems.push(p)
       else report.swappedOff.push(dev)
+    }
+    for (const id of st.zram ?? []) {
+      if (!adoptZram(id, { label: DEVICE_LABEL })) continue
+      const p = (await swapOff(`/dev/zram${id}`)) ?? removeZram(id)
+      if (p) report.problems.push(p)
+      else report.swappedOff.push(`/dev/zram${id}`)
     }
     for (const l of ownLoops) {
       const p = await detachLoop(l)

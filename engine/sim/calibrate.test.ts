@@ -6,7 +6,7 @@ import * as os from 'node:os'
 import * as path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { leastSquares, nnls } from './nnls'
-import { calibrate, calibrateEngine, contributions, MIN_SCALE, type CalibrationRecord } from './calibrate'
+import { calibrate, calibrateEngine, checkParams, contributions, MIN_SCALE, type CalibrationRecord } from './calibrate'
 import { parseCostProfile, defaultCosts } from './costProfile'
 import { Rng } from './rng'
 import { runEngine, resolveEngineConfig } from '../index'
@@ -216,4 +216,45 @@ describe('calibrating the engine against itself', () => {
       fs.rmSync(dir, { recursive: true, force: true })
     }
   }, 180_000)
+
+  it('fits single constants beside groups, recovers them where the model is linear, and says where each comes from', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'swaplab-cal-'))
+    try {
+      const d = defaultCosts().cost
+      const truth = { name: 'truth', cost: { faultBase: d.faultBase * 3, anonPageAlloc: d.anonPageAlloc * 0.5, lockBase: d.lockBase * 2 } }
+      const w = workloads(dir, [
+        { design: 'legacy', tasks: 1, random: false, cpus: 1 },
+        { design: 'legacy', tasks: 1, random: true, cpus: 1 },
+        { design: 'cluster', tasks: 1, random: false, cpus: 1 },
+        { design: 'cluster', tasks: 1, random: true, cpus: 1 }
+      ]).map((x) => {
+        const m = runEngine({ ...x.config, costProfile: truth })
+        return { ...x, measured: { systemTimeNs: m.systemTimeNs, wallTimeNs: m.simTimeNs } }
+      })
+      const params = ['faultBase', 'anonPageAlloc', 'lock']
+      const records = w.map((x) => ({ label: x.label, counts: contributions(x.config, runEngine, params).counts, measured: x.measured }))
+      const r = calibrate(records, { groups: params, wallWeight: 0 })
+      expect(r.scales.faultBase).toBeCloseTo(3, 3)
+      expect(r.scales.anonPageAlloc).toBeCloseTo(0.5, 3)
+      expect(r.scales.lock).toBeCloseTo(2, 3)
+      expect(r.scales.paths).toBe(1) // the rest of the group is left alone
+      expect(r.profile.cost!.faultBase).toBeCloseTo(d.faultBase * 3, 1)
+      expect(r.profile.cost!.folioAlloc).toBeUndefined()
+      const sources = (r.profile.calibration as { sources: Record<string, { source: string; note: string }> }).sources
+      expect(sources.faultBase.source).toBe('measured')
+      expect(sources.faultBase.note).toContain('3.000 x the default (guess) figure: constant fitted')
+      expect(sources.lockBase.note).toContain('group lock fitted')
+      expect(sources.folioAlloc).toMatchObject({ source: 'guess' })
+      expect(sources.folioAlloc.note).toContain('not fitted')
+      expect(sources['devices.nvme']).toMatchObject({ source: 'datasheet' })
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true })
+    }
+  }, 120_000)
+
+  it('refuses a constant fitted with its own group, and a name that is neither', () => {
+    expect(checkParams(['faultBase', 'lock', 'faultBase'])).toEqual(['faultBase', 'lock'])
+    expect(() => checkParams(['paths', 'faultBase'])).toThrow('faultBase is in group paths, which is fitted too: fit one or the other')
+    expect(() => checkParams(['cpu'])).toThrow('unknown cost group "cpu"')
+  })
 })

@@ -11,21 +11,35 @@
 // relative error against the measured system and wall times of every run (non-negative least
 // squares, nnls.ts), and the profile is the reference constants of each group times s_g.
 //
+// A parameter is a group (all its constants scaled together) or one constant of COST alone
+// (`faultBase`): a run set that exercises the paths of a group in different mixes can tell
+// its constants apart, while one factor per group cannot fit them all (engine/sim/profiles/
+// host.json is fitted per constant for that reason). A constant and its own group are never
+// fitted together.
+//
 // Input is a plain array of { counts, measured } records: counts from contributions() (or
 // any other source of the same shape), measured from the kernel backend.
 
-import { COST_GROUPS, type CostGroup, type CostProfileSpec, type EngineConfig, type RunSummary } from '../types'
-import { COST_PROFILE_FORMAT, effectiveCosts, type CostProfileFile } from './costProfile'
+import { COST_GROUPS, type CostGroup, type CostProfileSpec, type DevicePresetName, type EngineConfig, type RunSummary } from '../types'
+import { COST_PROFILE_FORMAT, defaultCosts, effectiveCosts, type CostProfileFile } from './costProfile'
 import { DEVICE_PRESETS, DEVICE_TIMING_KEYS } from '../types'
-import { COST_SOURCES } from './costProfile'
+import { COST_SOURCES, DEVICE_SOURCES, type CostSourceKind } from './costProfile'
 import { nnls } from './nnls'
+
+/** A fitted parameter: a cost group, or one constant of COST by name. */
+export type CalibrationParam = CostGroup | string
+
+/** Whether `p` names a group or a CPU-side constant (one with a COST_SOURCES entry). */
+export function isCalibrationParam(p: string): boolean {
+  return (COST_GROUPS as readonly string[]).includes(p) || p in COST_SOURCES
+}
 
 /** What a simulated run's times are made of at the reference profile, ns. */
 export interface CalibrationCounts {
-  /** Simulated system time (all CPUs) each group's constants contribute. */
-  systemNs: Partial<Record<CostGroup, number>>
-  /** Simulated elapsed time each group's constants contribute. */
-  elapsedNs: Partial<Record<CostGroup, number>>
+  /** Simulated system time (all CPUs) each parameter (group or constant) contributes. */
+  systemNs: Partial<Record<CalibrationParam, number>>
+  /** Simulated elapsed time each parameter contributes. */
+  elapsedNs: Partial<Record<CalibrationParam, number>>
   /** The rest of the system time: what no group explains. */
   systemBaseNs: number
   elapsedBaseNs: number
@@ -40,8 +54,11 @@ export interface CalibrationRecord {
 }
 
 export interface CalibrationOptions {
-  /** Groups to fit; the others keep their reference constants. Default: the CPU side (paths, metadata, lock, compression). */
-  groups?: CostGroup[]
+  /**
+   * Parameters to fit: groups and/or single constants; everything else keeps its reference
+   * value. Default: the CPU-side groups (paths, metadata, lock, compression).
+   */
+  groups?: CalibrationParam[]
   /** Weight of the wall-time rows against the system-time rows (0 fits system time only). Default 1. */
   wallWeight?: number
   /** The profile the counts were taken at (default: the default constants). */
@@ -49,6 +66,19 @@ export interface CalibrationOptions {
   /** Name and description written into the profile. */
   name?: string
   description?: string
+  /**
+   * Device presets the device group's factor is applied to in the profile (default: all). A
+   * fit to runs on one kind of device says nothing about the others' timings.
+   */
+  devicePresets?: DevicePresetName[]
+  /** Free-form facts about the measured runs (kernel release, date, run set) kept in the profile. */
+  provenance?: Record<string, unknown>
+}
+
+/** Where a constant of a fitted profile comes from (written into the profile's calibration). */
+export interface FittedSource {
+  source: CostSourceKind
+  note: string
 }
 
 export interface RunResidual {
@@ -58,12 +88,12 @@ export interface RunResidual {
 }
 
 export interface CalibrationResult {
-  /** Fitted factor per group (1 for groups not fitted or not identified). */
-  scales: Record<CostGroup, number>
-  /** Fitted groups no run gives any time to: left at 1, the data cannot say. */
-  unidentified: CostGroup[]
-  /** Fitted groups whose factor hit the lower bound (0, stored as MIN_SCALE so the profile stays valid). */
-  atLowerBound: CostGroup[]
+  /** Fitted factor per group (1 for groups not fitted or not identified) and per fitted constant. */
+  scales: Record<CostGroup, number> & Record<string, number>
+  /** Fitted parameters no run gives any time to: left at 1, the data cannot say. */
+  unidentified: CalibrationParam[]
+  /** Fitted parameters whose factor hit the lower bound (0, stored as MIN_SCALE so the profile stays valid). */
+  atLowerBound: CalibrationParam[]
   residuals: RunResidual[]
   /** Root mean square of the relative errors over every row, before (reference) and after the fit. */
   rms: { reference: number; fitted: number }
@@ -86,8 +116,9 @@ function checkRecords(runs: CalibrationRecord[]): void {
       if (!Number.isFinite(r.counts[k])) throw new Error(`${where}: counts.${k} must be a number of ns`)
     for (const part of ['systemNs', 'elapsedNs'] as const)
       for (const [g, v] of Object.entries(r.counts[part] ?? {})) {
-        if (!(COST_GROUPS as readonly string[]).includes(g)) throw new Error(`${where}: counts.${part}.${g} is not a cost group`)
-        if (!Number.isFinite(v) || v < 0) throw new Error(`${where}: counts.${part}.${g} must be a non-negative number of ns`)
+        if (!isCalibrationParam(g)) throw new Error(`${where}: counts.${part}.${g} is not a cost group or constant`)
+        if (typeof v !== 'number' || !Number.isFinite(v) || v < 0)
+          throw new Error(`${where}: counts.${part}.${g} must be a non-negative number of ns`)
       }
   })
 }
@@ -95,9 +126,11 @@ function checkRecords(runs: CalibrationRecord[]): void {
 /** Fits the groups' scale factors to the measured times and writes the profile. */
 export function calibrate(runs: CalibrationRecord[], options: CalibrationOptions = {}): CalibrationResult {
   checkRecords(runs)
-  const groups = options.groups ?? DEFAULT_FIT_GROUPS
+  const groups = checkParams(options.groups ?? DEFAULT_FIT_GROUPS)
   const wallWeight = options.wallWeight ?? 1
-  const fixed = COST_GROUPS.filter((g) => !groups.includes(g))
+  // Contributions in the counts of parameters not fitted stay in the base.
+  const counted = [...new Set(runs.flatMap((r) => [...Object.keys(r.counts.systemNs), ...Object.keys(r.counts.elapsedNs)]))]
+  const fixed = counted.filter((g) => !groups.includes(g))
   const identified = groups.filter((g) =>
     runs.some((r) => (r.counts.systemNs[g] ?? 0) > 0 || (wallWeight > 0 && (r.counts.elapsedNs[g] ?? 0) > 0))
   )
@@ -106,7 +139,7 @@ export function calibrate(runs: CalibrationRecord[], options: CalibrationOptions
   // Rows: relative error of system time and (weighted) of wall time per run; fixed groups stay in the base.
   const A: number[][] = []
   const b: number[] = []
-  const rowFor = (parts: Partial<Record<CostGroup, number>>, base: number, measured: number, w: number): void => {
+  const rowFor = (parts: Partial<Record<CalibrationParam, number>>, base: number, measured: number, w: number): void => {
     const rest = base + fixed.reduce((s, g) => s + (parts[g] ?? 0), 0) + unidentified.reduce((s, g) => s + (parts[g] ?? 0), 0)
     A.push(identified.map((g) => (w * (parts[g] ?? 0)) / measured))
     b.push((w * (measured - rest)) / measured)
@@ -121,20 +154,20 @@ export function calibrate(runs: CalibrationRecord[], options: CalibrationOptions
     A.map((row) => row.map((a, j) => a / norms[j])),
     b
   )
-  const scales = Object.fromEntries(COST_GROUPS.map((g) => [g, 1])) as Record<CostGroup, number>
-  const atLowerBound: CostGroup[] = []
+  const scales = Object.fromEntries([...COST_GROUPS, ...groups].map((g) => [g, 1])) as CalibrationResult['scales']
+  const atLowerBound: CalibrationParam[] = []
   identified.forEach((g, j) => {
     const s = fit.x[j] / norms[j]
     if (s < MIN_SCALE) atLowerBound.push(g)
     scales[g] = Math.max(MIN_SCALE, s)
   })
 
-  const predict = (parts: Partial<Record<CostGroup, number>>, base: number, s: Record<CostGroup, number>): number =>
-    base + COST_GROUPS.reduce((sum, g) => sum + s[g] * (parts[g] ?? 0), 0)
-  const ones = Object.fromEntries(COST_GROUPS.map((g) => [g, 1])) as Record<CostGroup, number>
+  const predict = (parts: Partial<Record<CalibrationParam, number>>, base: number, s: Record<string, number>): number =>
+    base + Object.entries(parts).reduce((sum, [g, v]) => sum + (s[g] ?? 1) * (v ?? 0), 0)
+  const ones: Record<string, number> = {}
   const rel = (fitted: number, measured: number): number => (fitted - measured) / measured
   const residuals = runs.map((r): RunResidual => {
-    const side = (parts: Partial<Record<CostGroup, number>>, base: number, measuredNs: number): RunResidual['system'] => {
+    const side = (parts: Partial<Record<CalibrationParam, number>>, base: number, measuredNs: number): RunResidual['system'] => {
       const fittedNs = predict(parts, base, scales)
       return { measuredNs, referenceNs: predict(parts, base, ones), fittedNs, relError: rel(fittedNs, measuredNs) }
     }
@@ -155,7 +188,13 @@ export function calibrate(runs: CalibrationRecord[], options: CalibrationOptions
     atLowerBound,
     residuals,
     rms,
-    profile: profileFromScales(scales, groups, options, { runs: runs.length, residuals, rms, unidentified, atLowerBound })
+    profile: profileFromScales(scales, groups, identified, options, {
+      runs: runs.length,
+      residuals,
+      rms,
+      unidentified,
+      atLowerBound
+    })
   }
 }
 
@@ -164,21 +203,45 @@ const round = (v: number): number => Number(v.toPrecision(6))
 
 /** The reference constants of the fitted groups times their factors, as a profile file. */
 function profileFromScales(
-  scales: Record<CostGroup, number>,
-  groups: CostGroup[],
+  scales: CalibrationResult['scales'],
+  groups: CalibrationParam[],
+  identified: CalibrationParam[],
   options: CalibrationOptions,
-  calibration: unknown
+  calibration: object
 ): CostProfileFile {
   const ref = effectiveCosts(options.reference)
   const cost: Record<string, number> = {}
+  const sources: Record<string, FittedSource> = {}
+  const defaults = defaultCosts()
+  const fitted = (g: string, value: number, def: number, was: CostSourceKind): string =>
+    `${(value / def).toPrecision(4)} x the default (${was}) figure: ${g in COST_SOURCES ? 'constant' : `group ${g}`} fitted by least squares to the measured runs`
   for (const [k, v] of Object.entries(ref.cost)) {
-    const g = COST_SOURCES[k]?.group
-    if (g && groups.includes(g)) cost[k] = round(v * scales[g])
+    const src = COST_SOURCES[k]
+    if (!src) continue
+    // the constant's own parameter, else its group's
+    const param = groups.includes(k) ? k : groups.includes(src.group) ? src.group : null
+    if (param) cost[k] = round(v * scales[param])
+    sources[k] =
+      param && identified.includes(param)
+        ? { source: 'measured', note: `${src.note}; ${fitted(param, cost[k], defaults.cost[k], src.source)}` }
+        : {
+            source: src.source,
+            note: `${src.note} (not fitted: ${param ? 'no measured run spends time in it' : 'neither it nor its group was fitted'})`
+          }
   }
   const devices: CostProfileFile['devices'] = {}
-  if (groups.includes('device'))
-    for (const p of DEVICE_PRESETS)
+  const presets = options.devicePresets ?? DEVICE_PRESETS
+  for (const p of DEVICE_PRESETS) {
+    const fit = groups.includes('device') && identified.includes('device') && presets.includes(p)
+    if (groups.includes('device') && presets.includes(p))
       for (const k of DEVICE_TIMING_KEYS) if (ref.devices[p][k] > 0) (devices[p] ??= {})[k] = round(ref.devices[p][k] * scales.device)
+    sources[`devices.${p}`] = fit
+      ? {
+          source: 'measured',
+          note: `${DEVICE_SOURCES[p].note}; every timing ${fitted('device', devices[p]!.writePageNs!, defaults.devices[p].writePageNs, DEVICE_SOURCES[p].source)}`
+        }
+      : { ...DEVICE_SOURCES[p] }
+  }
   return {
     format: COST_PROFILE_FORMAT,
     name: options.name ?? 'calibrated',
@@ -186,19 +249,53 @@ function profileFromScales(
       options.description ?? `fitted by non-negative least squares to measured system and wall times; groups ${groups.join(', ')}`,
     cost,
     ...(Object.keys(devices).length ? { devices } : {}),
-    calibration: { scales, reference: options.reference?.name ?? 'default', ...(calibration as object) }
+    calibration: { scales, reference: options.reference?.name ?? 'default', ...options.provenance, ...calibration, sources }
+  }
+}
+
+/** Checks a parameter list: known names, no constant together with its own group. */
+export function checkParams(params: readonly CalibrationParam[]): CalibrationParam[] {
+  for (const p of params) {
+    if (!isCalibrationParam(p))
+      throw new Error(
+        `unknown cost group "${p}"; expected ${COST_GROUPS.join(', ')}, or one constant of the cost model (engine/sim/cost.ts)`
+      )
+    if (!(COST_GROUPS as readonly string[]).includes(p) && params.includes(COST_SOURCES[p].group))
+      throw new Error(`${p} is in group ${COST_SOURCES[p].group}, which is fitted too: fit one or the other`)
+  }
+  return [...new Set(params)]
+}
+
+/** The config with one parameter doubled on top of its reference profile. */
+function doubled(config: EngineConfig, param: CalibrationParam): EngineConfig {
+  if ((COST_GROUPS as readonly string[]).includes(param)) return { ...config, costScale: { [param]: 2 } }
+  const eff = effectiveCosts(config.costProfile)
+  const devices = Object.fromEntries(
+    DEVICE_PRESETS.map((p) => [
+      p,
+      Object.fromEntries(DEVICE_TIMING_KEYS.filter((k) => eff.devices[p][k] > 0).map((k) => [k, eff.devices[p][k]]))
+    ])
+  )
+  return {
+    ...config,
+    costScale: undefined,
+    costProfile: {
+      name: `${config.costProfile?.name ?? 'default'} with ${param} x2`,
+      cost: { ...eff.cost, [param]: eff.cost[param] * 2 },
+      devices
+    }
   }
 }
 
 /**
  * The counts of one workload, measured with the engine: one run at the reference profile and
- * one per group with that group doubled. `run` is runEngine (injected, so this file stays
- * below engine.ts). The config's own costProfile is the reference.
+ * one per parameter (group or constant) with it doubled. `run` is runEngine (injected, so this
+ * file stays below engine.ts). The config's own costProfile is the reference.
  */
 export function contributions(
   config: EngineConfig,
   run: (c: EngineConfig) => RunSummary,
-  groups: readonly CostGroup[] = COST_GROUPS
+  groups: readonly CalibrationParam[] = COST_GROUPS
 ): { counts: CalibrationCounts; reference: RunSummary } {
   const reference = run({ ...config, costScale: undefined })
   const counts: CalibrationCounts = {
@@ -208,10 +305,10 @@ export function contributions(
     elapsedBaseNs: reference.simTimeNs
   }
   for (const g of groups) {
-    const doubled = run({ ...config, costScale: { [g]: 2 } })
-    // Clamp at 0: a group cannot take time away (a negative difference is scheduling noise).
-    const sys = Math.max(0, doubled.systemTimeNs - reference.systemTimeNs)
-    const wall = Math.max(0, doubled.simTimeNs - reference.simTimeNs)
+    const twice = run(doubled(config, g))
+    // Clamp at 0: a parameter cannot take time away (a negative difference is scheduling noise).
+    const sys = Math.max(0, twice.systemTimeNs - reference.systemTimeNs)
+    const wall = Math.max(0, twice.simTimeNs - reference.simTimeNs)
     counts.systemNs[g] = sys
     counts.elapsedNs[g] = wall
     counts.systemBaseNs -= sys
@@ -238,18 +335,43 @@ export function calibrateEngine(
   run: (c: EngineConfig) => RunSummary,
   options: CalibrationOptions & { iterations?: number } = {}
 ): CalibrationResult & { records: CalibrationRecord[] } {
-  const groups = options.groups ?? DEFAULT_FIT_GROUPS
-  const measureGroups = COST_GROUPS.filter((g) => groups.includes(g))
+  const measureGroups = checkParams(options.groups ?? DEFAULT_FIT_GROUPS)
   let reference: CostProfileSpec | undefined = options.reference
   let result: (CalibrationResult & { records: CalibrationRecord[] }) | null = null
+  let first: CalibrationResult | null = null
+  const total: Record<string, number> = {}
   for (let i = 0; i < Math.max(1, options.iterations ?? 3); i++) {
     const records = workloads.map((w) => ({
       label: w.label,
       counts: contributions({ ...w.config, costProfile: reference }, run, measureGroups).counts,
       measured: w.measured
     }))
-    result = { ...calibrate(records, { ...options, reference }), records }
+    // The device factor says something only about the presets the runs used whose timings the
+    // fitted rows depend on (an asynchronous device reaches system time only through how often
+    // tasks block and switch; a preset no run uses keeps its timings).
+    const wallWeight = options.wallWeight ?? 1
+    const devicePresets =
+      options.devicePresets ??
+      DEVICE_PRESETS.filter((p) =>
+        workloads.some(
+          (w, k) =>
+            w.config.devices.some((d) => d.preset === p) &&
+            ((records[k].counts.systemNs.device ?? 0) > 0 || (wallWeight > 0 && (records[k].counts.elapsedNs.device ?? 0) > 0))
+        )
+      )
+    result = { ...calibrate(records, { ...options, devicePresets, reference }), records }
+    first ??= result
+    for (const [g, f] of Object.entries(result.scales)) total[g] = (total[g] ?? 1) * f
     reference = { name: `${options.name ?? 'calibrated'} (iteration ${i + 1})`, cost: result.profile.cost, devices: result.profile.devices }
   }
-  return result!
+  // Factors and "before" times against the starting reference, not the last linearisation's.
+  const r = result!
+  r.scales = total as CalibrationResult['scales']
+  r.residuals.forEach((x, i) => {
+    x.system.referenceNs = first!.residuals[i].system.referenceNs
+    x.wall.referenceNs = first!.residuals[i].wall.referenceNs
+  })
+  r.rms.reference = first!.rms.reference
+  Object.assign(r.profile.calibration as object, { scales: total, iterations: Math.max(1, options.iterations ?? 3) })
+  return r
 }

@@ -16,8 +16,10 @@ import {
   defaultCosts,
   effectiveCosts,
   groupConstants,
-  parseCostProfile
+  parseCostProfile,
+  costProfileProblems
 } from './costProfile'
+import { BUILTIN_PROFILES } from './profiles'
 import { COST_GROUPS, DEVICE_PRESETS } from '../types'
 
 const MiB = 2 ** 20
@@ -111,10 +113,38 @@ describe('profile files', () => {
     expect(bad({ cost: { faultBase: Infinity } })).toContain('cost.faultBase must be a number of ns')
   })
 
-  it('has no host profile until calibration has produced one, and says so', () => {
-    const problems = checkEngineConfig(small({ costProfile: { name: 'host' } }))
-    expect(problems).toEqual([{ field: 'costProfile', message: 'no host profile yet: run swaplab calibrate' }])
-    expect(() => runEngine(small({ costProfile: { name: 'host' } }))).toThrow('costProfile: no host profile yet: run swaplab calibrate')
+  it('ships a host profile fitted on a kernel: valid, different from the default, with its sources and residuals', () => {
+    const host = BUILTIN_PROFILES.host!
+    expect(host).not.toBeNull()
+    expect(host.name).toBe('host')
+    expect(costProfileProblems(host)).toEqual([])
+    const eff = effectiveCosts({ name: 'host' })
+    const d = defaultCosts()
+    const changed = Object.keys(d.cost).filter((k) => eff.cost[k] !== d.cost[k])
+    expect(changed.length).toBeGreaterThan(0)
+    // every constant it changes was measured (fitted) here, and says so
+    const cal = host.calibration as {
+      kernelReleases: string[]
+      runSet: string[]
+      residuals: { label: string; system: { relError: number } }[]
+      sources: Record<string, { source: string }>
+    }
+    for (const k of changed) expect(cal.sources[k]?.source, k).toBe('measured')
+    for (const k of Object.keys(COST_SOURCES)) expect(cal.sources[k], k).toBeDefined()
+    expect(cal.kernelReleases.length).toBeGreaterThan(0)
+    expect(cal.residuals.map((r) => r.label)).toEqual(cal.runSet)
+    expect(cal.runSet.length).toBeGreaterThanOrEqual(12)
+    expect(checkEngineConfig(small({ costProfile: { name: 'host' } }))).toEqual([])
+  })
+
+  it('a run with the host profile records it, runs with its constants, and leaves the defaults behind', () => {
+    const def = runEngine(small())
+    const host = runEngine(small({ costProfile: { name: 'host' } }))
+    expect(host.costProfile!.name).toBe('host')
+    expect(def.costProfile!.name).toBe('default')
+    expect(host.costProfile!.hash).not.toBe(def.costProfile!.hash)
+    expect(Object.keys(host.costProfile!.changed.cost).length).toBeGreaterThan(0)
+    expect(host.systemTimeNs).not.toBe(def.systemTimeNs)
     expect(snapshot()).toEqual(structuredClone(defaultCosts()))
   })
 

@@ -8,17 +8,17 @@
 // measured: { systemTimeNs, wallTimeNs } of the same workload on the kernel.
 
 import * as fs from 'node:fs'
+import * as path from 'node:path'
 import {
   calibrate,
   calibrateEngine,
   checkEngineConfig,
   resolveEngineConfig,
   runEngine,
-  COST_GROUPS,
+  checkParams,
   DEFAULT_FIT_GROUPS,
   type CalibrationRecord,
   type CalibrationResult,
-  type CostGroup,
   type EngineWorkload
 } from '../../engine/index'
 import type { EngineConfigInput } from '../../engine/config'
@@ -63,13 +63,15 @@ function readRecords(file: string): unknown[] {
   return data
 }
 
-function parseGroups(text: string | undefined): CostGroup[] | undefined {
+/** Groups, or single constants of COST (fitted alone, e.g. faultBase). */
+function parseGroups(text: string | undefined): string[] | undefined {
   if (text === undefined) return undefined
   const groups = text.split(',')
-  for (const g of groups)
-    if (!(COST_GROUPS as readonly string[]).includes(g))
-      throw new UsageError(`--groups: unknown cost group "${g}"; expected ${COST_GROUPS.join(', ')}`)
-  return groups as CostGroup[]
+  try {
+    return checkParams(groups)
+  } catch (e) {
+    throw new UsageError(`--groups: ${(e as Error).message}`)
+  }
 }
 
 function positive(flag: string, text: string | undefined, fallback: number, integer = false): number {
@@ -118,11 +120,19 @@ export async function calibrateCommand(args: ParsedArgs, io: { stdout(t: string)
   if (!out) throw new UsageError('calibrate needs --out PROFILE: where the fitted profile is written')
   if (args.positional.length) throw new UsageError(`unexpected argument "${args.positional[0]}"`)
   const raw = readRecords(runsFile)
+  // Facts the measuring side put in its records (scripts/measureHost.ts), kept in the profile.
+  const facts = (k: string): unknown[] => [...new Set(raw.map((r) => (r as Record<string, unknown>)?.[k]).filter((v) => v !== undefined))]
   const options = {
     groups: parseGroups(last(args, 'groups')),
     wallWeight: positive('wall-weight', last(args, 'wall-weight'), 1),
-    name: 'calibrated',
-    description: `fitted by swaplab calibrate to ${runsFile} on ${new Date().toISOString()}`
+    name: path.basename(out).replace(/\.json$/, '') || 'calibrated',
+    description: `fitted by swaplab calibrate to ${path.basename(runsFile)} on ${new Date().toISOString()}`,
+    provenance: {
+      fittedAt: new Date().toISOString(),
+      kernelReleases: facts('kernelRelease'),
+      measuredAt: (facts('measuredAt') as string[]).sort().filter((_, i, all) => i === 0 || i === all.length - 1),
+      runSet: raw.map((r, i) => String((r as { label?: unknown })?.label ?? `run ${i}`))
+    }
   }
   const withConfig = raw.filter((r) => typeof r === 'object' && r !== null && 'config' in r)
   let result: CalibrationResult

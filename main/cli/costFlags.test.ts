@@ -1,5 +1,5 @@
-// `swaplab run --cost-profile` and `--sensitivity*`: flags to config, and the CLI's answer
-// when there is no host profile yet.
+// `swaplab run --cost-profile` and `--sensitivity*`: flags to config, and a run with the
+// shipped host profile.
 
 import * as fs from 'node:fs'
 import * as path from 'node:path'
@@ -73,20 +73,37 @@ describe('cost flags', () => {
     expect(cmp.stdout).toMatch(/swap-table P4 vs legacy\s+system_time_s\s+(robust|depends on the cost model)/)
   }, 180_000)
 
-  it('swaplab run --cost-profile host exits 2 saying there is no host profile yet', () => {
+  it('swaplab run --cost-profile host runs with the shipped host profile and records it in the run', () => {
     const dir = tempDir()
     onTestFinished(() => fs.rmSync(dir, { recursive: true, force: true }))
     const root = path.join(__dirname, '..', '..')
     const r = spawnSync(
       process.execPath,
-      ['--import', 'tsx', path.join(root, 'main', 'cli.ts'), 'run', ...base, '--cost-profile', 'host', '--db', path.join(dir, 'x.db')],
+      [
+        '--import',
+        'tsx',
+        path.join(root, 'main', 'cli.ts'),
+        'run',
+        ...base,
+        '--cost-profile',
+        'host',
+        '--json',
+        '--quiet',
+        '--db',
+        path.join(dir, 'x.db')
+      ],
       {
         cwd: root,
         encoding: 'utf8',
         env: { ...process.env, SWAPLAB_DEVICE_DIR: path.join(dir, 'devices') }
       }
     )
-    expect(r.status).toBe(2)
-    expect(r.stderr).toContain('costProfile: no host profile yet: run swaplab calibrate')
+    expect(r.status, r.stderr).toBe(0)
+    const out = JSON.parse(r.stdout) as {
+      runs: { status: string; summary: { costProfile: { name: string; changed: { cost: object } } } }[]
+    }
+    expect(out.runs[0].status).toBe('done')
+    expect(out.runs[0].summary.costProfile.name).toBe('host')
+    expect(Object.keys(out.runs[0].summary.costProfile.changed.cost).length).toBeGreaterThan(0)
   }, 60_000)
 })

@@ -316,14 +316,24 @@ describe('Compare view', () => {
 })
 
 describe('App shell', () => {
-  it('has a left nav with the four views and switches between them', async () => {
+  it('has a left nav with the five views and switches between them', async () => {
     const t = freshLab([{}])
     const w = await mountView(App, t)
-    expect(w.findAll('nav a').map((a) => a.text().replace(/\d+$/, '').trim())).toEqual(['New experiment', 'Running', 'Runs', 'Compare'])
+    expect(w.findAll('nav a').map((a) => a.text().replace(/\d+$/, '').trim())).toEqual([
+      'New experiment',
+      'Running',
+      'Runs',
+      'Compare',
+      'Fidelity'
+    ])
     await w.get('[data-nav=runs]').trigger('click')
     await settle()
     expect(location.hash).toBe('#/runs')
     expect(w.find('.runs-table').exists()).toBe(true)
     expect(w.get('[data-nav=runs]').attributes('aria-current')).toBe('page')
+    await w.get('[data-nav=fidelity]').trigger('click')
+    await settle()
+    expect(location.hash).toBe('#/fidelity')
+    expect(w.find('[data-test=fidelity]').exists()).toBe(true)
   })
 })

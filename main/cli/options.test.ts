@@ -189,7 +189,9 @@ describe('run flags', () => {
 
   it('read sizes with units and let a flag turn off what a preset turned on', () => {
     const r = validateExperiment(
-      experimentFromArgs(parseRunArgs(['--preset', 'quick', '--size-bytes', '96MiB', '--memory-limit=48MiB', '--random=false']))
+      experimentFromArgs(
+        parseRunArgs(['--preset', 'quick', '--size-bytes', '96MiB', '--memory-limit=48MiB', '--random=false', '--device-size', '256MiB'])
+      )
     )
     expect(r.ok).toBe(true)
     if (!r.ok) return

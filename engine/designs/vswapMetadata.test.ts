@@ -100,7 +100,7 @@ describe('vswap metadata from first principles', () => {
     }
     // At 50 %: static 2/8 + 32/512 B per slot; dynamic half of (descriptor + 8 B of reverse map + 112/512 of cluster struct).
     for (const [size, bps] of Object.entries(perSlot32)) expect(bps).toBeCloseTo(0.25 + 0.0625 + 0.5 * (Number(size) + 8 + 112 / 512), 2)
-  }, 120_000)
+  }, 300_000)
 
   it("the 'fill' workload on a 64 MiB device gives the same figures per slot", () => {
     const nslots = (64 * MiB) / 4096

@@ -239,7 +239,8 @@ describe('exports of kernel runs', () => {
     await lab.waitForRuns(runIds)
     const json = await lab.exportJson(runIds)
     const data = JSON.parse(json) as { schemaVersion: number; runs: { kernel: object; summary: { counters: Record<string, unknown> } }[] }
-    expect(data.schemaVersion).toBe(2)
+    // Kernel runs came with version 2; later versions keep them.
+    expect(data.schemaVersion).toBeGreaterThanOrEqual(2)
     expect(data.runs[0].kernel).toMatchObject({ release: '6.18.1', where: 'host', countersSystemWide: true })
     expect(data.runs[0].summary.counters.pswpout).toBe(164)
     expect(data.runs[0].summary.counters.slotsScanned).toBeNull()

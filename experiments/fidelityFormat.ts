@@ -57,7 +57,7 @@ export function fidelityTableRows(report: FidelityReport): { header: string[]; r
         fmtStat(r.kernel, r.metric),
         fmtStat(r.sim, r.metric),
         fmtDiff(r),
-        r.meets === null && r.note && !r.kernel ? r.note : r.meets === null && r.note?.startsWith('host profile') ? r.note : fmtGoal(r)
+        r.meets === null && r.note && (!r.kernel || !r.sim) ? r.note : fmtGoal(r)
       ])
   return { header, rows }
 }

@@ -10,7 +10,7 @@ import { InputError } from './errors'
 import type { PreflightDeps } from './preflight'
 import { tempDir } from './testing/fixtures'
 import type { CachedKernel } from '../../engine/kernel/images'
-import { FIDELITY_CASES } from '../../experiments/fidelity'
+import { FIDELITY_CASES, hostProfileFitted } from '../../experiments/fidelity'
 
 const KERNEL = path.join(__dirname, 'testing', 'fakeKernel.ts')
 const ENGINE = path.join(__dirname, 'testing', 'fakeEngine.ts')
@@ -86,7 +86,9 @@ describe('the fidelity set through the lab', () => {
     // 6.16 is the cluster design again (6.12 is its era's first); 7.1 was cached incomplete.
     const images = new Set((await l.listRuns()).filter((r) => r.design === 'kernel').map((r) => r.variantLabel))
     expect([...images].sort()).toEqual(['kernel debian-6.1.192-2', 'kernel debian-6.12.117-1', 'kernel host'])
-    expect(started.experimentIds).toHaveLength(FIDELITY_CASES.filter((c) => c.quick).length)
+    // One experiment per case, and with the host profile fitted one more per case that the host runs: its design under that profile.
+    const quickCases = FIDELITY_CASES.filter((c) => c.quick).length
+    expect(started.experimentIds).toHaveLength(hostProfileFitted() ? 2 * quickCases : quickCases)
     expect(started.skipped).toEqual([
       { image: 'debian-6.1.192-2', caseId: 'thp-default', reason: expect.stringMatching(/no per-size mTHP/) }
     ])
@@ -102,8 +104,10 @@ describe('the fidelity set through the lab', () => {
     expect(host.simLabel).toBe('swap-table P1')
     expect(host.kernel).toMatchObject({ where: 'host', countersSystemWide: true })
     expect(host.rows.find((r) => r.metric === 'pswpout')!.kernel!.n).toBe(1)
-    expect(host.rows.find((r) => r.metric === 'system_time_s_host_profile')!.note).toBe('host profile: not fitted')
-    expect(host.simRunIds.length).toBe(1)
+    const hostProfileRow = host.rows.find((r) => r.metric === 'system_time_s_host_profile')!
+    if (hostProfileFitted()) expect(hostProfileRow.sim!.n).toBe(1)
+    else expect(hostProfileRow.note).toBe('host profile: not fitted')
+    expect(host.simRunIds.length).toBe(hostProfileFitted() ? 2 : 1)
     expect(await l.fidelityReport('nope')).toBeNull()
     await expect(l.fidelityReport('../x')).rejects.toBeInstanceOf(InputError)
   })

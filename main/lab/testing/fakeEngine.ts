@@ -44,5 +44,9 @@ export function runEngine(config: EngineConfig, hooks: EngineHooks, options: Fak
     hooks.onProgress?.((step + 1) / steps, { simTimeNs: (step + 1) * 1e6, ops: step })
     if (!options.ignoreAbort && hooks.shouldAbort?.()) throw new RunCancelled()
   }
-  return fakeSummary({ seed: config.seed, design: config.design, simTimeNs: 1e9 + config.seed * 1e7 })
+  const summary = fakeSummary({ seed: config.seed, design: config.design, simTimeNs: 1e9 + config.seed * 1e7 })
+  // The profile's name is recorded as the engine records it (what fidelity reports group by).
+  if (config.costProfile && config.costProfile.name !== 'default')
+    summary.costProfile = { name: config.costProfile.name, hash: 'fake', changed: { cost: {}, devices: {} } }
+  return summary
 }

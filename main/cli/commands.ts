@@ -26,6 +26,7 @@ import { mainRunIds, sensitivityNotes } from './sensitivityNotes'
 import { registerCalibrate } from './calibrate'
 import { registerKernels } from './kernels'
 import { fidelityCommand, FIDELITY_NOTES } from './fidelity'
+import { cancelOnSignals } from './signals'
 import {
   action,
   addCommand,
@@ -290,15 +291,7 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
   let progress: ProgressReporter | null = null
   // A kernel's lines go above the progress bar, not into it.
   const lab = openLab(args, io, (text) => (progress ? progress.log(text) : io.stderr(text)))
-  let stoppedBy: NodeJS.Signals | null = null
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (stoppedBy) process.exit(signal === 'SIGINT' ? 130 : 143)
-    stoppedBy = signal
-    io.stderr(`\nswaplab: ${signal}: cancelling; what was recorded is kept (again to quit at once)\n`)
-    void lab.cancel('all')
-  }
-  process.on('SIGINT', onSignal)
-  process.on('SIGTERM', onSignal)
+  const signals = cancelOnSignals(lab, io)
   try {
     const v = await lab.validate(input)
     if (!v.ok) throw new InputError(v.errors)
@@ -328,13 +321,13 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
         )
       io.stdout(`experiment ${experimentId}: ${summarizeStatuses(runs)}\n`)
     }
-    if (stoppedBy) return stoppedBy === 'SIGINT' ? 130 : 143
+    const stopped = signals.stoppedExit()
+    if (stopped !== null) return stopped
     return runs.every((r) => r.status === 'done') ? EXIT_OK : EXIT_RUN_FAILED
   } finally {
     // A bar left running would keep redrawing (and the process alive) after an error.
     progress?.end()
-    process.off('SIGINT', onSignal)
-    process.off('SIGTERM', onSignal)
+    signals.off()
     await lab.close()
   }
 }

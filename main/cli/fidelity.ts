@@ -14,6 +14,7 @@ import { checkOutputPath, writeFilesAtomically } from '../lab/outputFile'
 import { UsageError } from './args'
 import { table } from './format'
 import { progressReporter } from './progress'
+import { cancelOnSignals } from './signals'
 import type { CliIo } from './commands'
 
 /** What `swaplab fidelity --help` says after its options: what the set is and where the runs go. */
@@ -59,15 +60,7 @@ export async function fidelityCommand(o: FidelityCliOptions, lab: LabService, io
   let stamp = o.stamp
   let allDone = true
   if (!o.report) {
-    let stoppedBy: NodeJS.Signals | null = null
-    const onSignal = (signal: NodeJS.Signals): void => {
-      if (stoppedBy) process.exit(signal === 'SIGINT' ? 130 : 143)
-      stoppedBy = signal
-      io.stderr(`\nswaplab: ${signal}: cancelling; what was recorded is kept (again to quit at once)\n`)
-      void lab.cancel('all')
-    }
-    process.on('SIGINT', onSignal)
-    process.on('SIGTERM', onSignal)
+    const signals = cancelOnSignals(lab, io)
     try {
       const started = await lab.startFidelity({ kernels: o.kernels, quick: o.quick, cases: o.cases, stamp: o.stamp })
       stamp = started.stamp
@@ -81,10 +74,10 @@ export async function fidelityCommand(o: FidelityCliOptions, lab: LabService, io
       off?.()
       progress?.end()
       allDone = runs.every((r) => r.status === 'done')
-      if (stoppedBy) return stoppedBy === 'SIGINT' ? 130 : 143
+      const stopped = signals.stoppedExit()
+      if (stopped !== null) return stopped
     } finally {
-      process.off('SIGINT', onSignal)
-      process.off('SIGTERM', onSignal)
+      signals.off()
     }
   }
   const report = await lab.fidelityReport(stamp)

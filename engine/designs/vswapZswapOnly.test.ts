@@ -227,7 +227,7 @@ describe('vswap zswap-only backing', () => {
     }
     expect(err).toBeInstanceOf(OutOfSwapError)
     expect(String((err as Error).message)).toMatch(
-      /cannot reclaim: \d+ pages resident against a limit of 1536: zswap pool full \(\d+ of 16384 bytes\) and no swap device to write back to/
+      /cannot reclaim: \d+ pages resident \(\d+ charged\) against a limit of 1536: zswap pool full \(\d+ of 16384 bytes\) and no swap device to write back to/
     )
   })
 

@@ -3,6 +3,7 @@
 // against the swap ptes that reference it. Run after faults and periodically when a run has
 // checkInvariants on.
 
+import { MEMCG_CHARGE_BATCH, MM_KMEM_PAGES, PTE_SPAN, TASK_KMEM_PAGES } from './memcg'
 import { invariant } from '../errors'
 import { pteEntry, type Mm } from './mmTypes'
 import type { Vm } from './vm'
@@ -49,9 +50,44 @@ export function checkVm(vm: Vm): void {
   }
   for (let f = 0; f < F.cap; f++) if (F.isLive(f)) resident += 1 << F.order[f]
   invariant(resident === vm.usedPages, () => `folios hold ${resident} pages, memcg charge is ${vm.usedPages}`)
+  checkMemcg(vm)
   for (const [e, n] of refs)
     invariant(vm.design.count(e) === n, () => `swap entry ${e}: ${n} swap ptes reference it, count is ${vm.design.count(e)}`)
   let lru = 0
   for (let f = F.lruTail; f >= 0; f = F.lruPrevOf(f)) lru++
   invariant(lru === F.live && lru === F.lruLen, () => `LRU holds ${lru} folios, ${F.live} live, length ${F.lruLen}`)
+}
+
+/** The page counter is the folios plus the kernel and program pages plus the stocks; each stock within the batch. */
+export function checkMemcg(vm: Vm): void {
+  const m = vm.memcg
+  let stock = 0
+  for (let c = 0; c < m.stock.length; c++) {
+    invariant(
+      m.stock[c] >= 0 && m.stock[c] <= MEMCG_CHARGE_BATCH,
+      () => `CPU ${c}: memcg stock ${m.stock[c]} outside 0..${MEMCG_CHARGE_BATCH}`
+    )
+    stock += m.stock[c]
+  }
+  invariant(stock === m.stockPages, () => `memcg stocks hold ${stock} pages, accounted ${m.stockPages}`)
+  let tables = 0
+  let program = 0
+  let tasks = 0
+  for (const mm of vm.mms.values()) {
+    let pte = 0
+    for (const t of mm.pteTable) pte += t
+    invariant(pte === mm.ptePages, () => `mm ${mm.id}: ${pte} PTE pages flagged, accounted ${mm.ptePages}`)
+    for (let v = 0; v < mm.npages; v++)
+      invariant(mm.pte[v] === 0 || mm.pteTable[Math.floor(v / PTE_SPAN)] === 1, () => `mm ${mm.id} page ${v}: a pte without its PTE page`)
+    tables += mm.ptePages + mm.pmdPages
+    program += mm.programPages
+    tasks += mm.users
+  }
+  invariant(tables === m.pageTablePages, () => `address spaces hold ${tables} page-table pages, memcg charged ${m.pageTablePages}`)
+  const kernel = tables + program + vm.mms.size * MM_KMEM_PAGES + tasks * TASK_KMEM_PAGES
+  invariant(kernel === m.kernelPages, () => `page tables, kernel and program memory are ${kernel} pages, memcg charged ${m.kernelPages}`)
+  invariant(
+    m.counter === vm.usedPages + m.kernelPages + m.stockPages,
+    () => `memcg counter ${m.counter} is not folios ${vm.usedPages} + kernel ${m.kernelPages} + stocks ${m.stockPages}`
+  )
 }

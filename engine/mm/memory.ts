@@ -16,7 +16,8 @@ import type { Vm } from './vm'
 import { checkMapped } from './checks'
 import { doSwapPage } from './doSwapPage'
 import { deleteFromSwapCache, maybeFreeUnmapped, swapReferenced } from './swapState'
-import { allocFolio, freeFolio, tryAllocFolio } from './vmscan'
+import { allocFolio, freeFolio, reclaim, tryAllocFolio } from './vmscan'
+import { chargePageTables } from './memcg'
 
 /**
  * Touches one page. Returns null when done at once (resident, no fault), or a program
@@ -186,6 +187,9 @@ function* doAnonymousPage(vm: Vm, task: Task, vpn: number): Program {
   }
   const nr = 1 << order
   const base = vpn - (vpn % nr)
+  // __handle_mm_fault: the PTE page (and the PMD page above it) before the folio.
+  yield* chargePageTables(vm, task, vpn, (need) => reclaim(vm, task, need))
+  if (mm.pte[vpn] !== 0) return
   let f = tryAllocFolio(vm, task, order)
   if (f < 0) f = yield* allocFolio(vm, task, order)
   if (mm.pte[vpn] !== 0) {

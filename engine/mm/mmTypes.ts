@@ -15,6 +15,13 @@ export class Mm {
   raHits = 0
   residentPages = 0
   swapPtes = 0
+  /** Page tables (memcg.ts): a flag per PTE page (2 MiB) and per PMD page (1 GiB), and their counts. */
+  readonly pteTable: Uint8Array
+  readonly pmdTable: Uint8Array
+  ptePages = 0
+  pmdPages = 0
+  /** The program's own pages charged to the memcg (memcg.ts): usemem's generation array, stack, data. */
+  programPages = 0
   /** Per-range folio orders (sorted, descending), like MADV_HUGEPAGE / MADV_NOHUGEPAGE on a VMA; elsewhere the run's thpOrders. */
   thpRanges: { start: number; end: number; orders: number[] }[] = []
 
@@ -25,6 +32,8 @@ export class Mm {
     this.pte = new Float64Array(npages)
     this.origin = new Uint32Array(npages)
     this.gen = new Uint32Array(npages)
+    this.pteTable = new Uint8Array(Math.ceil(npages / 512))
+    this.pmdTable = new Uint8Array(Math.ceil(npages / (512 * 512)))
   }
 }
 

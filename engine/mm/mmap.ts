@@ -12,6 +12,7 @@ import type { Vm } from './vm'
 import { markDirty } from './memory'
 import { deleteFromSwapCache, freeSwapAndCache, maybeFreeUnmapped, swapReferenced } from './swapState'
 import { shrinkFolio, splitFolio } from './vmscan'
+import { chargeKernelPages, pageTablePagesOf, TASK_KMEM_PAGES, unchargeMm } from './memcg'
 
 /** zap_pte_range over [start, start+n): resident folios unmapped, swap entries freed. */
 export function zapPteRange(vm: Vm, task: Task, start: number, n: number): void {
@@ -110,14 +111,26 @@ export function dupMmap(vm: Vm, parent: Task, cpu: number): Task {
   }
   c.charge(COST.forkPerPage * (pm.residentPages + pm.swapPtes))
   vm.counters.forks++
+  // copy_pte_range allocates the child's page tables where the parent has entries; the
+  // parent's program memory is the child's too (copy-on-write, touched by both).
+  cm.pteTable.set(pm.pteTable)
+  cm.pmdTable.set(pm.pmdTable)
+  cm.ptePages = pm.ptePages
+  cm.pmdPages = pm.pmdPages
+  const pt = pageTablePagesOf(cm)
+  chargeKernelPages(vm, parent.cpu, pt + pm.programPages)
+  vm.memcg.pageTablePages += pt
+  cm.programPages = pm.programPages
   return vm.newTask(cm, cpu)
 }
 
 /** exit_mmap when the last user of the mm leaves. */
 export function exitMmap(vm: Vm, task: Task): void {
   const mm = task.mm
+  vm.memcg.unchargeKernel(task.cpu, TASK_KMEM_PAGES)
   if (--mm.users > 0) return
   zapPteRange(vm, task, 0, mm.npages)
+  unchargeMm(vm, task.cpu, mm)
   vm.mms.delete(mm.id)
   vm.counters.exits++
 }

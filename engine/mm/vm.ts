@@ -10,6 +10,7 @@
 //   doSwapPage.ts mm/memory.c       do_swap_page: SYNC_IO bypass, swap cache path, mapping
 //   swapState.ts  mm/swap_state.c   swap cache delete, VMA readahead; free_swap_and_cache (swapfile.c)
 //   vmscan.ts     mm/vmscan.c       memcg charge and reclaim, shrink_folio_list, pageout, writeback
+//   memcg.ts      mm/memcontrol.c   page counter, per-CPU charge stock, page tables, kmem, program pages
 //   mmap.ts       mm/memory.c, kernel/fork.c, mm/mmap.c, mm/madvise.c: zap, fork, exit, MADV_PAGEOUT
 //   checks.ts     (CONFIG_DEBUG_VM)  page tables against folios, memcg charge, LRU, swap counts
 //   mmTypes.ts    mm_types.h        Mm, Task, the swap pte encoding
@@ -25,6 +26,7 @@ import { allocFolio, shrinkFolio, tryAllocFolio } from './vmscan'
 import { tryToReclaimSwap } from './swapState'
 import { dupMmap, exitMmap, madvisePageout, settleIo, zapPteRange } from './mmap'
 import { checkVm } from './checks'
+import { chargeKernelPages, Memcg, MM_KMEM_PAGES, TASK_KMEM_PAGES } from './memcg'
 
 export { Mm, Task } from './mmTypes'
 
@@ -36,9 +38,11 @@ export class Vm {
   readonly folios = new FolioTable()
   readonly mms = new Map<number, Mm>()
   readonly latency = new Latencies()
-  usedPages = 0 /** pages charged to the memcg (resident, swap cache, writeback) */
+  usedPages = 0 /** folio pages charged to the memcg (resident, swap cache, writeback) */
   peakUsedPages = 0
   readonly limitPages: number
+  /** The memcg's page counter: folios plus page tables, kernel and program pages and the per-CPU stocks (memcg.ts). */
+  readonly memcg: Memcg
   readonly thpOrders: number[] /** enabled mTHP orders above 0, descending */
   ops = 0 /** page touches performed */
   bytesTouched = 0
@@ -65,6 +69,7 @@ export class Vm {
     readonly counters: Counters
   ) {
     this.limitPages = Math.floor(cfg.memoryLimitBytes / PAGE_SIZE)
+    this.memcg = new Memcg(this.limitPages, sched.cpus.length)
     this.thpOrders = [...new Set(cfg.thpOrders.filter((o) => o > 0))].sort((a, b) => b - a)
     design.setCacheReclaimer((cpu, entry) => tryToReclaimSwap(this, cpu, entry))
   }
@@ -77,9 +82,20 @@ export class Vm {
     return mm
   }
 
+  /** A task (process or thread) on mm: its kernel memory, and the mm's with its first task, are charged (memcg.ts). */
   newTask(mm: Mm, cpu: number): Task {
+    chargeKernelPages(this, cpu, TASK_KMEM_PAGES + (mm.users === 0 ? MM_KMEM_PAGES : 0))
     mm.users++
     return new Task(this.nextTask++, cpu, mm)
+  }
+
+  /**
+   * The program's own memory in mm (its arrays, stack and data), charged to the memcg and kept
+   * resident (memcg.ts): a workload that models a real program says how much it has.
+   */
+  chargeProgramPages(task: Task, nr: number): void {
+    chargeKernelPages(this, task.cpu, nr)
+    task.mm.programPages += nr
   }
 
   cpuOf(task: Task): Cpu {

@@ -24,6 +24,7 @@ import { Rng } from '../sim/rng'
 import { CHECKPOINT, Scheduler, type Program } from '../sim/scheduler'
 import { PAGE_SIZE, type DesignName, type DesignOptions, type DevicePresetName } from '../types'
 import { Vm, type Mm, type Task } from './vm'
+import { MM_KMEM_PAGES, TASK_KMEM_PAGES } from './memcg'
 
 const dirs: string[] = []
 afterAll(() => dirs.forEach(removeDeviceDir))
@@ -49,7 +50,9 @@ function runCase(c: Case): { lost: number; faults: number } {
     design: c.design,
     designOptions: c.designOptions,
     devices: [{ sizeBytes: devPages * PAGE_SIZE, preset: c.preset }],
-    memoryLimitBytes: ((MMS * PAGES) / 4) * PAGE_SIZE,
+    // A quarter of the pages, plus the kernel memory of the tasks and address spaces and their
+    // page tables (memcg.ts), which the cgroup is charged for too.
+    memoryLimitBytes: ((MMS * PAGES) / 4 + MMS * (MM_KMEM_PAGES + THREADS * TASK_KMEM_PAGES + 2)) * PAGE_SIZE,
     cpus: CPUS,
     thpOrders: c.thp ? [0, 2, 4] : [0],
     storage: 'file',

@@ -21,18 +21,18 @@ const RECLAIM_BATCH = 32
 
 /** Allocates a folio when it fits under the limit without reclaim; -1 otherwise. */
 export function tryAllocFolio(vm: Vm, task: Task, order: number): number {
-  if (vm.usedPages + (1 << order) > vm.limitPages) return -1
+  if (!vm.memcg.tryCharge(task.cpu, 1 << order)) return -1
   return allocCharged(vm, task, order)
 }
 
 /** Allocates and charges a folio, reclaiming first when over the limit. Adds it to the LRU. */
 export function* allocFolio(vm: Vm, task: Task, order: number): Generator<number, number, void> {
   const nr = 1 << order
-  if (vm.usedPages + nr > vm.limitPages) yield* reclaim(vm, task, nr)
+  while (!vm.memcg.tryCharge(task.cpu, nr)) yield* reclaim(vm, task, nr)
   return allocCharged(vm, task, order)
 }
 
-/** mem_cgroup_charge of a new folio, which goes to the LRU head. */
+/** A new folio, charged already (memcg.ts), which goes to the LRU head. */
 function allocCharged(vm: Vm, task: Task, order: number): number {
   const nr = 1 << order
   const f = vm.folios.alloc(order)
@@ -45,21 +45,29 @@ function allocCharged(vm: Vm, task: Task, order: number): number {
 
 /** Uncharges and frees a folio. */
 export function freeFolio(vm: Vm, f: number): void {
-  vm.usedPages -= 1 << vm.folios.order[f]
+  const nr = 1 << vm.folios.order[f]
+  vm.usedPages -= nr
+  vm.memcg.uncharge(nr)
   vm.folios.free(f)
 }
 
-/** Memcg direct reclaim (try_to_free_mem_cgroup_pages, shrink_lruvec) until `need` pages fit under the limit. */
-function* reclaim(vm: Vm, task: Task, need: number): Program {
+/**
+ * Memcg direct reclaim (try_to_free_mem_cgroup_pages, shrink_lruvec) until a charge of `need`
+ * pages fits. A round that leaves too little room drains the per-CPU stocks once
+ * (try_charge_memcg: drain_all_stock, then retry).
+ */
+export function* reclaim(vm: Vm, task: Task, need: number): Program {
   const F = vm.folios
+  const memcg = vm.memcg
   let idle = 0
-  while (vm.usedPages + need > vm.limitPages) {
+  let drained = false
+  while (!memcg.fits(task.cpu, need)) {
     const cpu = vm.cpuOf(task)
     let handled = 0 /** folios freed or sent to writeback this pass */
     let scanned = 0
     const passLen = F.lruLen
     let f = F.lruTail
-    while (f >= 0 && scanned < passLen && handled < RECLAIM_BATCH && vm.usedPages + need > vm.limitPages) {
+    while (f >= 0 && scanned < passLen && handled < RECLAIM_BATCH && !memcg.fits(task.cpu, need)) {
       const prev = F.lruPrevOf(f)
       scanned++
       cpu.charge(COST.reclaimScanFolio)
@@ -74,7 +82,12 @@ function* reclaim(vm: Vm, task: Task, need: number): Program {
       f = prev
     }
     vm.counters.reclaimScanned += scanned
-    if (vm.usedPages + need <= vm.limitPages) break
+    if (memcg.fits(task.cpu, need)) break
+    if (!drained && memcg.stockPages) {
+      memcg.drainAll()
+      drained = true
+      if (memcg.fits(task.cpu, need)) break
+    }
     // Nothing more can go at once: wait for the earliest I/O in flight (writeback throttling).
     const t = earliestIo(vm, cpu.now)
     if (t > cpu.now && (handled === 0 || handled >= RECLAIM_BATCH)) {
@@ -86,13 +99,16 @@ function* reclaim(vm: Vm, task: Task, need: number): Program {
     if (handled === 0) {
       if (++idle > 3) {
         const why = vm.design.reclaimBlockedReason?.()
-        if (why) throw new OutOfSwapError(`cannot reclaim: ${vm.usedPages} pages resident against a limit of ${vm.limitPages}: ${why}`)
+        if (why)
+          throw new OutOfSwapError(
+            `cannot reclaim: ${vm.usedPages} pages resident (${memcg.counter} charged) against a limit of ${vm.limitPages}: ${why}`
+          )
         if (vm.design.usedSlots() >= vm.design.totalSlots())
           throw new OutOfSwapError(
             `out of swap space: all ${vm.design.totalSlots()} slots are in use and ${vm.usedPages} pages are resident against a limit of ${vm.limitPages}`
           )
         throw new OutOfSwapError(
-          `cannot reclaim: ${vm.usedPages} pages resident, limit ${vm.limitPages}, nothing on the LRU can be evicted`
+          `cannot reclaim: ${vm.usedPages} pages resident (${memcg.counter} charged with page tables, kernel and program memory), limit ${vm.limitPages}, nothing on the LRU can be evicted`
         )
       }
     } else idle = 0
@@ -288,6 +304,7 @@ export function splitFolio(vm: Vm, f: number): void {
     const who = mappers.filter((id) => vm.mms.get(id)!.pte[base + i] === f + 1)
     if (!who.length) {
       vm.usedPages--
+      vm.memcg.uncharge(1)
       continue
     }
     const g = vm.folios.alloc(0)

@@ -1,9 +1,10 @@
-// Fill: one task touches the memory limit plus a target share of the swap space, so the
+// Fill: one task touches what fits under the memory limit plus a target share of the swap space, so the
 // devices end up that full; it stays alive so metadata is measured at that fill level.
 
 import { CHECKPOINT, type Program } from '../sim/scheduler'
 import type { Task } from '../mm/vm'
 import type { Workload, WorkloadContext } from './workload'
+import { MM_KMEM_PAGES, PMD_SPAN, PTE_SPAN, TASK_KMEM_PAGES } from '../mm/memcg'
 
 export class Fill implements Workload {
   private done = 0
@@ -16,7 +17,11 @@ export class Fill implements Workload {
   start(ctx: WorkloadContext): void {
     this.totalSlots = ctx.vm.design.totalSlots()
     const target = Math.floor((this.totalSlots * Number(this.p.targetPercent)) / 100)
-    this.total = ctx.vm.limitPages + target
+    // What stays resident is the limit less what the memcg charges besides the folios: the
+    // task's kernel memory and the page tables of the mapping (engine/mm/memcg.ts).
+    const beside = TASK_KMEM_PAGES + MM_KMEM_PAGES + ctx.vm.memcg.counter
+    const room = ctx.vm.limitPages + target - beside
+    this.total = room - Math.ceil(room / PTE_SPAN) - Math.ceil(room / PMD_SPAN)
     const mm = ctx.vm.newMm(this.total)
     const task = ctx.vm.newTask(mm, 0)
     ctx.spawn(task, this.run(ctx, task))

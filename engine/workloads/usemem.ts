@@ -7,6 +7,17 @@ import { CHECKPOINT, type Program } from '../sim/scheduler'
 import type { Task } from '../mm/vm'
 import { MB, pagesOf, type Workload, type WorkloadContext } from './workload'
 
+/**
+ * The memory of the usemem program itself (engine/kernel/programs/usemem.c), charged to the
+ * cgroup beside the mapping (engine/mm/memcg.ts): its generation array (4 bytes per page,
+ * calloc'd per task) and 7 pages of stack, data and heap, as measured with the program in a
+ * cgroup of its own on the host kernel (memory.stat rss minus the mapping: 23 pages at 64 MiB,
+ * 15 at 32 MiB).
+ */
+export function usememProgramPages(pages: number): number {
+  return Math.ceil((pages * 4) / 4096) + 7
+}
+
 export class Usemem implements Workload {
   private done = 0
   private total = 0
@@ -23,6 +34,7 @@ export class Usemem implements Workload {
     for (let i = 0; i < tasks; i++) {
       const mm = ctx.vm.newMm(pages)
       const task = ctx.vm.newTask(mm, i % ctx.cfg.cpus)
+      ctx.vm.chargeProgramPages(task, usememProgramPages(pages))
       ctx.spawn(task, this.run(ctx, task, i, pages, passes, ctx.rng.fork(i)))
     }
   }

@@ -234,6 +234,7 @@ export function programFor(config: Pick<EngineConfig, 'workload' | 'seed'>): { p
     case 'usemem': {
       const args = ['--tasks', int('tasks', 4), '--size', int('sizeBytes', 64 << 20), '--passes', int('passes', 2)]
       if (p.random === true || p.random === 'true') args.push('--random')
+      if (p.barrier === true || p.barrier === 'true') args.push('--barrier')
       args.push('--write-ratio', String(p.writeRatio === undefined ? 1 : Number(p.writeRatio)), '--seed', seed)
       return { program: 'usemem', args }
     }

@@ -62,6 +62,13 @@ export const WORKLOAD_CATALOGUE: WorkloadInfo[] = [
         help: 'Touch pages in random order instead of sequentially.'
       },
       {
+        key: 'barrier',
+        label: 'Passes in step',
+        kind: 'bool',
+        default: false,
+        help: 'Every task finishes a pass before any task starts the next (a barrier between passes), so all the tasks hold their memory at once whatever the scheduler does.'
+      },
+      {
         key: 'writeRatio',
         label: 'Write ratio',
         kind: 'number',

@@ -23,6 +23,9 @@ export class Usemem implements Workload {
   private total = 0
   private readonly perTask: number[] = []
   private readonly freeNs: number[] = []
+  /** With `barrier`: per pass, the tasks that finished it and those sleeping until all have. */
+  private readonly arrived: number[] = []
+  private readonly waiting: Task[][] = []
 
   constructor(private readonly p: Record<string, number | string | boolean>) {}
 
@@ -63,6 +66,7 @@ export class Usemem implements Workload {
         this.done++
         yield CHECKPOINT
       }
+      if (this.p.barrier === true && pass + 1 < passes) yield* this.barrier(ctx, task, pass)
     }
     const c = vm.cpuOf(task)
     const elapsed = c.now - start
@@ -71,6 +75,23 @@ export class Usemem implements Workload {
     vm.unmap(task, 0, pages)
     this.freeNs[idx] = vm.cpuOf(task).now - t0
     vm.exit(task)
+  }
+
+  /**
+   * The barrier between passes (usemem.c --barrier): the last task to finish a pass wakes the
+   * others; until then each sleeps (the program polls every 50 us; its waiting costs no CPU).
+   */
+  private *barrier(ctx: WorkloadContext, task: Task, pass: number): Program {
+    const tasks = Number(this.p.tasks)
+    const n = (this.arrived[pass] = (this.arrived[pass] ?? 0) + 1)
+    const waiting = (this.waiting[pass] ??= [])
+    const cpu = ctx.vm.cpuOf(task)
+    if (n === tasks) {
+      for (const t of waiting) ctx.vm.sched.wake(t, cpu.now)
+      return
+    }
+    waiting.push(task)
+    while ((this.arrived[pass] ?? 0) < tasks) yield ctx.vm.cpuOf(task).now + 1_000_000_000
   }
 
   progress(): number {

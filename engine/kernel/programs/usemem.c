@@ -18,7 +18,7 @@
 
 struct params {
 	uint64_t tasks, size, passes, seed, progress_ms;
-	int random;
+	int random, barrier;
 	double write_ratio;
 	const char *cgroup_procs;
 	/* Tests only (--corrupt-page P): task 0 flips one byte of page P after writing it, to prove the check fails. */
@@ -27,6 +27,17 @@ struct params {
 
 /* Shared with the tasks (one MAP_SHARED page): pages touched per task, for progress. */
 static volatile uint64_t *touched;
+/* With --barrier: tasks that have finished each pass (after the per-task figures in the shared page). */
+static volatile uint64_t *arrived;
+
+/* --barrier: wait until every task has finished this pass (polling every 50 us: no CPU spent waiting). */
+static void pass_barrier(const struct params *p, uint64_t pass)
+{
+	__atomic_add_fetch(&arrived[pass], 1, __ATOMIC_ACQ_REL);
+	struct timespec nap = { 0, 50000 };
+	while (__atomic_load_n(&arrived[pass], __ATOMIC_ACQUIRE) < p->tasks)
+		nanosleep(&nap, NULL);
+}
 
 static uint64_t body_seed(uint64_t task, uint64_t page, uint64_t gen)
 {
@@ -116,6 +127,8 @@ static void run_task(const struct params *p, uint64_t idx)
 				since = 0;
 			}
 		}
+		if (p->barrier && pass + 1 < p->passes)
+			pass_barrier(p, pass);
 	}
 	__atomic_add_fetch(&touched[idx], since, __ATOMIC_RELAXED);
 	uint64_t elapsed = sl_now_ns() - t0;
@@ -145,6 +158,7 @@ int main(int argc, char **argv)
 		{ "--size", SL_U64, &p.size, "BYTES" },
 		{ "--passes", SL_U64, &p.passes, "P" },
 		{ "--random", SL_FLAG, &p.random, "" },
+		{ "--barrier", SL_FLAG, &p.barrier, "" },
 		{ "--write-ratio", SL_DOUBLE, &p.write_ratio, "R" },
 		SL_COMMON_OPTS(p),
 		{ "--corrupt-page", SL_U64, &p.corrupt_page, "P" },
@@ -163,14 +177,18 @@ int main(int argc, char **argv)
 	if (p.cgroup_procs)
 		sl_join_cgroup(p.cgroup_procs);
 
-	sl_emit("start", "program=usemem protocol=%d pid=%d tasks=%llu size=%llu passes=%llu random=%d write_ratio=%g seed=%llu",
+	if (p.passes > 1000)
+		sl_fail(2, "usage", "--passes must be 1..1000");
+	sl_emit("start",
+		"program=usemem protocol=%d pid=%d tasks=%llu size=%llu passes=%llu random=%d barrier=%d write_ratio=%g seed=%llu",
 		SWAPLAB_PROTOCOL, (int)getpid(), (unsigned long long)p.tasks, (unsigned long long)p.size,
-		(unsigned long long)p.passes, p.random, p.write_ratio, (unsigned long long)p.seed);
+		(unsigned long long)p.passes, p.random, p.barrier, p.write_ratio, (unsigned long long)p.seed);
 
-	size_t shared = ((p.tasks * 4 * sizeof(uint64_t)) + SL_PAGE - 1) & ~(SL_PAGE - 1);
+	size_t shared = (((p.tasks * 4 + p.passes) * sizeof(uint64_t)) + SL_PAGE - 1) & ~(SL_PAGE - 1);
 	touched = mmap(NULL, shared, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (touched == MAP_FAILED)
 		sl_fail(4, "mmap", "shared progress page: %s", strerror(errno));
+	arrived = touched + p.tasks * 4;
 
 	uint64_t t0 = sl_now_ns();
 	pid_t *pids = calloc(p.tasks, sizeof(*pids));

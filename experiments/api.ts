@@ -419,6 +419,12 @@ export interface FidelityStartOptions {
   cases?: string[]
   /** Add the runs to this existing set (e.g. another kernel, or cases run apart) instead of a new one. */
   stamp?: string
+  /**
+   * Simulate a recorded set again (the newest, or `stamp`) against its kernel runs, which are
+   * kept: only the simulated designs run, for the kernels and cases the set recorded. The
+   * report then uses each case's newest simulated runs.
+   */
+  resimulate?: boolean
 }
 
 export interface FidelityStarted {

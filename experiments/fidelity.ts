@@ -49,7 +49,9 @@ const usemem = (
   id,
   title,
   quick,
-  workload: { name: 'usemem', params: { tasks, sizeBytes: sizeMiB * MiB, passes: 2, random } },
+  // Several processes pass in step (usemem --barrier): how many are resident at once then
+  // depends on the swap design, not on how the kernel (or TCG) happens to schedule them.
+  workload: { name: 'usemem', params: { tasks, sizeBytes: sizeMiB * MiB, passes: 2, random, ...(tasks > 1 ? { barrier: true } : {}) } },
   memoryLimitBytes: limitMiB * MiB,
   deviceSizeBytes: 256 * MiB,
   thpOrders: [0]
@@ -78,9 +80,9 @@ export const FIDELITY_CASES: readonly FidelityCase[] = [
   usemem('usemem-seq-1p-32M', 'usemem sequential, 1 process x 64 MiB, limit 32 MiB', true, 1, 64, false, 32),
   usemem('usemem-rand-1p-32M', 'usemem random, 1 process x 64 MiB, limit 32 MiB', false, 1, 64, true, 32),
   usemem('usemem-rand-1p-48M', 'usemem random, 1 process x 64 MiB, limit 48 MiB', false, 1, 64, true, 48),
-  usemem('usemem-seq-4p-64M', 'usemem sequential, 4 processes x 32 MiB sharing a 64 MiB limit', false, 4, 32, false, 64),
-  usemem('usemem-seq-4p-96M', 'usemem sequential, 4 processes x 32 MiB sharing a 96 MiB limit', false, 4, 32, false, 96),
-  usemem('usemem-rand-4p-64M', 'usemem random, 4 processes x 32 MiB sharing a 64 MiB limit', true, 4, 32, true, 64),
+  usemem('usemem-seq-4p-64M', 'usemem sequential, 4 processes x 32 MiB in step, sharing a 64 MiB limit', false, 4, 32, false, 64),
+  usemem('usemem-seq-4p-96M', 'usemem sequential, 4 processes x 32 MiB in step, sharing a 96 MiB limit', false, 4, 32, false, 96),
+  usemem('usemem-rand-4p-64M', 'usemem random, 4 processes x 32 MiB in step, sharing a 64 MiB limit', true, 4, 32, true, 64),
   thp('thp-default', 'thp_swap_allocator_test (random 4 KiB swapin)', true, {}),
   thp('thp-aligned', 'thp_swap_allocator_test -a (aligned mTHP swapin)', false, { alignedSwapin: true }),
   thp('thp-small', 'thp_swap_allocator_test -s (plus a small-folio area)', false, { smallFolioArea: true })
@@ -129,6 +131,12 @@ export interface FidelityPlanOptions {
   hostProfile: boolean
   /** Only these cases (ids of FIDELITY_CASES); all (or the quick ones) when absent. */
   cases?: string[]
+  /**
+   * Only the simulated variants (the kernels' paired designs, and the host's under the host
+   * profile): a recorded set simulated again after the simulation changed, against the same
+   * kernel runs. The report uses each case's newest simulated runs.
+   */
+  simulatedOnly?: boolean
 }
 
 export interface FidelityPlan {
@@ -200,7 +208,8 @@ export function fidelityPlan(o: FidelityPlanOptions): FidelityPlan {
       checkInvariants: false,
       sweep: null
     }
-    experiments.push({ ...base, designs: [...here.map((k) => ({ design: 'kernel' as const, options: { image: k.image } })), ...sims] })
+    const kernelDesigns = o.simulatedOnly ? [] : here.map((k) => ({ design: 'kernel' as const, options: { image: k.image } }))
+    experiments.push({ ...base, designs: [...kernelDesigns, ...sims] })
     const host = here.find((k) => k.image === 'host')
     if (host && o.hostProfile) experiments.push({ ...base, designs: [host.sim], costProfile: 'host' })
   }
@@ -229,6 +238,8 @@ export function parseFidelityName(name: string): { stamp: string; caseId: string
 /** What the report needs of a recorded run (a RunDetail has it all). */
 export interface FidelityRun {
   id: number
+  /** Simulated runs of a case recorded again (`--resimulate`): the report uses the newest experiment's. */
+  experimentId?: number
   experimentName: string
   variantLabel: string
   design: string
@@ -367,20 +378,22 @@ export function buildFidelityReport(allRuns: FidelityRun[], opts: { stamp?: stri
     const notDone = runs.filter((r) => r.status !== 'done')
     const images = [...new Set(runs.filter((r) => r.design === 'kernel').map((r) => r.variantLabel))]
     for (const label of images) {
-      const kAll = runs.filter((r) => r.design === 'kernel' && r.variantLabel === label)
-      const kRuns = done.filter((r) => r.variantLabel === label && r.summary?.kernel)
+      // A case run again on a kernel (--cases ... --stamp) replaces its earlier runs there.
+      const kAll = newestExperiment(runs.filter((r) => r.design === 'kernel' && r.variantLabel === label))
+      const kRuns = kAll.filter((r) => r.status === 'done' && r.summary?.kernel)
       const info = kRuns[0]?.summary?.kernel
-      const problems = notDone.filter((r) => r.variantLabel === label).map((r) => `run ${r.id} ${r.status}${r.error ? `: ${r.error}` : ''}`)
+      const problems = kAll.filter((r) => r.status !== 'done').map((r) => `run ${r.id} ${r.status}${r.error ? `: ${r.error}` : ''}`)
       const paired = info?.pairedDesign
         ? variantLabel({ design: info.pairedDesign.design as DesignVariant['design'], options: info.pairedDesign.options })
         : null
       if (info && !paired) problems.push(`release ${info.release} is not paired with a simulated design`)
-      const simOf = (profile: string): FidelityRun[] =>
-        paired
-          ? done.filter(
-              (r) => r.design !== 'kernel' && r.variantLabel === paired && (r.summary?.costProfile?.name ?? 'default') === profile
-            )
-          : []
+      const simOf = (profile: string): FidelityRun[] => {
+        if (!paired) return []
+        const all = done.filter(
+          (r) => r.design !== 'kernel' && r.variantLabel === paired && (r.summary?.costProfile?.name ?? 'default') === profile
+        )
+        return newestExperiment(all)
+      }
       const sRuns = simOf('default')
       const hRuns = simOf('host')
       if (paired)
@@ -453,6 +466,14 @@ export function buildFidelityReport(allRuns: FidelityRun[], opts: { stamp?: stri
     }
   }
   return { stamp, caseIds, pairs, hostProfile: opts.hostProfile, goals: FIDELITY_GOALS, worst: worstRows(pairs), counts: countRows(pairs) }
+}
+
+/** The runs of the newest experiment among them (the latest run of a case on a kernel or design), all when none says its experiment. */
+function newestExperiment(runs: FidelityRun[]): FidelityRun[] {
+  const ids = runs.map((r) => r.experimentId).filter((x): x is number => x !== undefined)
+  if (!ids.length) return runs
+  const newest = Math.max(...ids)
+  return runs.filter((r) => r.experimentId === undefined || r.experimentId === newest)
 }
 
 function countRows(pairs: FidelityPair[]): FidelityReport['counts'] {

@@ -127,7 +127,7 @@ const registerFidelity: RegisterCommand = (program, cli) =>
   void addCommand(program, 'fidelity', 'the fidelity set on real kernels and their paired designs, and its report')
     .summary('the fidelity set on real kernels and their paired designs, and its report (swaplab help fidelity)')
     .usage(
-      '[--kernels host,debian-6.12,...] [--quick | --cases LIST] [--stamp STAMP] [--json] [--markdown FILE [--force]] | --report [--stamp STAMP]'
+      '[--kernels host,debian-6.12,...] [--quick | --cases LIST] [--stamp STAMP] [--json] [--markdown FILE [--force]] | --resimulate [--stamp STAMP] [--cases LIST] | --report [--stamp STAMP]'
     )
     .addOption(
       valueOption(
@@ -139,6 +139,12 @@ const registerFidelity: RegisterCommand = (program, cli) =>
     .addOption(valueOption('--cases <list>', 'only these cases (ids below)'))
     .addOption(
       valueOption('--stamp <stamp>', 'with a run: add to that recorded set; with --report: the report of that set instead of the newest')
+    )
+    .addOption(
+      flagOption(
+        '--resimulate',
+        'run only the simulated designs of the newest recorded set (or --stamp), for its kernels and cases, against its kernel runs (after the simulation changed); the report uses the newest simulated runs'
+      )
     )
     .addOption(flagOption('--report', 'do not run: rebuild the report of the newest set (or --stamp) from the store'))
     .addOption(flagOption('--json', 'the report as JSON on stdout'))
@@ -634,6 +640,7 @@ async function fidelity(args: ParsedArgs, io: CliIo): Promise<number> {
     quick: flag('quick'),
     report: flag('report'),
     stamp: last(args, 'stamp'),
+    resimulate: flag('resimulate'),
     json: flag('json'),
     markdown: last(args, 'markdown'),
     force: flag('force'),

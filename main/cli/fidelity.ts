@@ -38,6 +38,7 @@ export interface FidelityCliOptions {
   quick: boolean
   report: boolean
   stamp?: string
+  resimulate: boolean
   json: boolean
   markdown?: string
   force: boolean
@@ -53,8 +54,12 @@ export function fidelityText(report: FidelityReport): string {
 }
 
 export async function fidelityCommand(o: FidelityCliOptions, lab: LabService, io: CliIo): Promise<number> {
-  if (o.report && (o.kernels || o.quick || o.cases))
-    throw new UsageError('--report shows a recorded set; --kernels, --quick and --cases are for running one')
+  if (o.report && (o.kernels || o.quick || o.cases || o.resimulate))
+    throw new UsageError('--report shows a recorded set; --kernels, --quick, --cases and --resimulate are for running one')
+  if (o.resimulate && (o.kernels || o.quick))
+    throw new UsageError(
+      '--resimulate simulates a recorded set again for its own kernels and cases: give --stamp or --cases, not --kernels or --quick'
+    )
   if (o.quick && o.cases) throw new UsageError('give --quick or --cases, not both')
   if (o.markdown) checkOutputPath(o.markdown, { force: o.force, protect: [lab.store.file] })
   let stamp = o.stamp
@@ -62,7 +67,13 @@ export async function fidelityCommand(o: FidelityCliOptions, lab: LabService, io
   if (!o.report) {
     const signals = cancelOnSignals(lab, io)
     try {
-      const started = await lab.startFidelity({ kernels: o.kernels, quick: o.quick, cases: o.cases, stamp: o.stamp })
+      const started = await lab.startFidelity({
+        kernels: o.kernels,
+        quick: o.quick,
+        cases: o.cases,
+        stamp: o.stamp,
+        ...(o.resimulate ? { resimulate: true } : {})
+      })
       stamp = started.stamp
       for (const s of started.skipped) io.stderr(`skipped ${s.image}${s.caseId ? ` on ${s.caseId}` : ''}: ${s.reason}\n`)
       io.stderr(

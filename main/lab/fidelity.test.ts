@@ -112,6 +112,32 @@ describe('the fidelity set through the lab', () => {
     await expect(l.fidelityReport('../x')).rejects.toBeInstanceOf(InputError)
   })
 
+  it('simulates a recorded set again for its own kernels and cases, keeps the kernel runs, and reports the newest simulation', async () => {
+    const l = open(machine())
+    const first = await l.startFidelity({ kernels: ['host', 'debian-6.12'], cases: ['usemem-seq-1p-32M', 'thp-small'] })
+    await l.waitForRuns(first.runIds)
+    const before = (await l.fidelityReport())!
+    const again = await l.startFidelity({ resimulate: true, cases: ['usemem-seq-1p-32M'] })
+    expect(again.stamp).toBe(first.stamp)
+    const runs = await l.waitForRuns(again.runIds)
+    // Only simulated designs: the host's and 6.12's paired designs (and the host's under the host profile), 3 trials each.
+    expect(runs.some((r) => r.design === 'kernel')).toBe(false)
+    expect(new Set(runs.map((r) => r.variantLabel))).toEqual(new Set(['swap-table P1', 'cluster']))
+    expect(runs.every((r) => r.experimentName === `fidelity/${first.stamp}/usemem-seq-1p-32M`)).toBe(true)
+    expect(runs).toHaveLength(hostProfileFitted() ? 9 : 6)
+    const after = (await l.fidelityReport())!
+    const pair = (r: typeof after, image: string) => r.pairs.find((p) => p.caseId === 'usemem-seq-1p-32M' && p.kernelImage === image)!
+    // The kernel runs are the same; the simulated ones are the new experiment's only.
+    expect(pair(after, 'host').kernelRunIds).toEqual(pair(before, 'host').kernelRunIds)
+    expect(pair(after, 'debian-6.12.117-1').simRunIds.every((id) => again.runIds.includes(id))).toBe(true)
+    expect(pair(after, 'debian-6.12.117-1').rows[0].sim!.n).toBe(3)
+    // The case not asked for keeps its first simulation.
+    const thp = after.pairs.find((p) => p.caseId === 'thp-small')!
+    expect(thp.simRunIds.every((id) => first.runIds.includes(id))).toBe(true)
+    await expect(l.startFidelity({ resimulate: true, kernels: ['host'] })).rejects.toThrow(/not --kernels/)
+    await expect(l.startFidelity({ resimulate: true, stamp: 'nothing-here' })).rejects.toThrow(/has no completed kernel run/)
+  })
+
   it('adds runs to an existing set with --stamp and only the cases asked for', async () => {
     const l = open(machine())
     const first = await l.startFidelity({ kernels: ['host'], cases: ['usemem-seq-1p-32M'] })

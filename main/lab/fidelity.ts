@@ -38,12 +38,13 @@ const MAX_FIDELITY_KERNELS = 12
 export function checkFidelityOptions(input: unknown): FidelityStartOptions {
   if (input === undefined || input === null) return {}
   if (typeof input !== 'object' || Array.isArray(input))
-    throw new InputError([{ field: 'options', message: 'must be an object { kernels?, quick?, cases?, stamp? }' }])
+    throw new InputError([{ field: 'options', message: 'must be an object { kernels?, quick?, cases?, stamp?, resimulate? }' }])
   const o = input as Record<string, unknown>
-  const unknown = Object.keys(o).filter((k) => !['kernels', 'quick', 'cases', 'stamp'].includes(k))
+  const unknown = Object.keys(o).filter((k) => !['kernels', 'quick', 'cases', 'stamp', 'resimulate'].includes(k))
   if (unknown.length) throw new InputError(unknown.map((k) => ({ field: `options.${k}`, message: 'unknown field' })))
-  if (o.quick !== undefined && typeof o.quick !== 'boolean')
-    throw new InputError([{ field: 'options.quick', message: `must be true or false; got ${JSON.stringify(o.quick)}` }])
+  for (const key of ['quick', 'resimulate'] as const)
+    if (o[key] !== undefined && typeof o[key] !== 'boolean')
+      throw new InputError([{ field: `options.${key}`, message: `must be true or false; got ${JSON.stringify(o[key])}` }])
   const list = (key: 'kernels' | 'cases', what: string, max: number): string[] | undefined => {
     const v = o[key]
     if (v === undefined) return undefined
@@ -62,7 +63,20 @@ export function checkFidelityOptions(input: unknown): FidelityStartOptions {
     ])
   if (o.stamp !== undefined && (typeof o.stamp !== 'string' || !/^[0-9A-Za-z._-]{1,64}$/.test(o.stamp)))
     throw new InputError([{ field: 'options.stamp', message: `"${String(o.stamp)}" is not a fidelity set stamp (e.g. 20261128T0740Z)` }])
-  return { kernels, quick: o.quick as boolean | undefined, cases, stamp: o.stamp as string | undefined }
+  if (o.resimulate === true && (kernels || o.quick === true))
+    throw new InputError([
+      {
+        field: 'options.resimulate',
+        message: 'simulates a recorded set again for the kernels and cases it recorded: give --stamp or --cases, not --kernels or --quick'
+      }
+    ])
+  return {
+    kernels,
+    quick: o.quick as boolean | undefined,
+    cases,
+    stamp: o.stamp as string | undefined,
+    resimulate: o.resimulate as boolean | undefined
+  }
 }
 
 const versionKey = (v: string): number[] => (/^(\d+)\.(\d+)(?:\.(\d+))?/.exec(v)?.slice(1) ?? []).map((x) => Number(x ?? 0))
@@ -138,6 +152,7 @@ export async function startFidelitySet(
   now = new Date()
 ): Promise<FidelityStarted> {
   const options = checkFidelityOptions(input)
+  if (options.resimulate) return resimulateSet(lab, options)
   const { kernels, skipped } = await fidelityKernels(options.kernels, deps, log)
   // The host program and its knobs are checked once here, so a host that cannot run is a skip, not a refused set.
   const host = kernels.find((k) => k.image === 'host')
@@ -172,6 +187,56 @@ export async function startFidelitySet(
     for (const id of started.runIds) await lab.setTags(id, ['fidelity', `fidelity:${stamp}`])
   }
   return { stamp, experimentIds, runIds, skipped: [...skipped, ...plan.skipped] }
+}
+
+/**
+ * Simulates a recorded set again: the kernels and cases are the ones its kernel runs recorded
+ * (only those that completed), the kernel runs are kept, and each case gains a new experiment
+ * of the simulated designs under the same name, which the report then prefers.
+ */
+async function resimulateSet(lab: FidelityLab, options: FidelityStartOptions): Promise<FidelityStarted> {
+  const records = (await lab.listRuns()).filter((r) => r.experimentName.startsWith(FIDELITY_NAME_PREFIX))
+  const stamp = options.stamp ?? fidelityStamps(records.map((r) => r.experimentName))[0]
+  if (!stamp) throw new InputError([{ field: 'stamp', message: 'no fidelity set is recorded here to simulate again; run one first' }])
+  const kernelRuns = records.filter(
+    (r) => parseFidelityName(r.experimentName)?.stamp === stamp && r.design === 'kernel' && r.status === 'done'
+  )
+  if (!kernelRuns.length)
+    throw new InputError([{ field: 'stamp', message: `fidelity set ${stamp} has no completed kernel run to simulate against` }])
+  const kernels = new Map<string, FidelityKernel>()
+  const recorded = new Set<string>()
+  for (const r of kernelRuns) {
+    recorded.add(parseFidelityName(r.experimentName)!.caseId)
+    const image = r.variantLabel.replace(/^kernel /, '')
+    if (kernels.has(image)) continue
+    const release = (await lab.getRun(r.id)).summary?.kernel?.release
+    if (release) kernels.set(image, { image, release })
+  }
+  const cases = [...recorded].filter((c) => !options.cases || options.cases.includes(c))
+  if (!cases.length)
+    throw new InputError([{ field: 'options.cases', message: `fidelity set ${stamp} recorded none of ${options.cases!.join(', ')}` }])
+  const cpus = Math.max(1, Math.min(os.cpus().length, MAX_CPUS))
+  const plan = fidelityPlan({
+    kernels: [...kernels.values()],
+    quick: false,
+    stamp,
+    cpus,
+    hostProfile: hostProfileFitted(),
+    cases,
+    simulatedOnly: true
+  })
+  // A case recorded with --quick ran one trial: simulate it the same way.
+  const experimentIds: number[] = []
+  const runIds: number[] = []
+  for (const config of plan.experiments) {
+    const c = parseFidelityName(config.name)!.caseId
+    const trials = new Set(kernelRuns.filter((r) => parseFidelityName(r.experimentName)!.caseId === c).map((r) => r.trial)).size
+    const started = await lab.start({ ...config, trials: Math.max(1, Math.min(config.trials, trials)) })
+    experimentIds.push(started.experimentId)
+    runIds.push(...started.runIds)
+    for (const id of started.runIds) await lab.setTags(id, ['fidelity', `fidelity:${stamp}`])
+  }
+  return { stamp, experimentIds, runIds, skipped: plan.skipped }
 }
 
 /** The report of a set (the newest without a stamp) from the recorded runs, or null when the store has none. */

@@ -66,7 +66,7 @@ export const WORKLOAD_CATALOGUE: WorkloadInfo[] = [
         label: 'Passes in step',
         kind: 'bool',
         default: false,
-        help: 'Every task finishes a pass before any task starts the next (a barrier between passes), so all the tasks hold their memory at once whatever the scheduler does.'
+        help: 'Every task finishes a pass before any task starts the next, or unmaps after the last (a barrier after each pass), so all the tasks hold their memory at once whatever the scheduler does.'
       },
       {
         key: 'writeRatio',

@@ -23,7 +23,7 @@ export class Usemem implements Workload {
   private total = 0
   private readonly perTask: number[] = []
   private readonly freeNs: number[] = []
-  /** With `barrier`: per pass, the tasks that finished it and those sleeping until all have. */
+  /** With `barrier`: per pass, the tasks that finished it and those sleeping until all have (after the last pass too: none frees its memory before all are done). */
   private readonly arrived: number[] = []
   private readonly waiting: Task[][] = []
 
@@ -66,7 +66,7 @@ export class Usemem implements Workload {
         this.done++
         yield CHECKPOINT
       }
-      if (this.p.barrier === true && pass + 1 < passes) yield* this.barrier(ctx, task, pass)
+      if (this.p.barrier === true) yield* this.barrier(ctx, task, pass)
     }
     const c = vm.cpuOf(task)
     const elapsed = c.now - start

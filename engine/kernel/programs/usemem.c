@@ -27,7 +27,8 @@ struct params {
 
 /* Shared with the tasks (one MAP_SHARED page): pages touched per task, for progress. */
 static volatile uint64_t *touched;
-/* With --barrier: tasks that have finished each pass (after the per-task figures in the shared page). */
+/* With --barrier: tasks that have finished each pass, the last one included, so that no task unmaps
+ * before all are done (after the per-task figures in the shared page). */
 static volatile uint64_t *arrived;
 
 /* --barrier: wait until every task has finished this pass (polling every 50 us: no CPU spent waiting). */
@@ -127,7 +128,7 @@ static void run_task(const struct params *p, uint64_t idx)
 				since = 0;
 			}
 		}
-		if (p->barrier && pass + 1 < p->passes)
+		if (p->barrier)
 			pass_barrier(p, pass);
 	}
 	__atomic_add_fetch(&touched[idx], since, __ATOMIC_RELAXED);

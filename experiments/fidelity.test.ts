@@ -240,6 +240,34 @@ describe('the fidelity report', () => {
   })
 })
 
+describe('a case run again', () => {
+  it('reports the newest experiment of each kernel and simulated design, and the problems of those only', () => {
+    const at = (r: FidelityRun, experimentId: number): FidelityRun => ({ ...r, experimentId })
+    const oldKernel = at(kernelRun('usemem-seq-1p-32M', { pswpout: 5000 }), 1)
+    const oldSim = at(simRun('usemem-seq-1p-32M', 'cluster', { pswpout: 900 }), 1)
+    const oldCancelled = { ...at(simRun('usemem-seq-1p-32M', 'cluster', { pswpout: 0 }), 1), status: 'cancelled' as const, summary: null }
+    const newKernel = at(kernelRun('usemem-seq-1p-32M', { pswpout: 1000 }), 2)
+    const newSim = at(simRun('usemem-seq-1p-32M', 'cluster', { pswpout: 1010 }), 3)
+    const r = buildFidelityReport([oldKernel, oldSim, oldCancelled, newKernel, newSim], { hostProfile: false })!
+    const row = r.pairs[0].rows.find((x) => x.metric === 'pswpout')!
+    expect(row.kernel!.mean).toBe(1000)
+    expect(row.sim!.mean).toBe(1010)
+    expect(r.pairs[0].kernelRunIds).toEqual([newKernel.id])
+    expect(r.pairs[0].simRunIds).toEqual([newSim.id])
+    // The cancelled run belonged to the replaced simulation: not a problem of this report.
+    expect(r.pairs[0].problems).toEqual([])
+    const failedNow = {
+      ...at(simRun('usemem-seq-1p-32M', 'cluster', { pswpout: 0 }), 3),
+      status: 'failed' as const,
+      error: 'x',
+      summary: null
+    }
+    expect(buildFidelityReport([newKernel, newSim, failedNow], { hostProfile: false })!.pairs[0].problems).toEqual([
+      `simulated run ${failedNow.id} failed: x`
+    ])
+  })
+})
+
 describe('the goal against the kernel’s own noise', () => {
   it('accepts a simulated value inside the range of the kernel’s trials, and only then', () => {
     const runs = [

@@ -396,10 +396,13 @@ export function buildFidelityReport(allRuns: FidelityRun[], opts: { stamp?: stri
       }
       const sRuns = simOf('default')
       const hRuns = simOf('host')
+      // Simulated runs that did not complete, of the simulation in use (not of one it replaced).
+      const used = [...sRuns, ...hRuns].map((r) => r.experimentId ?? -Infinity)
+      const inUse = used.length ? Math.min(...used) : -Infinity
       if (paired)
         problems.push(
           ...notDone
-            .filter((r) => r.variantLabel === paired)
+            .filter((r) => r.variantLabel === paired && (r.experimentId ?? Infinity) >= inUse)
             .map((r) => `simulated run ${r.id} ${r.status}${r.error ? `: ${r.error}` : ''}`)
         )
       const rows: FidelityRow[] = FIDELITY_COUNTERS.map((m) =>

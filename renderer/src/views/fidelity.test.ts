@@ -50,6 +50,12 @@ describe('the Fidelity view', () => {
     expect(badges[1]).toMatch(/kernel 6\.12\.117\+deb12-cloud-amd64 · VM · TCG.*wall times are emulation/s)
     expect(w.get('[data-test=host-profile]').text()).toBe('Host profile: not fitted.')
     expect(w.get('[data-test=fidelity-worst]').text()).toMatch(/pswpout\s*-8\.9 %\s*usemem-seq-1p-32M\s*host/)
+    // The set on show can be simulated again against its kernel runs.
+    await w.get('[data-test=fidelity-resimulate]').trigger('click')
+    await settle()
+    expect(t.lab.calls.filter((c) => c.method === 'startFidelity')).toEqual([
+      { method: 'startFidelity', args: [{ resimulate: true, stamp: '20261128T0740Z' }] }
+    ])
   })
 
   it('says when no set is recorded, and starts the set on the kernels ticked', async () => {
@@ -57,6 +63,7 @@ describe('the Fidelity view', () => {
     const w = await mountView(Fidelity, t)
     await settle()
     expect(w.get('[data-test=fidelity-empty]').text()).toMatch(/No fidelity set is recorded yet/)
+    expect(w.find('[data-test=fidelity-resimulate]').exists()).toBe(false)
     // Only the host and cached kernels are offered (fetching is for the CLI and New experiment).
     expect(w.findAll('[data-kernel]').map((c) => c.attributes('data-kernel'))).toEqual(['host', 'debian-6.12.57-1'])
     await w.get('[data-kernel="debian-6.12.57-1"]').setValue(true)

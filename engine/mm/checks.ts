@@ -73,6 +73,7 @@ export function checkMemcg(vm: Vm): void {
   let tables = 0
   let program = 0
   let tasks = 0
+  let withTasks = 0
   for (const mm of vm.mms.values()) {
     let pte = 0
     for (const t of mm.pteTable) pte += t
@@ -82,9 +83,10 @@ export function checkMemcg(vm: Vm): void {
     tables += mm.ptePages + mm.pmdPages
     program += mm.programPages
     tasks += mm.users
+    if (mm.users > 0) withTasks++ // an mm's kernel memory is charged with its first task (Vm.newTask)
   }
   invariant(tables === m.pageTablePages, () => `address spaces hold ${tables} page-table pages, memcg charged ${m.pageTablePages}`)
-  const kernel = tables + program + vm.mms.size * MM_KMEM_PAGES + tasks * TASK_KMEM_PAGES
+  const kernel = tables + program + withTasks * MM_KMEM_PAGES + tasks * TASK_KMEM_PAGES
   invariant(kernel === m.kernelPages, () => `page tables, kernel and program memory are ${kernel} pages, memcg charged ${m.kernelPages}`)
   invariant(
     m.counter === vm.usedPages + m.kernelPages + m.stockPages,

@@ -90,6 +90,8 @@ export interface DesignOptions {
   modules?: string
   /** kernel only, VM: 'auto' tries KVM and falls back to TCG. */
   accel?: 'auto' | 'kvm' | 'tcg'
+  /** kernel only: 'default' (the kernel's own LRU) or 'classic' (the multi-generational LRU switched off where the kernel has it on). */
+  lru?: 'default' | 'classic'
 }
 
 export interface DeviceConfig {

@@ -261,9 +261,9 @@ describe('experiment schema', () => {
       expect(r.ok).toBe(true)
       if (!r.ok) return
       expect(r.config.designs.map((d) => d.options)).toEqual([
-        { image: 'host', accel: 'auto' },
-        { image: 'debian-6.12', accel: 'tcg' },
-        { image: '/b/bzImage', modules: '/b/mods', accel: 'auto' }
+        { image: 'host', accel: 'auto', lru: 'default' },
+        { image: 'debian-6.12', accel: 'tcg', lru: 'default' },
+        { image: '/b/bzImage', modules: '/b/mods', accel: 'auto', lru: 'default' }
       ])
       expect(r.config.designs.map(variantLabel)).toEqual(['kernel host', 'kernel debian-6.12 tcg', 'kernel /b/bzImage'])
     })

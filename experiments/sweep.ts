@@ -88,6 +88,7 @@ export function variantLabel(v: DesignVariant): string {
   // The release a kernel image runs is known only after the run (RunRecord.kernel shows it).
   if (o.image !== undefined) parts.push(o.image)
   if (o.accel !== undefined && o.accel !== 'auto') parts.push(o.accel)
+  if (o.lru !== undefined && o.lru !== 'default') parts.push(`lru=${o.lru}`)
   if (o.phase !== undefined) parts.push(`P${o.phase}`)
   if (o.memcgLayout !== undefined) parts.push(`memcg=${o.memcgLayout}`)
   if (o.descriptorBytes !== undefined) parts.push(`${o.descriptorBytes}B`)

@@ -135,6 +135,14 @@ export const DESIGN_CATALOGUE: DesignInfo[] = [
         values: ['auto', 'kvm', 'tcg'],
         default: 'auto',
         help: 'VM only: auto tries KVM and falls back to TCG (emulation: wall times are then not kernel timings).'
+      },
+      {
+        key: 'lru',
+        label: 'LRU',
+        kind: 'enum',
+        values: ['default', 'classic'],
+        default: 'default',
+        help: "default: the kernel's own page reclaim. classic: the multi-generational LRU switched off (/sys/kernel/mm/lru_gen/enabled = n) where the kernel has it on (Debian enables it from 6.12), so reclaim uses the active/inactive lists the simulated designs model."
       }
     ]
   }

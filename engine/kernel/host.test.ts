@@ -388,6 +388,19 @@ describe('the knobs a run asks for', () => {
         value: 'always'
       })
       fs.rmSync(old, { recursive: true, force: true })
+      // lru=classic switches MGLRU off where the kernel has the switch, and asks nothing where it has not.
+      const gen = path.join(root, 'lru_gen_enabled')
+      fs.writeFileSync(gen, '0x0007\n')
+      const classic = resolveEngineConfig({
+        workload: { name: 'usemem' },
+        design: 'kernel',
+        designOptions: { image: 'host', lru: 'classic' }
+      })
+      expect(wantedKnobs(classic, root, gen).at(-1)).toEqual({ path: gen, value: 'n' })
+      expect(wantedKnobs(classic, root, path.join(root, 'absent')).some((k) => k.path.endsWith('absent'))).toBe(false)
+      const own = resolveEngineConfig({ workload: { name: 'usemem' }, design: 'kernel', designOptions: { image: 'host' } })
+      expect(wantedKnobs(own, root, gen).some((k) => k.path === gen)).toBe(false)
+      expect(knobValue('0x0007\n')).toBe('0x0007')
       expect(knobValue('always inherit madvise [never]')).toBe('never')
       expect(knobValue('3\n')).toBe('3')
     } finally {

@@ -11,6 +11,8 @@ import { parseMthpDump, type MthpStats } from './procfs'
 
 const THP_DIR = '/sys/kernel/mm/transparent_hugepage'
 const PAGE_CLUSTER = '/proc/sys/vm/page-cluster'
+/** The multi-generational LRU's switch (CONFIG_LRU_GEN). */
+const LRU_GEN = '/sys/kernel/mm/lru_gen/enabled'
 
 /** A file's text; null when it cannot be read. */
 export function readText(file: string): string | null {
@@ -61,8 +63,8 @@ export function readMthpStats(root = THP_DIR): MthpStats {
   return parseMthpDump(out.join('\n'))
 }
 
-/** The knob files and values a run wants: per-size mTHP `enabled`, page-cluster. */
-export function wantedKnobs(config: EngineConfig, thpRoot = THP_DIR): { path: string; value: string }[] {
+/** The knob files and values a run wants: per-size mTHP `enabled`, page-cluster, and with lru=classic the MGLRU switch. */
+export function wantedKnobs(config: EngineConfig, thpRoot = THP_DIR, lruGen = LRU_GEN): { path: string; value: string }[] {
   const out: { path: string; value: string }[] = []
   // The thp test, like the selftest's setup, enables only its own folio size; other workloads
   // get the run's thpOrders (anonymous faults may allocate those sizes).
@@ -81,5 +83,7 @@ export function wantedKnobs(config: EngineConfig, thpRoot = THP_DIR): { path: st
     out.push({ path: path.join(thpRoot, 'enabled'), value: orders.includes(9) ? 'always' : 'never' })
   }
   out.push({ path: PAGE_CLUSTER, value: String(config.pageCluster) })
+  // lru=classic: MGLRU off where the kernel has it (restored after the run like every knob).
+  if (config.designOptions.lru === 'classic' && fs.existsSync(lruGen)) out.push({ path: lruGen, value: 'n' })
   return out
 }

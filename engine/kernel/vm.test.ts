@@ -249,6 +249,10 @@ describe.skipIf(missing !== null)('kernel runs in a VM (QEMU)', () => {
     expect(plan).toContain('mthp 4 always\n')
     expect(plan).toContain('mthp 3 never\n')
     expect(plan).toMatch(/arg \/bin\/usemem\narg --cgroup-procs\narg @CGROUP_PROCS@\narg --tasks\narg 1\n/)
+    // The kernel's own LRU unless lru=classic asks for MGLRU off.
+    expect(plan).not.toContain('lru_gen')
+    const classic = guestPlan({ ...config({}), designOptions: { image: 'x', lru: 'classic' } }, image)
+    expect(classic).toContain('write /sys/kernel/mm/lru_gen/enabled n\n')
   })
 })
 

@@ -63,6 +63,8 @@ export function guestPlan(config: EngineConfig, image: ResolvedImage): string {
     `swap /dev/vda ${Math.max(0, Math.min(32767, Math.floor(dev.priority)))} ${dev.discard ? 1 : 0} ${dev.preset === 'hdd' ? 1 : 0}`,
     `memcg ${Math.floor(config.memoryLimitBytes)}`,
     `write /proc/sys/vm/page-cluster ${config.pageCluster}`,
+    // lru=classic: MGLRU off (a kernel without it reports the knob missing and is classic already).
+    ...(config.designOptions.lru === 'classic' ? ['write /sys/kernel/mm/lru_gen/enabled n'] : []),
     // Without per-size folders (before 6.8) the top-level knob is PMD THP; with them it is what 'inherit' means.
     `write /sys/kernel/mm/transparent_hugepage/enabled ${orders.has(9) ? 'always' : 'never'}`,
     ...Array.from({ length: SWAP_NR_ORDERS - 1 }, (_, i) => `mthp ${i + 1} ${orders.has(i + 1) ? 'always' : 'never'}`),

@@ -46,14 +46,17 @@ describe('the kernel design in New experiment', () => {
     await picker.setValue('debian-6.12.57-1')
     await w.get('.kernel-advanced summary').trigger('click')
     await w.get('#f-designs-2-options-accel').setValue('tcg')
-    expect(useDraft().config!.designs[2]).toEqual({ design: 'kernel', options: { image: 'debian-6.12.57-1', accel: 'tcg' } })
+    expect(useDraft().config!.designs[2]).toEqual({
+      design: 'kernel',
+      options: { image: 'debian-6.12.57-1', accel: 'tcg', lru: 'default' }
+    })
     await settle(PREVIEW_DELAY_MS + 20)
     await w.get('[data-test=start]').trigger('click')
     await settle()
     const [start] = t.lab.calls.filter((c) => c.method === 'start')
     expect((start.args[0] as { designs: unknown[] }).designs[2]).toEqual({
       design: 'kernel',
-      options: { image: 'debian-6.12.57-1', accel: 'tcg' }
+      options: { image: 'debian-6.12.57-1', accel: 'tcg', lru: 'default' }
     })
   })
 

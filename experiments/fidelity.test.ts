@@ -47,10 +47,17 @@ describe('the fidelity set', () => {
       expect(parseFidelityName(e.name)?.stamp).toBe('20261128T0800Z')
     }
     const usemem = plan.experiments[0].designs.map(variantLabel)
-    expect(usemem).toEqual(['kernel host', 'kernel debian-6.12', 'kernel debian-6.1', 'swap-table P1', 'cluster', 'legacy'])
+    expect(usemem).toEqual([
+      'kernel host lru=classic',
+      'kernel debian-6.12 lru=classic',
+      'kernel debian-6.1 lru=classic',
+      'swap-table P1',
+      'cluster',
+      'legacy'
+    ])
     // 6.1 has no per-size mTHP: its thp cases are skipped, saying why.
     const thp = plan.experiments.find((e) => e.name.endsWith('/thp-default'))!
-    expect(thp.designs.map(variantLabel)).toEqual(['kernel host', 'kernel debian-6.12', 'swap-table P1', 'cluster'])
+    expect(thp.designs.map(variantLabel)).toEqual(['kernel host lru=classic', 'kernel debian-6.12 lru=classic', 'swap-table P1', 'cluster'])
     expect(plan.skipped.filter((s) => s.image === 'debian-6.1').map((s) => s.caseId)).toEqual(['thp-default', 'thp-aligned', 'thp-small'])
     expect(plan.skipped[0].reason).toMatch(/6\.8/)
   })

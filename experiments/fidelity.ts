@@ -208,7 +208,11 @@ export function fidelityPlan(o: FidelityPlanOptions): FidelityPlan {
       checkInvariants: false,
       sweep: null
     }
-    const kernelDesigns = o.simulatedOnly ? [] : here.map((k) => ({ design: 'kernel' as const, options: { image: k.image } }))
+    // Every kernel reclaims with the classic LRU the simulation models (lru=classic: MGLRU off
+    // where the kernel enables it, as Debian does from 6.12).
+    const kernelDesigns = o.simulatedOnly
+      ? []
+      : here.map((k) => ({ design: 'kernel' as const, options: { image: k.image, lru: 'classic' } }))
     experiments.push({ ...base, designs: [...kernelDesigns, ...sims] })
     const host = here.find((k) => k.image === 'host')
     if (host && o.hostProfile) experiments.push({ ...base, designs: [host.sim], costProfile: 'host' })

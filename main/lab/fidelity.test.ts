@@ -85,7 +85,12 @@ describe('the fidelity set through the lab', () => {
     const started = await l.startFidelity({ quick: true })
     // 6.16 is the cluster design again (6.12 is its era's first); 7.1 was cached incomplete.
     const images = new Set((await l.listRuns()).filter((r) => r.design === 'kernel').map((r) => r.variantLabel))
-    expect([...images].sort()).toEqual(['kernel debian-6.1.192-2', 'kernel debian-6.12.117-1', 'kernel host'])
+    // Every kernel reclaims with the classic LRU the simulation models (lru=classic).
+    expect([...images].sort()).toEqual([
+      'kernel debian-6.1.192-2 lru=classic',
+      'kernel debian-6.12.117-1 lru=classic',
+      'kernel host lru=classic'
+    ])
     // One experiment per case, and with the host profile fitted one more per case that the host runs: its design under that profile.
     const quickCases = FIDELITY_CASES.filter((c) => c.quick).length
     expect(started.experimentIds).toHaveLength(hostProfileFitted() ? 2 * quickCases : quickCases)
@@ -100,7 +105,7 @@ describe('the fidelity set through the lab', () => {
     expect(report.stamp).toBe(started.stamp)
     expect(report.caseIds).toEqual(FIDELITY_CASES.filter((c) => c.quick).map((c) => c.id))
     // The fake kernel reports 6.18.1 on the host (swap-table P1) and 6.12.57 in a VM (cluster).
-    const host = report.pairs.find((p) => p.caseId === 'usemem-seq-1p-32M' && p.kernelImage === 'host')!
+    const host = report.pairs.find((p) => p.caseId === 'usemem-seq-1p-32M' && p.kernelImage === 'host lru=classic')!
     expect(host.simLabel).toBe('swap-table P1')
     expect(host.kernel).toMatchObject({ where: 'host', countersSystemWide: true })
     expect(host.rows.find((r) => r.metric === 'pswpout')!.kernel!.n).toBe(1)
@@ -128,9 +133,9 @@ describe('the fidelity set through the lab', () => {
     const after = (await l.fidelityReport())!
     const pair = (r: typeof after, image: string) => r.pairs.find((p) => p.caseId === 'usemem-seq-1p-32M' && p.kernelImage === image)!
     // The kernel runs are the same; the simulated ones are the new experiment's only.
-    expect(pair(after, 'host').kernelRunIds).toEqual(pair(before, 'host').kernelRunIds)
-    expect(pair(after, 'debian-6.12.117-1').simRunIds.every((id) => again.runIds.includes(id))).toBe(true)
-    expect(pair(after, 'debian-6.12.117-1').rows[0].sim!.n).toBe(3)
+    expect(pair(after, 'host lru=classic').kernelRunIds).toEqual(pair(before, 'host lru=classic').kernelRunIds)
+    expect(pair(after, 'debian-6.12.117-1 lru=classic').simRunIds.every((id) => again.runIds.includes(id))).toBe(true)
+    expect(pair(after, 'debian-6.12.117-1 lru=classic').rows[0].sim!.n).toBe(3)
     // The case not asked for keeps its first simulation.
     const thp = after.pairs.find((p) => p.caseId === 'thp-small')!
     expect(thp.simRunIds.every((id) => first.runIds.includes(id))).toBe(true)
@@ -146,7 +151,10 @@ describe('the fidelity set through the lab', () => {
     await l.waitForRuns(more.runIds)
     const r = (await l.fidelityReport())!
     expect(r.stamp).toBe(first.stamp)
-    expect(r.pairs.map((p) => `${p.caseId} ${p.kernelImage}`)).toEqual(['usemem-seq-1p-32M host', 'thp-small debian-6.12.117-1'])
+    expect(r.pairs.map((p) => `${p.caseId} ${p.kernelImage}`)).toEqual([
+      'usemem-seq-1p-32M host lru=classic',
+      'thp-small debian-6.12.117-1 lru=classic'
+    ])
     // Three trials of each variant: the kernel's spread is shown.
     expect(r.pairs[1].rows[0].kernel!.n).toBe(3)
     await expect(l.startFidelity({ cases: ['nope'] })).rejects.toThrow(/unknown case "nope"/)
@@ -169,7 +177,7 @@ describe('the fidelity set through the lab', () => {
     ])
     await l.waitForRuns(started.runIds)
     expect(new Set((await l.listRuns()).filter((r) => r.design === 'kernel').map((r) => r.variantLabel))).toEqual(
-      new Set(['kernel debian-6.12.117-1'])
+      new Set(['kernel debian-6.12.117-1 lru=classic'])
     )
   })
 

@@ -203,14 +203,16 @@ async function resimulateSet(lab: FidelityLab, options: FidelityStartOptions): P
   )
   if (!kernelRuns.length)
     throw new InputError([{ field: 'stamp', message: `fidelity set ${stamp} has no completed kernel run to simulate against` }])
+  // Keyed by the image the runs report: a label may carry options ("kernel host lru=classic").
   const kernels = new Map<string, FidelityKernel>()
+  const seen = new Set<string>()
   const recorded = new Set<string>()
   for (const r of kernelRuns) {
     recorded.add(parseFidelityName(r.experimentName)!.caseId)
-    const image = r.variantLabel.replace(/^kernel /, '')
-    if (kernels.has(image)) continue
-    const release = (await lab.getRun(r.id)).summary?.kernel?.release
-    if (release) kernels.set(image, { image, release })
+    if (seen.has(r.variantLabel)) continue
+    seen.add(r.variantLabel)
+    const info = (await lab.getRun(r.id)).summary?.kernel
+    if (info?.release && info.image && !kernels.has(info.image)) kernels.set(info.image, { image: info.image, release: info.release })
   }
   const cases = [...recorded].filter((c) => !options.cases || options.cases.includes(c))
   if (!cases.length)

@@ -175,6 +175,11 @@ describe('the fidelity report', () => {
     expect(r.worst.find((w) => w.metric === 'pswpin')?.diff).toBeNull()
     expect(r.counts.misses).toBe(2)
     expect(fidelityMarkdown(r)).toMatch(/\*\*MISS/)
+    // A kernel run with options (lru=classic) says so beside its release.
+    const classic = runs.map((x) => (x.design === 'kernel' ? { ...x, variantLabel: `${x.variantLabel} lru=classic` } : x))
+    expect(fidelityMarkdown(buildFidelityReport(classic, { hostProfile: false })!)).toMatch(
+      /\| [^|]* \(VM TCG, lru=classic\) \| cluster \|/
+    )
   })
 
   it('holds mTHP fallback to 5 points in every iteration, not on average', () => {

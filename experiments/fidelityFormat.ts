@@ -91,7 +91,7 @@ export function fidelityMarkdown(report: FidelityReport, heading = `Fidelity set
       for (const r of p.rows) {
         const goal = fmtGoal(r)
         out.push(
-          `| ${p.kernelRelease} (${p.where === 'host' ? 'host' : `VM ${p.accel.toUpperCase()}`}) | ${p.simLabel ?? '-'} | ${METRIC_TITLES[r.metric]} | ${fmtStat(r.kernel, r.metric)} | ${fmtStat(r.sim, r.metric)} | ${fmtDiff(r)} | ${goal.startsWith('MISS') ? `**${goal}**` : goal}${r.note ? ` ${r.note}` : ''} |`
+          `| ${p.kernelRelease} (${p.where === 'host' ? 'host' : `VM ${p.accel.toUpperCase()}`}${kernelOptions(p.kernelImage)}) | ${p.simLabel ?? '-'} | ${METRIC_TITLES[r.metric]} | ${fmtStat(r.kernel, r.metric)} | ${fmtStat(r.sim, r.metric)} | ${fmtDiff(r)} | ${goal.startsWith('MISS') ? `**${goal}**` : goal}${r.note ? ` ${r.note}` : ''} |`
         )
       }
     for (const p of ps) for (const x of p.problems) out.push('', `- ${p.kernelRelease}: ${x}`)
@@ -105,4 +105,10 @@ export function fidelityMarkdown(report: FidelityReport, heading = `Fidelity set
   out.push('', `${report.counts.meets} of ${report.counts.rows} judged rows meet their goal; ${report.counts.misses} miss.`)
   if (!report.hostProfile) out.push('', 'Host profile: not fitted.')
   return `${out.join('\n')}\n`
+}
+
+/** The options a kernel's label carries after its image ("debian-6.12 lru=classic" -> ", lru=classic"). */
+function kernelOptions(image: string): string {
+  const extra = image.split(' ').slice(1)
+  return extra.length ? `, ${extra.join(', ')}` : ''
 }

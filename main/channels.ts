@@ -228,7 +228,7 @@ export const OPEN_CONFIG_CHANNEL = 'app:openConfig'
 /** Main -> renderer: an app menu item asks the renderer to show a view. */
 export const MENU_CHANNEL = 'app:menu'
 
-export const MENU_COMMANDS = ['new-experiment', 'running', 'runs', 'compare', 'export-csv'] as const
+export const MENU_COMMANDS = ['new-experiment', 'open-config', 'save-config', 'running', 'runs', 'compare', 'export-csv'] as const
 export type MenuCommand = (typeof MENU_COMMANDS)[number]
 
 /** Checks the arguments of a method; throws BadPayload naming the bad argument. */
@@ -271,7 +271,7 @@ export function checkPngDataUrl(v: unknown): Buffer {
   return Buffer.from(v.slice(prefix.length), 'base64')
 }
 
-/** A chart drawn as SVG by the renderer (charts/svgContext.ts): an SVG document of bounded size, nothing that runs. */
+/** A chart drawn as SVG by the renderer (charts/svgExport.ts): an SVG document of bounded size, nothing that runs. */
 export function checkSvg(v: unknown): string {
   if (typeof v !== 'string' || !/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"[^>]*>/.test(v) || !v.trimEnd().endsWith('</svg>'))
     throw new BadPayload('image must be an SVG document')

@@ -9,6 +9,7 @@ vi.mock('./appLab', () => ({ openLabForApp: (...a: unknown[]) => openLab(...a) }
 import * as electron from './testing/electronMock'
 import { recordingApi } from './testing/fakeApi'
 import { IPC_CHANNELS } from './ipc'
+import { MENU_CHANNEL } from './channels'
 import { isAppUrl, nativeBindingPath, start } from './index'
 
 const APP = join(electron.MOCK_ROOT, 'app')
@@ -63,6 +64,20 @@ describe('Electron main', () => {
     expect(roles(template)).toContain('reload')
     expect(roles(template)).not.toContain('toggleDevTools')
     expect(electron.BrowserWindow.created[0].options.webPreferences.devTools).toBe(false)
+  })
+
+  it('sends File > Open and Save Experiment Config to the window as menu commands', async () => {
+    withBinding(true)
+    await start()
+    type Item = { label?: string; accelerator?: string; click?: () => void; submenu?: unknown }
+    const template = electron.Menu.buildFromTemplate.mock.calls.at(-1)![0] as Item[]
+    const all = (items: Item[]): Item[] => items.flatMap((i) => [i, ...(Array.isArray(i.submenu) ? all(i.submenu) : [])])
+    const [win] = electron.BrowserWindow.created
+    for (const label of ['Open Experiment Config…', 'Save Experiment Config…']) all(template).find((i) => i.label === label)!.click!()
+    expect(win.webContents.sent).toEqual([
+      [MENU_CHANNEL, 'open-config'],
+      [MENU_CHANNEL, 'save-config']
+    ])
   })
 
   it('denies navigation, new windows, webviews and permissions, and sets a CSP header', async () => {

@@ -32,6 +32,10 @@ export function menuTemplate(
       label: 'File',
       submenu: [
         { label: 'New Experiment', accelerator: 'CmdOrCtrl+N', click: () => send('new-experiment') },
+        // The New experiment view's Open file… and Save to file… (the `swaplab run --config` format).
+        { label: 'Open Experiment Config…', accelerator: 'CmdOrCtrl+O', click: () => send('open-config') },
+        { label: 'Save Experiment Config…', accelerator: 'CmdOrCtrl+S', click: () => send('save-config') },
+        { type: 'separator' },
         { label: 'Export Selected Runs as CSV…', accelerator: 'CmdOrCtrl+E', click: () => send('export-csv') },
         { type: 'separator' },
         mac ? { role: 'close' } : { role: 'quit' }

@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest'
 import type { RunRecord, SeriesBuckets } from '../../../experiments/api'
 import { buildCompare } from '../../../experiments/compare'
 import { barData, barLabel, parallelData, seriesLines, sweepLineData, variantColors, MAX_RUN_LINES } from './compareCharts'
-import { niceStep } from './options'
 import { colorAt } from './palette'
 
 const run = (id: number, variantLabel: string, point: Record<string, number> = {}): RunRecord =>
@@ -104,11 +103,5 @@ describe('compare charts', () => {
     const lowA = lines.find((l) => l.band === 'low' && l.label.startsWith('a'))!
     const highA = lines.find((l) => l.band === 'high' && l.label.startsWith('a'))!
     expect(highA.data[49].y).toBeGreaterThan(lowA.data[49].y)
-  })
-
-  it('put byte axes on round binary steps', () => {
-    expect(niceStep('metadata_peak_bytes', 78 * 1024)).toBe(20 * 1024)
-    expect(niceStep('metadata_peak_bytes', 3 * 2 ** 30)).toBe(2 ** 30)
-    expect(niceStep('sim_time_s', 0.06)).toBeUndefined()
   })
 })

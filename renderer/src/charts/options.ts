@@ -4,7 +4,21 @@
 import type { ChartOptions } from 'chart.js'
 import { chartTheme } from './theme'
 import { fmtNumber } from '../lib/format'
-import { fmtMetric, metricInfo } from '../lib/metrics'
+import { fmtMetric } from '../lib/metrics'
+import { roundTickOptions } from './ticks'
+
+/** A value axis for `metric`: from zero, round ticks in its unit (charts/ticks.ts), the theme's grid. */
+function valueAxis(metric: string | null, maxTicksLimit: number) {
+  const fmt = (v: number): string => (metric ? fmtMetric(metric, v) : fmtNumber(v))
+  const round = metric ? roundTickOptions(metric, fmt) : { ticks: { callback: (v: string | number) => fmt(Number(v)) } }
+  return {
+    type: 'linear' as const,
+    beginAtZero: true,
+    ...round,
+    ticks: { maxTicksLimit, ...round.ticks },
+    grid: { color: chartTheme().grid }
+  }
+}
 
 export function lineOptions(xLabel: string, yMetric: string | null, showLegend = true): ChartOptions<'line'> {
   return {
@@ -26,12 +40,7 @@ export function lineOptions(xLabel: string, yMetric: string | null, showLegend =
         ticks: { maxTicksLimit: 8, callback: (v) => fmtNumber(Number(v)) },
         grid: { color: chartTheme().grid }
       },
-      y: {
-        type: 'linear',
-        beginAtZero: true,
-        ticks: { maxTicksLimit: 6, callback: (v) => (yMetric ? fmtMetric(yMetric, Number(v)) : fmtNumber(Number(v))) },
-        grid: { color: chartTheme().grid }
-      }
+      y: valueAxis(yMetric, 6)
     }
   }
 }
@@ -47,39 +56,13 @@ export function errorBarOptions(metric: string): ChartOptions<'bar'> {
     },
     scales: {
       x: { type: 'category', ticks: { autoSkip: false, maxRotation: 30 }, grid: { display: false } },
-      y: {
-        type: 'linear',
-        beginAtZero: true,
-        ticks: { maxTicksLimit: 6, callback: (v) => fmtMetric(metric, Number(v)) },
-        grid: { color: chartTheme().grid }
-      }
+      y: valueAxis(metric, 6)
     }
   }
 }
 
-/**
- * A tick step on round values of the unit the axis shows: for bytes, 1/2/5 x 10^k of KiB,
- * MiB or GiB (never "19.5 KiB" ticks from decimal steps); undefined lets Chart.js choose
- * (its decimal steps are round in s, ms, MB/s and counts).
- */
-export function niceStep(metricOrField: string, max: number, ticks = 5): number | undefined {
-  if (metricInfo(metricOrField).unit !== 'bytes' || !(max > 0)) return undefined
-  let unit = 1
-  while (max / unit >= 1024 && unit < 2 ** 40) unit *= 1024
-  const raw = max / unit / ticks
-  const mag = 10 ** Math.floor(Math.log10(raw))
-  const nice = [1, 2, 5, 10].map((m) => m * mag).find((m) => m >= raw) ?? 10 * mag
-  return Math.max(1, nice * unit)
-}
-
-const yTicks = (metric: string, max: number) => ({
-  maxTicksLimit: 7,
-  stepSize: niceStep(metric, max),
-  callback: (v: string | number) => fmtMetric(metric, Number(v))
-})
-
 /** Compare bars: one per group, labels of two lines (design, sweep point), no rotation. */
-export function compareBarOptions(metric: string, max: number): ChartOptions<'bar'> {
+export function compareBarOptions(metric: string): ChartOptions<'bar'> {
   return {
     responsive: true,
     maintainAspectRatio: false,
@@ -99,13 +82,13 @@ export function compareBarOptions(metric: string, max: number): ChartOptions<'ba
     },
     scales: {
       x: { type: 'category', ticks: { autoSkip: false, maxRotation: 0, font: { size: 10 } }, grid: { display: false } },
-      y: { type: 'linear', beginAtZero: true, ticks: yTicks(metric, max), grid: { color: chartTheme().grid } }
+      y: valueAxis(metric, 7)
     }
   }
 }
 
 /** A metric against the sweep points: category x, one line per design with its band. */
-export function sweepOptions(metric: string, xTitle: string, max: number): ChartOptions<'line'> {
+export function sweepOptions(metric: string, xTitle: string): ChartOptions<'line'> {
   return {
     responsive: true,
     maintainAspectRatio: false,
@@ -126,7 +109,7 @@ export function sweepOptions(metric: string, xTitle: string, max: number): Chart
         ticks: { autoSkip: false, maxRotation: 0, font: { size: 10 } },
         grid: { color: chartTheme().grid }
       },
-      y: { type: 'linear', beginAtZero: true, ticks: yTicks(metric, max), grid: { color: chartTheme().grid } }
+      y: valueAxis(metric, 7)
     }
   }
 }
@@ -162,7 +145,7 @@ export function parallelOptions(axes: { id: string; kind: 'param' | 'metric' }[]
 }
 
 /** Time series in Compare: linear x, the field's unit on y, tooltips without the band lines. */
-export function seriesOptions(xLabel: string, field: string, max: number): ChartOptions<'line'> {
+export function seriesOptions(xLabel: string, field: string): ChartOptions<'line'> {
   const o = lineOptions(xLabel, field, false)
   return {
     ...o,
@@ -171,6 +154,6 @@ export function seriesOptions(xLabel: string, field: string, max: number): Chart
       legend: { display: false },
       tooltip: { ...o.plugins!.tooltip, filter: (item) => !(item.dataset as { band?: string }).band }
     },
-    scales: { ...o.scales, y: { ...o.scales!.y, ticks: yTicks(field, max) } as NonNullable<typeof o.scales>['y'] }
+    scales: { ...o.scales, y: valueAxis(field, 7) }
   }
 }

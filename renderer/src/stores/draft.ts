@@ -7,7 +7,7 @@ import type { ExperimentConfig, FieldError, RunPreview } from '../../../experime
 import type { DesignName, WorkloadName } from '../../../engine/pure'
 import { lab } from '../lib/labClient'
 import { useCatalogue } from './catalogue'
-import { parseSweepValues, scratchConfig, specDefaults } from '../lib/configEdit'
+import { fieldLabel, parseSweepValues, scratchConfig, specDefaults } from '../lib/configEdit'
 import { validateExperiment } from '../../../experiments/schema'
 
 /** Debounce for the lab's preview while typing: quick enough to feel live, slow enough not to flood IPC. */
@@ -24,6 +24,9 @@ export const useDraft = defineStore('draft', () => {
   const startError = ref<string | null>(null)
   /** Sweep values as typed, one string per axis ("1, 2, 4"). */
   const sweepText = ref<string[]>([])
+  /** One line about the last config file opened or saved, and the fields a refused file or form has wrong. */
+  const fileMessage = ref<string | null>(null)
+  const fileErrors = ref<string[]>([])
   let generation = 0
   let timer: ReturnType<typeof setTimeout> | null = null
 
@@ -32,6 +35,8 @@ export const useDraft = defineStore('draft', () => {
     source.value = from
     sweepText.value = (next.sweep?.axes ?? []).map((a) => a.values.join(', '))
     startError.value = null
+    fileMessage.value = null
+    fileErrors.value = []
   }
 
   function fromScratch(): void {
@@ -42,6 +47,13 @@ export const useDraft = defineStore('draft', () => {
   /** A config file the user opened (checked by the lab already); nothing starts. */
   function fromFile(next: ExperimentConfig, fileName: string): void {
     load(next, `file:${fileName}`)
+  }
+
+  /** The form's config, or the from-scratch one when the form has not been shown yet (a menu command before New experiment). */
+  async function ensureConfig(): Promise<ExperimentConfig | null> {
+    await cat.load()
+    if (!config.value) fromScratch()
+    return config.value
   }
 
   /** "Open as new experiment": a recorded run's config; nothing starts. */
@@ -140,6 +152,51 @@ export const useDraft = defineStore('draft', () => {
     if (!s.axes.length) config.value!.sweep = null
   }
 
+  // ---- Config files (the `swaplab run --config` format), for the form's buttons and the app menu ----
+  const labelled = (e: FieldError): string =>
+    e.field
+      ? `${e.field}${e.field.startsWith('(') ? '' : ` (${fieldLabel(e.field, config.value, cat.catalogue)})`}: ${e.message}`
+      : e.message
+
+  /** Opening fills the form and starts nothing; a bad file is named field by field and the form is left alone. */
+  async function openFile(): Promise<void> {
+    fileErrors.value = []
+    try {
+      const opened = await lab().openConfig()
+      if (!opened) return
+      if (!opened.result.ok) {
+        fileMessage.value = `${opened.fileName} was not opened: the form is unchanged.`
+        fileErrors.value = opened.result.errors.map(labelled)
+        return
+      }
+      fromFile(opened.result.config, opened.fileName)
+      fileMessage.value = `Opened ${opened.fileName}. Nothing has started: check the form, then Start.`
+    } catch (e) {
+      fileMessage.value = `Could not open the file: ${e instanceof Error ? e.message : String(e)}`
+    }
+  }
+
+  /** Saves the form as it is; a form with errors is not saved (a saved file runs as it is) and the message says which fields. */
+  async function saveFile(): Promise<void> {
+    fileErrors.value = []
+    const c = await ensureConfig()
+    if (!c) {
+      fileMessage.value = `Not saved: ${cat.error ?? 'the form is not ready'}`
+      return
+    }
+    const problems = check()
+    if (problems.length) {
+      fileMessage.value = `Not saved: fix the fields first, a saved file runs as it is (${problems.length} field${problems.length === 1 ? '' : 's'}).`
+      fileErrors.value = problems.map(labelled)
+      return
+    }
+    try {
+      fileMessage.value = (await lab().saveConfig(JSON.parse(JSON.stringify(c)))).message
+    } catch (e) {
+      fileMessage.value = `Not saved: ${e instanceof Error ? e.message : String(e)}`
+    }
+  }
+
   const canStart = computed(() => !!config.value && !starting.value && errors.value.length === 0)
 
   /** Validates once more and starts; returns the new run ids, or null when nothing started. */
@@ -174,7 +231,12 @@ export const useDraft = defineStore('draft', () => {
     fromPreset,
     fromFile,
     fromRun,
+    ensureConfig,
     check,
+    fileMessage,
+    fileErrors,
+    openFile,
+    saveFile,
     addDesign,
     removeDesign,
     setDesign,

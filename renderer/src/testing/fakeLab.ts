@@ -151,10 +151,13 @@ export interface FakeLab extends LabClient {
   nextOpenFile: { name: string; text: string } | null
   /** Experiment notes and tags as set through the API. */
   experimentNotes: Map<number, { note: string; tags: string[] }>
+  /** An app menu command, as the desktop app's menu sends it (main/menu.ts) to onMenu listeners. */
+  menu(command: string): void
 }
 
 export function createFakeLab(seed: Partial<RunRecord>[] = []): FakeLab {
   const listeners = new Set<(e: LabEvent) => void>()
+  const menuListeners = new Set<(command: string) => void>()
   let nextRun = 1
   let nextExperiment = 1
   const configs = new Map<number, ExperimentConfig>()
@@ -392,7 +395,13 @@ export function createFakeLab(seed: Partial<RunRecord>[] = []): FakeLab {
       fake.calls.push({ method: 'saveSvg', args: [name, svg] })
       return { saved: true, message: `Saved ${name}` }
     },
-    onMenu: () => () => {},
+    onMenu(listener) {
+      menuListeners.add(listener)
+      return () => menuListeners.delete(listener)
+    },
+    menu(command) {
+      for (const l of [...menuListeners]) l(command)
+    },
     savedConfigs: [],
     nextOpenFile: null,
     experimentNotes: new Map(),

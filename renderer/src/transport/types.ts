@@ -39,7 +39,7 @@ export interface LabClient extends LabApi {
   readonly transport: 'ipc' | 'http' | 'fake'
   saveCsv(runIds: number[]): Promise<SaveOutcome>
   savePng(suggestedName: string, pngDataUrl: string): Promise<SaveOutcome>
-  /** An SVG document (a chart drawn by charts/svgContext.ts). */
+  /** An SVG document (a chart drawn by charts/svgExport.ts). */
   saveSvg(suggestedName: string, svg: string): Promise<SaveOutcome>
   /** Choose a trace file: a dialog in main (desktop) or an upload into the lab's folder (browser). */
   pickTrace?(): Promise<PickedTrace | null>

@@ -1,7 +1,8 @@
 // @vitest-environment happy-dom
 // Issue 11 in the views: experiment tags and notes edited in Run detail and in the experiment
 // rows of Runs, the search box over runs, tags and notes (with comparisons such as >1070),
-// config files opened into the form (nothing starts) and saved, and "open as new experiment".
+// config files opened into the form (nothing starts) and saved, from the form's buttons and
+// from the app menu, and "open as new experiment".
 import { describe, expect, it } from 'vitest'
 import { freshLab, mountView, settle } from '../testing/setup'
 import { PREVIEW_DELAY_MS, useDraft } from '../stores/draft'
@@ -13,6 +14,7 @@ import type { RunRecord } from '../../../experiments/api'
 import NewExperiment from './NewExperiment.vue'
 import Runs from './Runs.vue'
 import RunDetail from './RunDetail.vue'
+import App from '../App.vue'
 
 const MiB = 2 ** 20
 const seed: Partial<RunRecord>[] = [
@@ -158,5 +160,71 @@ describe('config files and open as new experiment', () => {
     expect(w.text()).not.toMatch(/Cannot open/)
     expect(t.lab.calls.map((c) => c.method)).toContain('runConfig')
     expect(useDraft().config?.name).toBe('nvme sweep (from run 1)')
+  })
+})
+
+describe('config files from the app menu (File > Open/Save Experiment Config…)', () => {
+  it('open: from another view, shows New experiment with the file in the form; nothing starts', async () => {
+    const t = freshLab(seed)
+    useNav().go('runs')
+    const w = await mountView(App, t)
+    expect(w.find('.runs-table').exists()).toBe(true)
+    t.lab.nextOpenFile = {
+      name: 'menu.swaplab.json',
+      text: JSON.stringify({ name: 'From the menu', designs: [{ design: 'vswap' }], workload: { name: 'usemem', params: { tasks: 5 } } })
+    }
+    t.lab.menu('open-config')
+    await settle(PREVIEW_DELAY_MS + 20)
+    expect(useNav().view).toBe('new')
+    expect(location.hash).toBe('#/new')
+    expect((w.get('#f-name').element as HTMLInputElement).value).toBe('From the menu')
+    expect((w.get('#f-workload-params-tasks').element as HTMLInputElement).value).toBe('5')
+    expect(w.get('[data-test=file-message]').text()).toMatch(/Opened menu\.swaplab\.json\. Nothing has started/)
+    expect(t.lab.calls.filter((c) => c.method === 'start')).toEqual([])
+    // A bad file from the menu: named field by field, the form left as it was.
+    t.lab.nextOpenFile = { name: 'bad.json', text: '{"designs": [' }
+    t.lab.menu('open-config')
+    await settle()
+    expect(w.get('[data-test=file-message]').text()).toMatch(/bad\.json was not opened: the form is unchanged/)
+    expect(useDraft().config?.name).toBe('From the menu')
+    w.unmount()
+  })
+
+  it('save: refuses an invalid form and says why, as the button does; saves a valid one', async () => {
+    const t = freshLab(seed)
+    const w = await mountView(App, t)
+    await settle(PREVIEW_DELAY_MS + 20)
+    await w.get('#f-name').setValue('')
+    await settle()
+    // The button cannot be pressed, and says why.
+    expect(w.get('[data-test=save-config]').attributes('disabled')).toBeDefined()
+    expect(w.get('[data-test=save-config]').attributes('title')).toMatch(/Fix the fields first/)
+    t.lab.menu('save-config')
+    await settle()
+    expect(t.lab.calls.filter((c) => c.method === 'saveConfig')).toEqual([])
+    expect(w.get('[data-test=file-message]').text()).toMatch(/Not saved: fix the fields first, a saved file runs as it is \(1 field\)/)
+    expect(w.get('[data-test=file-errors]').text()).toMatch(/^name \(Name\): must not be empty$/)
+
+    await w.get('#f-name').setValue('Saved from the menu')
+    await settle()
+    t.lab.menu('save-config')
+    await settle()
+    expect(t.lab.savedConfigs).toHaveLength(1)
+    expect(t.lab.savedConfigs[0]).toMatchObject({ name: 'Saved from the menu' })
+    expect(w.get('[data-test=file-message]').text()).toBe('Saved experiment.swaplab.json')
+    w.unmount()
+  })
+
+  it('save from another view before the form was ever shown: goes to New experiment and saves the form it shows', async () => {
+    const t = freshLab(seed)
+    useNav().go('compare')
+    const w = await mountView(App, t)
+    expect(useDraft().config).toBeNull()
+    t.lab.menu('save-config')
+    await settle(PREVIEW_DELAY_MS + 20)
+    expect(useNav().view).toBe('new')
+    expect(t.lab.savedConfigs).toHaveLength(1)
+    expect(t.lab.savedConfigs[0]).toMatchObject({ name: (w.get('#f-name').element as HTMLInputElement).value })
+    w.unmount()
   })
 })

@@ -2,37 +2,16 @@
 // nothing; an experiment from a preset with two designs runs with visible progress; one run
 // is cancelled; compare with differences-only; CSV export checked row by row. Screenshots of
 // every view at 1280x800 go to artifacts/screenshots/.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parse } from 'csv-parse/sync'
-import type { Page } from 'playwright-core'
-import { openBrowser, screenshot, serve, type Browser, type Served } from './harness'
-
-let served: Served
-let browser: Browser
-let page: Page
+import { api, browser, page, screenshot, served, useLab, type ApiRun } from './harness'
 
 /** The lab's own view of the runs, straight from the bridge (what the UI should agree with). */
-async function apiRuns(): Promise<{ id: number; status: string; variantLabel: string; error: string | null }[]> {
-  const res = await fetch(`${served.origin}/api/listRuns`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-swaplab-token': served.token },
-    body: '{"args":[]}'
-  })
-  return ((await res.json()) as { value: { id: number; status: string; variantLabel: string; error: string | null }[] }).value
-}
+const apiRuns = (): Promise<ApiRun[]> => api<ApiRun[]>('listRuns', [])
 
-beforeAll(async () => {
-  served = await serve()
-  browser = await openBrowser()
-  page = browser.page
-})
-
-afterAll(async () => {
-  await browser?.close()
-  await served?.stop()
-})
+useLab()
 
 // Page functions below reach the DOM through globalThis: this file is typechecked without the
 // DOM library, and string expressions would need 'unsafe-eval', which the app's CSP forbids.

@@ -7,44 +7,10 @@
 // - with the system in dark mode (emulated), the page and the charts (and their exports) take
 //   the dark colours; a screenshot of Compare in dark mode goes to artifacts/screenshots;
 // - rows of Runs are reached, moved between and opened from the keyboard.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { Page } from 'playwright-core'
-import { openBrowser, screenshot, serve, type Browser, type Served } from './harness'
-
-let served: Served
-let browser: Browser
-let page: Page
-
-interface ApiRun {
-  id: number
-  status: string
-  variantLabel: string
-  point: Record<string, unknown>
-}
-
-async function api<T>(method: string, args: unknown[]): Promise<T> {
-  const res = await fetch(`${served.origin}/api/${method}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-swaplab-token': served.token },
-    body: JSON.stringify({ args })
-  })
-  const body = (await res.json()) as { ok: boolean; value: T; error: string }
-  if (!body.ok) throw new Error(body.error)
-  return body.value
-}
-
-async function runToEnd(config: Record<string, unknown>): Promise<ApiRun[]> {
-  const { runIds } = await api<{ runIds: number[] }>('start', [config])
-  for (;;) {
-    const mine = (await api<ApiRun[]>('listRuns', [])).filter((r) => runIds.includes(r.id))
-    if (mine.every((r) => r.status === 'done')) return mine
-    const bad = mine.find((r) => !['queued', 'running', 'done'].includes(r.status))
-    if (bad) throw new Error(`run ${bad.id} ended ${bad.status}`)
-    await new Promise((r) => setTimeout(r, 300))
-  }
-}
+import { browser, page, preset, runToEnd, screenshot, served, useLab } from './harness'
 
 async function openCompare(ids: number[]): Promise<void> {
   await page.goto(`${served.origin}/#/compare?runs=${ids.join(',')}`)
@@ -106,25 +72,16 @@ function rgb(color: string): string {
   return h ? `rgb(${parseInt(h[1], 16)}, ${parseInt(h[2], 16)}, ${parseInt(h[3], 16)})` : color
 }
 
-beforeAll(async () => {
-  served = await serve()
-  browser = await openBrowser()
-  page = browser.page
+useLab(async () => {
   await page.goto(served.url)
-})
-
-afterAll(async () => {
-  await browser?.close()
-  await served?.stop()
 })
 
 describe('Compare with sensitivity runs, SVG export, dark mode, keyboard', () => {
   let main: number[] = []
 
   it('judges every delta with the cost-model sensitivity runs and never shows a flip as a plain percentage', async () => {
-    const presets = await api<{ id: string; config: Record<string, unknown> }[]>('presets', [])
     const runs = await runToEnd({
-      ...presets.find((p) => p.id === 'quick')!.config,
+      ...(await preset('quick')),
       name: 'quick with sensitivity',
       trials: 2,
       sensitivity: { groups: ['device'], factors: [0.5, 2] }

@@ -3,58 +3,19 @@
 // reload; a sweep is drawn against the swept parameter with deltas at the same point; deltas
 // say whether they are beyond trial noise; runs the CLI adds while the app is open appear in
 // Runs; 100 runs draw with a legend that hides nothing, and the time it takes is recorded.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { spawnSync } from 'node:child_process'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { inflateSync } from 'node:zlib'
 import { join } from 'node:path'
-import type { Page } from 'playwright-core'
-import { openBrowser, ROOT, screenshot, serve, type Browser, type Served } from './harness'
-
-let served: Served
-let browser: Browser
-let page: Page
-
-interface ApiRun {
-  id: number
-  experimentId: number
-  status: string
-  variantLabel: string
-  point: Record<string, unknown>
-}
-
-async function api<T>(method: string, args: unknown[]): Promise<T> {
-  const res = await fetch(`${served.origin}/api/${method}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-swaplab-token': served.token },
-    body: JSON.stringify({ args })
-  })
-  const body = (await res.json()) as { ok: boolean; value: T; error: string }
-  if (!body.ok) throw new Error(body.error)
-  return body.value
-}
+import { api, browser, openRuns, page, preset, ROOT, runToEnd, screenshot, served, useLab, type ApiRun } from './harness'
 
 async function quickConfig(over: Record<string, unknown>): Promise<Record<string, unknown>> {
-  const presets = await api<{ id: string; config: Record<string, unknown> }[]>('presets', [])
-  return { ...presets.find((p) => p.id === 'quick')!.config, ...over }
+  return { ...(await preset('quick')), ...over }
 }
 
-async function runToEnd(config: Record<string, unknown>): Promise<number[]> {
-  const { runIds } = await api<{ runIds: number[] }>('start', [config])
-  for (;;) {
-    const runs = await api<ApiRun[]>('listRuns', [])
-    const mine = runs.filter((r) => runIds.includes(r.id))
-    if (mine.every((r) => r.status === 'done')) return runIds
-    const bad = mine.find((r) => !['queued', 'running', 'done'].includes(r.status))
-    if (bad) throw new Error(`run ${bad.id} ended ${bad.status}`)
-    await new Promise((r) => setTimeout(r, 300))
-  }
-}
-
-async function openRuns(): Promise<void> {
-  await page.click('[data-nav=runs]')
-  await page.waitForSelector('tr[data-run]')
-}
+/** Runs an experiment to its end; its run ids. */
+const runIdsToEnd = async (config: Record<string, unknown>): Promise<number[]> => (await runToEnd(config)).map((r) => r.id)
 
 /** Clears every filter and the selection, then selects the given runs. */
 async function selectOnly(ids: number[]): Promise<void> {
@@ -71,16 +32,7 @@ async function openCompare(): Promise<void> {
   await page.waitForFunction(() => (globalThis as any).document.querySelector('.compare[data-drawn-ms]') !== null)
 }
 
-beforeAll(async () => {
-  served = await serve()
-  browser = await openBrowser()
-  page = browser.page
-})
-
-afterAll(async () => {
-  await browser?.close()
-  await served?.stop()
-})
+useLab()
 
 describe('Compare in the browser', () => {
   let pinned: number
@@ -88,7 +40,7 @@ describe('Compare in the browser', () => {
 
   it('compares exactly the selected runs: a pinned run of another experiment is offered, not joined', async () => {
     // Run 1: another workload size, pinned in Runs. Runs 2-7: the Quick check preset.
-    ;[pinned] = await runToEnd(
+    ;[pinned] = await runIdsToEnd(
       await quickConfig({
         name: 'usemem 16 MiB',
         designs: [{ design: 'legacy' }],
@@ -97,7 +49,7 @@ describe('Compare in the browser', () => {
         memoryLimitBytes: '16MiB'
       })
     )
-    quick = await runToEnd(await quickConfig({ name: 'quick check' }))
+    quick = await runIdsToEnd(await quickConfig({ name: 'quick check' }))
     await page.goto(served.url)
     await openRuns()
     await page.click(`[data-test=pin-${pinned}]`)
@@ -154,7 +106,7 @@ describe('Compare in the browser', () => {
   })
 
   it('draws a sweep against the swept parameter, ordered by its values, with deltas at the same point', async () => {
-    const sweepIds = await runToEnd(
+    const sweepIds = await runIdsToEnd(
       await quickConfig({
         name: 'tasks sweep',
         trials: 2,

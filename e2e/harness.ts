@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { chromium, type BrowserContext, type Page } from 'playwright-core'
+import { afterAll, beforeAll } from 'vitest'
 
 export const ROOT = resolve(__dirname, '..')
 export const SCREENSHOTS = join(ROOT, 'artifacts', 'screenshots')
@@ -113,4 +114,95 @@ export async function openBrowser(): Promise<Browser> {
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOTS, { recursive: true })
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) })
+}
+
+// ---------------------------------------------------------------------------------------------
+// One lab and one browser per test file. `useLab()` registers the file's beforeAll/afterAll:
+// serve the built lab on a fresh database, open Chromium, run the file's own setup, and stop
+// both afterwards. The running lab is reached through the live bindings below (`page`,
+// `served`, `browser`), which are set before the file's first test; each e2e file runs in a
+// process of its own (vitest.e2e.config.mts: pool forks), so they never mix two files' labs.
+
+/** The page under test (the first tab of the file's Chromium). */
+export let page: Page
+/** The `swaplab serve` process of this file, on its own fresh database. */
+export let served: Served
+/** The Chromium of this file, with the console problems it has seen. */
+export let browser: Browser
+
+/**
+ * Starts the lab and the browser before the file's tests and stops them after. `setup`, if
+ * given, runs once both are up (opening a first view, recording runs the file needs).
+ */
+export function useLab(setup?: () => Promise<void>): void {
+  beforeAll(async () => {
+    served = await serve()
+    browser = await openBrowser()
+    page = browser.page
+    await setup?.()
+  })
+  afterAll(async () => {
+    await browser?.close()
+    await served?.stop()
+  })
+}
+
+/** What the bridge answers: the value, or the lab's one-line message. */
+export interface Reply<T> {
+  ok: boolean
+  value?: T
+  error?: string
+}
+
+/** Calls the lab through the web bridge (POST /api/<method>) and returns its reply as is. */
+export async function call<T>(method: string, args: unknown[]): Promise<Reply<T>> {
+  const res = await fetch(`${served.origin}/api/${method}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-swaplab-token': served.token },
+    body: JSON.stringify({ args })
+  })
+  return (await res.json()) as Reply<T>
+}
+
+/** Calls the lab through the web bridge and returns the value; a refusal throws the lab's message. */
+export async function api<T>(method: string, args: unknown[]): Promise<T> {
+  const body = await call<T>(method, args)
+  if (!body.ok) throw new Error(body.error)
+  return body.value as T
+}
+
+/** A run as `listRuns` gives it (the fields the e2e tests read). */
+export interface ApiRun {
+  id: number
+  experimentId: number
+  status: string
+  design: string
+  variantLabel: string
+  point: Record<string, unknown>
+  error: string | null
+  headline: Record<string, number> | null
+}
+
+/** A copy of a preset's config, to change at will. */
+export async function preset(id: string): Promise<Record<string, unknown>> {
+  const presets = await api<{ id: string; config: Record<string, unknown> }[]>('presets', [])
+  return structuredClone(presets.find((p) => p.id === id)!.config)
+}
+
+/** Starts an experiment and waits until all its runs are done (one that fails or is cancelled throws). */
+export async function runToEnd(config: Record<string, unknown>): Promise<ApiRun[]> {
+  const { runIds } = await api<{ runIds: number[] }>('start', [config])
+  for (;;) {
+    const mine = (await api<ApiRun[]>('listRuns', [])).filter((r) => runIds.includes(r.id))
+    if (mine.every((r) => r.status === 'done')) return runIds.map((id) => mine.find((r) => r.id === id)!)
+    const bad = mine.find((r) => !['queued', 'running', 'done'].includes(r.status))
+    if (bad) throw new Error(`run ${bad.id} ended ${bad.status}`)
+    await new Promise((r) => setTimeout(r, 300))
+  }
+}
+
+/** Goes to Runs and waits for its rows. */
+export async function openRuns(): Promise<void> {
+  await page.click('[data-nav=runs]')
+  await page.waitForSelector('tr[data-run]')
 }

@@ -3,34 +3,12 @@
 // imported through the web bridge and shown side by side in Compare with their kernel badges;
 // the New experiment form offers the kernels the lab has; a kernel image path from the page is
 // refused by the bridge.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { Page } from 'playwright-core'
-import { openBrowser, screenshot, serve, type Browser, type Served } from './harness'
+import { browser, call as api, page, screenshot, served, useLab } from './harness'
 
-let served: Served
-let browser: Browser
-let page: Page
-
-async function api<T>(method: string, args: unknown[]): Promise<{ ok: boolean; value?: T; error?: string }> {
-  const res = await fetch(`${served.origin}/api/${method}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-swaplab-token': served.token },
-    body: JSON.stringify({ args })
-  })
-  return (await res.json()) as { ok: boolean; value?: T; error?: string }
-}
-
-beforeAll(async () => {
-  served = await serve()
-  browser = await openBrowser()
-  page = browser.page
-})
-afterAll(async () => {
-  await browser?.close()
-  await served?.stop()
-})
+useLab()
 
 describe('kernel runs in the browser', () => {
   it('refuses a kernel image path from the page, and offers the host and Debian kernels in the form', async () => {

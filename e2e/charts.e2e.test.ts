@@ -8,22 +8,12 @@
 //   the dark colours; a screenshot of Compare in dark mode goes to artifacts/screenshots;
 // - rows of Runs are reached, moved between and opened from the keyboard.
 import { describe, expect, it } from 'vitest'
-import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
-import { browser, page, preset, runToEnd, screenshot, served, useLab } from './harness'
+import { api, browser, exportSvg, page, preset, rgb, runToEnd, screenshot, served, useLab, type ApiRun } from './harness'
 
 async function openCompare(ids: number[]): Promise<void> {
   await page.goto(`${served.origin}/#/compare?runs=${ids.join(',')}`)
   await page.waitForSelector('[data-test=deltas]')
   await page.waitForFunction(() => (globalThis as any).document.querySelector('.compare[data-drawn-ms]') !== null)
-}
-
-/** Clicks a chart's SVG button and returns the downloaded document. */
-async function exportSvg(chart: string): Promise<{ name: string; svg: string }> {
-  const [download] = await Promise.all([page.waitForEvent('download'), page.locator(`[data-chart="${chart}"] [data-export=svg]`).click()])
-  const file = join(served.dir, download.suggestedFilename())
-  await download.saveAs(file)
-  return { name: download.suggestedFilename(), svg: readFileSync(file, 'utf8') }
 }
 
 /** Chromium parses the SVG and decodes it as an image; returns what it found. */
@@ -64,12 +54,6 @@ function luminance(css: string): number {
     return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4
   }
   return 0.2126 * lin(Number(m[1])) + 0.7152 * lin(Number(m[2])) + 0.0722 * lin(Number(m[3]))
-}
-
-/** A hex or rgb() colour as rgb(r, g, b). */
-function rgb(color: string): string {
-  const h = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(color)
-  return h ? `rgb(${parseInt(h[1], 16)}, ${parseInt(h[2], 16)}, ${parseInt(h[3], 16)})` : color
 }
 
 useLab(async () => {
@@ -190,6 +174,43 @@ describe('Compare with sensitivity runs, SVG export, dark mode, keyboard', () =>
     await page.keyboard.press('Enter')
     await page.waitForFunction((id) => (globalThis as any).location.hash === `#/run/${id}`, ids[1])
     await page.waitForSelector(`h1:has-text("${ids[1]}")`)
+  })
+
+  it('says in aria-sort which column the rows are sorted by and which way, and sorts them so, from the keyboard', async () => {
+    await page.click('[data-nav=runs]')
+    await page.waitForSelector('tr[data-run]')
+    const simTime = new Map((await api<ApiRun[]>('listRuns', [])).map((r) => [r.id, r.headline?.sim_time_s ?? null]))
+    const shown = async (): Promise<(number | null)[]> =>
+      (await page.locator('tr[data-run]').evaluateAll((rows: any[]) => rows.map((r) => Number(r.dataset.run)))).map((id) =>
+        simTime.get(id)!
+      )
+    const sortState = (): Promise<Record<string, string>> =>
+      page
+        .locator('thead th[aria-sort]')
+        .evaluateAll((ths: any[]) =>
+          Object.fromEntries(ths.map((th) => [th.textContent.replace(/[▲▼↑↓\s]+$/u, '').trim(), th.getAttribute('aria-sort')]))
+        )
+    const header = page.locator('thead th[aria-sort]').filter({ hasText: 'Sim time' })
+    await header.locator('button').focus()
+    await page.keyboard.press('Enter')
+    await page.waitForFunction(() =>
+      [...(globalThis as any).document.querySelectorAll('thead th[aria-sort=ascending]')].some((th: any) =>
+        th.textContent.includes('Sim time')
+      )
+    )
+    const state = await sortState()
+    expect(Object.entries(state).filter(([, v]) => v !== 'none')).toEqual([[expect.stringMatching(/^Sim time/), 'ascending']])
+    const asc = await shown()
+    expect(new Set(asc).size).toBeGreaterThan(1)
+    expect(asc).toEqual([...asc].sort((a, b) => a! - b!))
+    await header.locator('button').press('Enter')
+    await page.waitForFunction(() =>
+      [...(globalThis as any).document.querySelectorAll('thead th[aria-sort=descending]')].some((th: any) =>
+        th.textContent.includes('Sim time')
+      )
+    )
+    const desc = await shown()
+    expect(desc).toEqual([...asc].reverse())
   })
 
   it('loaded without console errors or CSP violations', () => {

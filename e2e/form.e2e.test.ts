@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest'
 import { spawnSync } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { api, page, ROOT, screenshot, served, useLab } from './harness'
+import { api, page, ROOT, screenshot, served, useLab, type ApiRun } from './harness'
 
 /** A fresh form from scratch (two designs on usemem, the engine's defaults). */
 async function freshForm(): Promise<void> {
@@ -192,5 +192,25 @@ describe('Config files in the browser', () => {
     await page.waitForSelector('[data-test=file-errors]:has-text("is not valid JSON")')
     await screenshot(page, '33-form-bad-config-file')
     expect(await api<unknown[]>('listRuns', [])).toEqual([])
+  })
+})
+
+describe('Starting from the keyboard', () => {
+  it('Ctrl+Enter starts a valid experiment from any field of the form', async () => {
+    await freshForm()
+    await page.fill('#f-name', 'started with ctrl+enter')
+    await page.fill('#f-workload-params-passes', '1')
+    const preview = await page.locator('[data-test=preview]').innerText()
+    const expected = Number(/(\d+) runs?/.exec(preview)![1])
+    expect(expected).toBeGreaterThan(0)
+    expect(await api<unknown[]>('listRuns', [])).toEqual([])
+    // From a field other than the name, with no click on Start.
+    await page.focus('#f-cpus')
+    await page.keyboard.press('Control+Enter')
+    await page.waitForFunction(() => (globalThis as any).location.hash.startsWith('#/running'))
+    const runs = await api<ApiRun[]>('listRuns', [])
+    expect(runs).toHaveLength(expected)
+    expect(new Set(runs.map((r) => r.experimentId)).size).toBe(1)
+    expect((await api<{ experimentName: string }>('getRun', [runs[0].id])).experimentName).toBe('started with ctrl+enter')
   })
 })

@@ -1,6 +1,6 @@
 // Starts `swaplab serve` on a fresh database and the system Chromium, for the e2e tests.
 import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { chromium, type BrowserContext, type Page } from 'playwright-core'
@@ -111,9 +111,16 @@ export async function openBrowser(): Promise<Browser> {
   }
 }
 
-export async function screenshot(page: Page, name: string): Promise<void> {
+/**
+ * Saves a screenshot of the page's viewport to artifacts/screenshots/<name>.png. With `docs`,
+ * the image is one of the documentation's (docs/img/<docs>.png): with SWAPLAB_E2E_DOCS_IMG=1
+ * in the environment it is written there too, so the pictures in docs/ are the e2e run's own.
+ */
+export async function screenshot(page: Page, name: string, opts: { docs?: string } = {}): Promise<void> {
   mkdirSync(SCREENSHOTS, { recursive: true })
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) })
+  if (opts.docs && process.env.SWAPLAB_E2E_DOCS_IMG === '1')
+    copyFileSync(join(SCREENSHOTS, `${name}.png`), join(ROOT, 'docs', 'img', `${opts.docs}.png`))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -205,4 +212,60 @@ export async function runToEnd(config: Record<string, unknown>): Promise<ApiRun[
 export async function openRuns(): Promise<void> {
   await page.click('[data-nav=runs]')
   await page.waitForSelector('tr[data-run]')
+}
+
+/** Clicks a chart's SVG button and returns the downloaded document. */
+export async function exportSvg(chart: string): Promise<{ name: string; svg: string }> {
+  const [download] = await Promise.all([page.waitForEvent('download'), page.locator(`[data-chart="${chart}"] [data-export=svg]`).click()])
+  const file = join(served.dir, download.suggestedFilename())
+  await download.saveAs(file)
+  return { name: download.suggestedFilename(), svg: readFileSync(file, 'utf8') }
+}
+
+/** A text of a drawn chart and the box Chromium lays it out in (CSS px of the SVG's own size, rotation included). */
+export interface DrawnText {
+  text: string
+  x: number
+  y: number
+  width: number
+  height: number
+}
+
+/** Lays an exported SVG out in a page of its own and returns every non-empty text with its box. */
+export async function drawnTexts(svg: string): Promise<DrawnText[]> {
+  const viewer = await browser.context.newPage()
+  try {
+    await viewer.setViewportSize({ width: 1600, height: 900 })
+    await viewer.setContent(`<body style="margin:0">${svg}</body>`)
+    return await viewer.evaluate(() =>
+      ([...(globalThis as any).document.querySelectorAll('svg text')] as any[])
+        .map((t) => {
+          const r = t.getBoundingClientRect()
+          return { text: (t.textContent as string).trim(), x: r.x, y: r.y, width: r.width, height: r.height }
+        })
+        .filter((t) => t.text !== '' && t.width > 0)
+    )
+  } finally {
+    await viewer.close()
+  }
+}
+
+/** Pairs of texts whose boxes overlap by more than `slack` px both ways (labels drawn over each other). */
+export function overlaps(texts: DrawnText[], slack = 1): [string, string][] {
+  const out: [string, string][] = []
+  for (let i = 0; i < texts.length; i++)
+    for (let j = i + 1; j < texts.length; j++) {
+      const a = texts[i]
+      const b = texts[j]
+      const w = Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x)
+      const h = Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y)
+      if (w > slack && h > slack) out.push([a.text, b.text])
+    }
+  return out
+}
+
+/** A hex or rgb() colour as rgb(r, g, b). */
+export function rgb(color: string): string {
+  const h = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(color)
+  return h ? `rgb(${parseInt(h[1], 16)}, ${parseInt(h[2], 16)}, ${parseInt(h[3], 16)})` : color
 }

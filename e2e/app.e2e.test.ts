@@ -137,6 +137,23 @@ describe('Swap Lab in the browser', () => {
     }) as Record<string, string>[]
     expect(Object.keys(samples[0])).toEqual(['run_id', 't_sim_ns', 't_wall_ms', 'ops', 'metric', 'value'])
     expect([...new Set(samples.map((r) => Number(r.run_id)))].sort((a, b) => a - b)).toEqual(done.map((r) => r.id))
+
+    // One naming in both files: snake_case with the unit, no doubled suffix (free_latency_s_mean_mean), deltas against the baseline.
+    const columns = [...Object.keys(summary[0]), ...new Set(samples.map((r) => r.metric))]
+    for (const c of columns) {
+      expect(c).toMatch(/^[a-z][a-z0-9]*(_[a-z0-9]+)*$/)
+      expect(c).not.toMatch(/(_[a-z0-9]+)\1(_|$)/)
+      expect(c).not.toMatch(/_(mean|max|min|p\d+)_(mean|max|min|median|stddev)$/)
+    }
+    expect(Object.keys(summary[0])).toEqual(expect.arrayContaining(['sim_time_s_vs_baseline_percent', 'sim_time_s_vs_baseline_p']))
+    const other = summary.find((r) => r.baseline !== 'yes')!
+    expect(Number(other.sim_time_s_vs_baseline_percent)).not.toBeNaN()
+    // Values rounded to their precision: no float noise (33.759751999999935, 0.010531351642816163) in either file.
+    const noisy = [
+      ...summary.flatMap((r) => Object.entries(r)),
+      ...samples.flatMap((r) => Object.entries(r).filter(([k]) => k !== 'metric'))
+    ].filter(([, v]) => /^-?\d*\.\d{10,}(e-?\d+)?$/.test(v))
+    expect(noisy.slice(0, 5)).toEqual([])
   })
 
   it('saves any chart as a PNG', async () => {

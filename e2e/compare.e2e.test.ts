@@ -11,6 +11,7 @@ import { join } from 'node:path'
 import {
   api,
   browser,
+  drawn,
   drawnTexts,
   exportSvg,
   openRuns,
@@ -434,8 +435,30 @@ describe('Compare in the browser', () => {
     // No two tiles alike; bar labels readable, ticks round and of one unit family.
     const { charts, titles } = await chartTiles()
     expect(new Set(titles).size).toBe(titles.length)
-    const problems = await chartTextProblems(charts.filter((c) => !c.startsWith('compare-sweep-') && c !== 'compare-parallel').slice(0, 3))
+    const bars = charts.filter((c) => !c.startsWith('compare-sweep-') && c !== 'compare-parallel').slice(0, 3)
+    const problems = await chartTextProblems(bars)
     expect(problems.filter((p) => p.overlapping.length || p.ticks.length)).toEqual([])
+    // Each bar in the colour its design has in the legend: the filled shapes standing over a
+    // design's label (the bar and its border) are in that design's colour, nothing else.
+    const legend = await page
+      .locator('[data-test=design-legend] .legend-item')
+      .evaluateAll((items: any[]) =>
+        items.map((i) => [
+          i.dataset.design as string,
+          (globalThis as any).getComputedStyle(i.querySelector('.swatch')).backgroundColor as string
+        ])
+      )
+    for (const chart of bars) {
+      const { texts, shapes } = await drawn((await exportSvg(chart)).svg)
+      for (const [design, colour] of legend) {
+        const label = texts.find((t) => t.text === design)
+        expect(label, `${chart}: label ${design}`).toBeDefined()
+        const mid = label!.x + label!.width / 2
+        const over = shapes.filter((s) => s.x < mid && mid < s.x + s.width && s.y + s.height <= label!.y && s.width < 800 && s.height > 2)
+        expect(over.length, `${chart}: bar of ${design}`).toBeGreaterThan(0)
+        expect([...new Set(over.map((s) => s.fill))], `${chart}: ${design}`).toEqual([colour])
+      }
+    }
 
     // A chart exported as PNG: 1600 x 900, opaque (the top-left pixel's alpha is 255).
     const [download] = await Promise.all([

@@ -231,23 +231,45 @@ export interface DrawnText {
   height: number
 }
 
-/** Lays an exported SVG out in a page of its own and returns every non-empty text with its box. */
-export async function drawnTexts(svg: string): Promise<DrawnText[]> {
+/** A filled shape of a drawn chart (a bar, a band, the background) with its fill as rgb() and its box. */
+export interface DrawnShape {
+  fill: string
+  x: number
+  y: number
+  width: number
+  height: number
+}
+
+/** Lays an exported SVG out in a page of its own: every non-empty text and every filled shape with its box. */
+export async function drawn(svg: string): Promise<{ texts: DrawnText[]; shapes: DrawnShape[] }> {
   const viewer = await browser.context.newPage()
   try {
     await viewer.setViewportSize({ width: 1600, height: 900 })
     await viewer.setContent(`<body style="margin:0">${svg}</body>`)
-    return await viewer.evaluate(() =>
-      ([...(globalThis as any).document.querySelectorAll('svg text')] as any[])
-        .map((t) => {
-          const r = t.getBoundingClientRect()
-          return { text: (t.textContent as string).trim(), x: r.x, y: r.y, width: r.width, height: r.height }
-        })
-        .filter((t) => t.text !== '' && t.width > 0)
-    )
+    const found = await viewer.evaluate(() => {
+      const d = (globalThis as any).document
+      const box = (e: any): { x: number; y: number; width: number; height: number } => {
+        const r = e.getBoundingClientRect()
+        return { x: r.x, y: r.y, width: r.width, height: r.height }
+      }
+      return {
+        texts: ([...d.querySelectorAll('svg text')] as any[])
+          .map((t) => ({ text: (t.textContent as string).trim(), ...box(t) }))
+          .filter((t) => t.text !== '' && t.width > 0),
+        shapes: ([...d.querySelectorAll('svg path[fill]')] as any[])
+          .filter((p) => p.getAttribute('fill') !== 'none')
+          .map((p) => ({ fill: p.getAttribute('fill') as string, ...box(p) }))
+      }
+    })
+    return { texts: found.texts, shapes: found.shapes.map((s) => ({ ...s, fill: rgb(s.fill) })) }
   } finally {
     await viewer.close()
   }
+}
+
+/** The texts of an exported SVG with their boxes (see `drawn`). */
+export async function drawnTexts(svg: string): Promise<DrawnText[]> {
+  return (await drawn(svg)).texts
 }
 
 /** Pairs of texts whose boxes overlap by more than `slack` px both ways (labels drawn over each other). */

@@ -3,10 +3,11 @@
 // is cancelled; compare with differences-only; CSV export checked row by row. Screenshots of
 // every view at 1280x800 go to artifacts/screenshots/.
 import { describe, expect, it } from 'vitest'
+import { spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parse } from 'csv-parse/sync'
-import { api, browser, page, screenshot, served, useLab, type ApiRun } from './harness'
+import { api, browser, page, ROOT, screenshot, served, useLab, type ApiRun } from './harness'
 
 /** The lab's own view of the runs, straight from the bridge (what the UI should agree with). */
 const apiRuns = (): Promise<ApiRun[]> => api<ApiRun[]>('listRuns', [])
@@ -154,6 +155,18 @@ describe('Swap Lab in the browser', () => {
       ...samples.flatMap((r) => Object.entries(r).filter(([k]) => k !== 'metric'))
     ].filter(([, v]) => /^-?\d*\.\d{10,}(e-?\d+)?$/.test(v))
     expect(noisy.slice(0, 5)).toEqual([])
+
+    // Per-trial rows of the same runs, from the CLI on the app's database: one row per run, the same names, its group's delta.
+    const perTrial = spawnSync(
+      process.execPath,
+      [join(ROOT, 'bin', 'swaplab.cjs'), 'export', '--per-trial', '--db', join(served.dir, 'e2e.db'), ...done.map((r) => String(r.id))],
+      { cwd: ROOT, encoding: 'utf8' }
+    )
+    expect(perTrial.status, perTrial.stderr).toBe(0)
+    const trials = parse(perTrial.stdout, { columns: true }) as Record<string, string>[]
+    expect(trials.map((r) => Number(r.run_id)).sort((a, b) => a - b)).toEqual(done.map((r) => r.id))
+    expect(Object.keys(trials[0])).toEqual(expect.arrayContaining(['trial', 'seed', 'sim_time_s', 'sim_time_s_vs_baseline_percent']))
+    expect(Object.keys(trials[0]).filter((c) => !/^[a-z][a-z0-9]*(_[a-z0-9]+)*$/.test(c))).toEqual([])
   })
 
   it('saves any chart as a PNG', async () => {

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { browser, call as api, page, screenshot, served, useLab } from './harness'
+import { browser, call as api, drawnTexts, exportSvg, page, screenshot, served, useLab } from './harness'
 
 useLab()
 
@@ -71,6 +71,36 @@ describe('kernel runs in the browser', () => {
     expect(text).toMatch(/wall times are emulation/)
     expect(text).toMatch(/system-wide counters/)
     await screenshot(page, '11-compare-kernels')
+
+    // In the same charts as the simulated design: its bar beside the others, one colour each in the legend, kernels marked.
+    const legend = await page.locator('[data-test=design-legend] .legend-item').allInnerTexts()
+    expect(legend).toHaveLength(3)
+    expect(await page.locator('[data-test=design-legend] .badge.kernel').count()).toBe(2)
+    const chart = (await page.locator('[data-chart^="compare-"]').first().getAttribute('data-chart'))!
+    const labels = (await drawnTexts((await exportSvg(chart)).svg)).map((t) => t.text)
+    // Marked in the chart too: each kernel's bar label names the kernel release it ran.
+    expect(labels).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^kernel host \[kernel 6\.18\./),
+        expect.stringMatching(/^kernel debian-6\.12 \[kernel 6\.12\.117\+deb12-cloud-amd64\]$/),
+        'swap-table P1'
+      ])
+    )
+
+    // A kernel run is a baseline like any other, chosen in Compare and kept in the address.
+    await page.selectOption('[data-test=baseline-select]', 'design:kernel host')
+    await page.waitForSelector('[data-test=baseline]:has-text("kernel host")')
+    expect(await page.locator('[data-test=baseline] .badge.kernel').count()).toBe(1)
+    expect(page.url()).toContain('base=design%3Akernel+host')
+    const table = await page.locator('[data-test=deltas] tbody tr').evaluateAll((trs: any[]) =>
+      trs.map((tr) => ({
+        group: tr.dataset.group as string,
+        baseline: tr.classList.contains('baseline'),
+        deltas: tr.querySelectorAll('[data-verdict]').length
+      }))
+    )
+    expect(table.filter((r) => r.baseline).map((r) => r.group)).toEqual([expect.stringMatching(/kernel host/)])
+    for (const r of table.filter((x) => !x.baseline)) expect(r.deltas, r.group).toBeGreaterThan(0)
     expect(browser.problems).toEqual([])
   })
 })

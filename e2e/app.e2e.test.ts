@@ -2,37 +2,17 @@
 // nothing; an experiment from a preset with two designs runs with visible progress; one run
 // is cancelled; compare with differences-only; CSV export checked row by row. Screenshots of
 // every view at 1280x800 go to artifacts/screenshots/.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
+import { spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parse } from 'csv-parse/sync'
-import type { Page } from 'playwright-core'
-import { openBrowser, screenshot, serve, type Browser, type Served } from './harness'
-
-let served: Served
-let browser: Browser
-let page: Page
+import { api, browser, page, ROOT, screenshot, served, useLab, type ApiRun } from './harness'
 
 /** The lab's own view of the runs, straight from the bridge (what the UI should agree with). */
-async function apiRuns(): Promise<{ id: number; status: string; variantLabel: string; error: string | null }[]> {
-  const res = await fetch(`${served.origin}/api/listRuns`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-swaplab-token': served.token },
-    body: '{"args":[]}'
-  })
-  return ((await res.json()) as { value: { id: number; status: string; variantLabel: string; error: string | null }[] }).value
-}
+const apiRuns = (): Promise<ApiRun[]> => api<ApiRun[]>('listRuns', [])
 
-beforeAll(async () => {
-  served = await serve()
-  browser = await openBrowser()
-  page = browser.page
-})
-
-afterAll(async () => {
-  await browser?.close()
-  await served?.stop()
-})
+useLab()
 
 // Page functions below reach the DOM through globalThis: this file is typechecked without the
 // DOM library, and string expressions would need 'unsafe-eval', which the app's CSP forbids.
@@ -158,6 +138,35 @@ describe('Swap Lab in the browser', () => {
     }) as Record<string, string>[]
     expect(Object.keys(samples[0])).toEqual(['run_id', 't_sim_ns', 't_wall_ms', 'ops', 'metric', 'value'])
     expect([...new Set(samples.map((r) => Number(r.run_id)))].sort((a, b) => a - b)).toEqual(done.map((r) => r.id))
+
+    // One naming in both files: snake_case with the unit, no doubled suffix (free_latency_s_mean_mean), deltas against the baseline.
+    const columns = [...Object.keys(summary[0]), ...new Set(samples.map((r) => r.metric))]
+    for (const c of columns) {
+      expect(c).toMatch(/^[a-z][a-z0-9]*(_[a-z0-9]+)*$/)
+      expect(c).not.toMatch(/(_[a-z0-9]+)\1(_|$)/)
+      expect(c).not.toMatch(/_(mean|max|min|p\d+)_(mean|max|min|median|stddev)$/)
+    }
+    expect(Object.keys(summary[0])).toEqual(expect.arrayContaining(['sim_time_s_vs_baseline_percent', 'sim_time_s_vs_baseline_p']))
+    const other = summary.find((r) => r.baseline !== 'yes')!
+    expect(Number(other.sim_time_s_vs_baseline_percent)).not.toBeNaN()
+    // Values rounded to their precision: no float noise (33.759751999999935, 0.010531351642816163) in either file.
+    const noisy = [
+      ...summary.flatMap((r) => Object.entries(r)),
+      ...samples.flatMap((r) => Object.entries(r).filter(([k]) => k !== 'metric'))
+    ].filter(([, v]) => /^-?\d*\.\d{10,}(e-?\d+)?$/.test(v))
+    expect(noisy.slice(0, 5)).toEqual([])
+
+    // Per-trial rows of the same runs, from the CLI on the app's database: one row per run, the same names, its group's delta.
+    const perTrial = spawnSync(
+      process.execPath,
+      [join(ROOT, 'bin', 'swaplab.cjs'), 'export', '--per-trial', '--db', join(served.dir, 'e2e.db'), ...done.map((r) => String(r.id))],
+      { cwd: ROOT, encoding: 'utf8' }
+    )
+    expect(perTrial.status, perTrial.stderr).toBe(0)
+    const trials = parse(perTrial.stdout, { columns: true }) as Record<string, string>[]
+    expect(trials.map((r) => Number(r.run_id)).sort((a, b) => a - b)).toEqual(done.map((r) => r.id))
+    expect(Object.keys(trials[0])).toEqual(expect.arrayContaining(['trial', 'seed', 'sim_time_s', 'sim_time_s_vs_baseline_percent']))
+    expect(Object.keys(trials[0]).filter((c) => !/^[a-z][a-z0-9]*(_[a-z0-9]+)*$/.test(c))).toEqual([])
   })
 
   it('saves any chart as a PNG', async () => {

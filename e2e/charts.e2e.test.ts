@@ -7,57 +7,13 @@
 // - with the system in dark mode (emulated), the page and the charts (and their exports) take
 //   the dark colours; a screenshot of Compare in dark mode goes to artifacts/screenshots;
 // - rows of Runs are reached, moved between and opened from the keyboard.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
-import type { Page } from 'playwright-core'
-import { openBrowser, screenshot, serve, type Browser, type Served } from './harness'
-
-let served: Served
-let browser: Browser
-let page: Page
-
-interface ApiRun {
-  id: number
-  status: string
-  variantLabel: string
-  point: Record<string, unknown>
-}
-
-async function api<T>(method: string, args: unknown[]): Promise<T> {
-  const res = await fetch(`${served.origin}/api/${method}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-swaplab-token': served.token },
-    body: JSON.stringify({ args })
-  })
-  const body = (await res.json()) as { ok: boolean; value: T; error: string }
-  if (!body.ok) throw new Error(body.error)
-  return body.value
-}
-
-async function runToEnd(config: Record<string, unknown>): Promise<ApiRun[]> {
-  const { runIds } = await api<{ runIds: number[] }>('start', [config])
-  for (;;) {
-    const mine = (await api<ApiRun[]>('listRuns', [])).filter((r) => runIds.includes(r.id))
-    if (mine.every((r) => r.status === 'done')) return mine
-    const bad = mine.find((r) => !['queued', 'running', 'done'].includes(r.status))
-    if (bad) throw new Error(`run ${bad.id} ended ${bad.status}`)
-    await new Promise((r) => setTimeout(r, 300))
-  }
-}
+import { describe, expect, it } from 'vitest'
+import { api, browser, exportSvg, page, preset, rgb, runToEnd, screenshot, served, useLab, type ApiRun } from './harness'
 
 async function openCompare(ids: number[]): Promise<void> {
   await page.goto(`${served.origin}/#/compare?runs=${ids.join(',')}`)
   await page.waitForSelector('[data-test=deltas]')
   await page.waitForFunction(() => (globalThis as any).document.querySelector('.compare[data-drawn-ms]') !== null)
-}
-
-/** Clicks a chart's SVG button and returns the downloaded document. */
-async function exportSvg(chart: string): Promise<{ name: string; svg: string }> {
-  const [download] = await Promise.all([page.waitForEvent('download'), page.locator(`[data-chart="${chart}"] [data-export=svg]`).click()])
-  const file = join(served.dir, download.suggestedFilename())
-  await download.saveAs(file)
-  return { name: download.suggestedFilename(), svg: readFileSync(file, 'utf8') }
 }
 
 /** Chromium parses the SVG and decodes it as an image; returns what it found. */
@@ -100,31 +56,16 @@ function luminance(css: string): number {
   return 0.2126 * lin(Number(m[1])) + 0.7152 * lin(Number(m[2])) + 0.0722 * lin(Number(m[3]))
 }
 
-/** A hex or rgb() colour as rgb(r, g, b). */
-function rgb(color: string): string {
-  const h = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(color)
-  return h ? `rgb(${parseInt(h[1], 16)}, ${parseInt(h[2], 16)}, ${parseInt(h[3], 16)})` : color
-}
-
-beforeAll(async () => {
-  served = await serve()
-  browser = await openBrowser()
-  page = browser.page
+useLab(async () => {
   await page.goto(served.url)
-})
-
-afterAll(async () => {
-  await browser?.close()
-  await served?.stop()
 })
 
 describe('Compare with sensitivity runs, SVG export, dark mode, keyboard', () => {
   let main: number[] = []
 
   it('judges every delta with the cost-model sensitivity runs and never shows a flip as a plain percentage', async () => {
-    const presets = await api<{ id: string; config: Record<string, unknown> }[]>('presets', [])
     const runs = await runToEnd({
-      ...presets.find((p) => p.id === 'quick')!.config,
+      ...(await preset('quick')),
       name: 'quick with sensitivity',
       trials: 2,
       sensitivity: { groups: ['device'], factors: [0.5, 2] }
@@ -233,6 +174,43 @@ describe('Compare with sensitivity runs, SVG export, dark mode, keyboard', () =>
     await page.keyboard.press('Enter')
     await page.waitForFunction((id) => (globalThis as any).location.hash === `#/run/${id}`, ids[1])
     await page.waitForSelector(`h1:has-text("${ids[1]}")`)
+  })
+
+  it('says in aria-sort which column the rows are sorted by and which way, and sorts them so, from the keyboard', async () => {
+    await page.click('[data-nav=runs]')
+    await page.waitForSelector('tr[data-run]')
+    const simTime = new Map((await api<ApiRun[]>('listRuns', [])).map((r) => [r.id, r.headline?.sim_time_s ?? null]))
+    const shown = async (): Promise<(number | null)[]> =>
+      (await page.locator('tr[data-run]').evaluateAll((rows: any[]) => rows.map((r) => Number(r.dataset.run)))).map((id) =>
+        simTime.get(id)!
+      )
+    const sortState = (): Promise<Record<string, string>> =>
+      page
+        .locator('thead th[aria-sort]')
+        .evaluateAll((ths: any[]) =>
+          Object.fromEntries(ths.map((th) => [th.textContent.replace(/[▲▼↑↓\s]+$/u, '').trim(), th.getAttribute('aria-sort')]))
+        )
+    const header = page.locator('thead th[aria-sort]').filter({ hasText: 'Sim time' })
+    await header.locator('button').focus()
+    await page.keyboard.press('Enter')
+    await page.waitForFunction(() =>
+      [...(globalThis as any).document.querySelectorAll('thead th[aria-sort=ascending]')].some((th: any) =>
+        th.textContent.includes('Sim time')
+      )
+    )
+    const state = await sortState()
+    expect(Object.entries(state).filter(([, v]) => v !== 'none')).toEqual([[expect.stringMatching(/^Sim time/), 'ascending']])
+    const asc = await shown()
+    expect(new Set(asc).size).toBeGreaterThan(1)
+    expect(asc).toEqual([...asc].sort((a, b) => a! - b!))
+    await header.locator('button').press('Enter')
+    await page.waitForFunction(() =>
+      [...(globalThis as any).document.querySelectorAll('thead th[aria-sort=descending]')].some((th: any) =>
+        th.textContent.includes('Sim time')
+      )
+    )
+    const desc = await shown()
+    expect(desc).toEqual([...asc].reverse())
   })
 
   it('loaded without console errors or CSP violations', () => {

@@ -3,58 +3,36 @@
 // reload; a sweep is drawn against the swept parameter with deltas at the same point; deltas
 // say whether they are beyond trial noise; runs the CLI adds while the app is open appear in
 // Runs; 100 runs draw with a legend that hides nothing, and the time it takes is recorded.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { spawnSync } from 'node:child_process'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { inflateSync } from 'node:zlib'
 import { join } from 'node:path'
-import type { Page } from 'playwright-core'
-import { openBrowser, ROOT, screenshot, serve, type Browser, type Served } from './harness'
-
-let served: Served
-let browser: Browser
-let page: Page
-
-interface ApiRun {
-  id: number
-  experimentId: number
-  status: string
-  variantLabel: string
-  point: Record<string, unknown>
-}
-
-async function api<T>(method: string, args: unknown[]): Promise<T> {
-  const res = await fetch(`${served.origin}/api/${method}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-swaplab-token': served.token },
-    body: JSON.stringify({ args })
-  })
-  const body = (await res.json()) as { ok: boolean; value: T; error: string }
-  if (!body.ok) throw new Error(body.error)
-  return body.value
-}
+import {
+  api,
+  browser,
+  drawn,
+  drawnTexts,
+  exportSvg,
+  openRuns,
+  overlaps,
+  page,
+  preset,
+  rgb,
+  ROOT,
+  runToEnd,
+  screenshot,
+  served,
+  useLab,
+  type ApiRun
+} from './harness'
 
 async function quickConfig(over: Record<string, unknown>): Promise<Record<string, unknown>> {
-  const presets = await api<{ id: string; config: Record<string, unknown> }[]>('presets', [])
-  return { ...presets.find((p) => p.id === 'quick')!.config, ...over }
+  return { ...(await preset('quick')), ...over }
 }
 
-async function runToEnd(config: Record<string, unknown>): Promise<number[]> {
-  const { runIds } = await api<{ runIds: number[] }>('start', [config])
-  for (;;) {
-    const runs = await api<ApiRun[]>('listRuns', [])
-    const mine = runs.filter((r) => runIds.includes(r.id))
-    if (mine.every((r) => r.status === 'done')) return runIds
-    const bad = mine.find((r) => !['queued', 'running', 'done'].includes(r.status))
-    if (bad) throw new Error(`run ${bad.id} ended ${bad.status}`)
-    await new Promise((r) => setTimeout(r, 300))
-  }
-}
-
-async function openRuns(): Promise<void> {
-  await page.click('[data-nav=runs]')
-  await page.waitForSelector('tr[data-run]')
-}
+/** Runs an experiment to its end; its run ids. */
+const runIdsToEnd = async (config: Record<string, unknown>): Promise<number[]> => (await runToEnd(config)).map((r) => r.id)
 
 /** Clears every filter and the selection, then selects the given runs. */
 async function selectOnly(ids: number[]): Promise<void> {
@@ -71,16 +49,64 @@ async function openCompare(): Promise<void> {
   await page.waitForFunction(() => (globalThis as any).document.querySelector('.compare[data-drawn-ms]') !== null)
 }
 
-beforeAll(async () => {
-  served = await serve()
-  browser = await openBrowser()
-  page = browser.page
-})
+/** Unit families of chart ticks: a chart keeps to one ("0 s" and "50 ms" are one family, "50 ms" and "2 MB/s" are not). */
+const UNIT_FAMILY: Record<string, string> = {
+  '': 'count',
+  '%': 'percent',
+  ns: 'time',
+  µs: 'time',
+  us: 'time',
+  ms: 'time',
+  s: 'time',
+  B: 'bytes',
+  KiB: 'bytes',
+  MiB: 'bytes',
+  GiB: 'bytes',
+  TiB: 'bytes',
+  'B/s': 'rate',
+  'kB/s': 'rate',
+  'MB/s': 'rate',
+  'GB/s': 'rate'
+}
 
-afterAll(async () => {
-  await browser?.close()
-  await served?.stop()
-})
+/**
+ * What is wrong with the numeric ticks among a chart's texts ("150 KiB", "0 s", "2.5 ms"):
+ * units of more than one family, or values that are not round (more than two significant
+ * digits, as 1.37 ms or 3,291 MB/s would be). Texts that are not a number and a unit (titles,
+ * "tasks=2") are not ticks.
+ */
+function tickProblems(texts: string[]): string[] {
+  const ticks = texts.map((t) => /^(-?[\d,]*\.?\d+)\s*([^\d\s=]*)$/.exec(t)).filter((m): m is RegExpExecArray => m !== null)
+  const problems: string[] = []
+  const families = new Set(ticks.map((m) => UNIT_FAMILY[m[2]] ?? `unknown unit ${m[2]}`))
+  if (families.size > 1) problems.push(`ticks in ${[...families].join(' and ')}: ${ticks.map((m) => m[0]).join(', ')}`)
+  for (const m of ticks) {
+    const digits = m[1].replace(/[-,.]/g, '').replace(/^0+/, '').replace(/0+$/, '')
+    if (digits.length > 2) problems.push(`${m[0]} is not a round value`)
+  }
+  return problems
+}
+
+/** The drawn texts of the given charts (their SVG exports): those that overlap, and what is wrong with their ticks. */
+async function chartTextProblems(charts: string[]): Promise<{ chart: string; overlapping: [string, string][]; ticks: string[] }[]> {
+  const out = []
+  for (const chart of charts) {
+    const texts = await drawnTexts((await exportSvg(chart)).svg)
+    expect(texts.length, chart).toBeGreaterThan(3)
+    out.push({ chart, overlapping: overlaps(texts), ticks: chart === 'compare-parallel' ? [] : tickProblems(texts.map((t) => t.text)) })
+  }
+  return out
+}
+
+/** The data-chart names of the charts Compare shows, and whether any two tiles have the same title. */
+async function chartTiles(): Promise<{ charts: string[]; titles: string[] }> {
+  return {
+    charts: await page.locator('[data-chart]').evaluateAll((els: any[]) => els.map((e) => e.dataset.chart)),
+    titles: (await page.locator('[data-chart] h3').allTextContents()).map((t) => t.trim())
+  }
+}
+
+useLab()
 
 describe('Compare in the browser', () => {
   let pinned: number
@@ -88,7 +114,7 @@ describe('Compare in the browser', () => {
 
   it('compares exactly the selected runs: a pinned run of another experiment is offered, not joined', async () => {
     // Run 1: another workload size, pinned in Runs. Runs 2-7: the Quick check preset.
-    ;[pinned] = await runToEnd(
+    ;[pinned] = await runIdsToEnd(
       await quickConfig({
         name: 'usemem 16 MiB',
         designs: [{ design: 'legacy' }],
@@ -97,7 +123,7 @@ describe('Compare in the browser', () => {
         memoryLimitBytes: '16MiB'
       })
     )
-    quick = await runToEnd(await quickConfig({ name: 'quick check' }))
+    quick = await runIdsToEnd(await quickConfig({ name: 'quick check' }))
     await page.goto(served.url)
     await openRuns()
     await page.click(`[data-test=pin-${pinned}]`)
@@ -153,8 +179,47 @@ describe('Compare in the browser', () => {
     expect(verdicts.some((d) => /n = 3 vs 3/.test(d.why))).toBe(true)
   })
 
+  it('with nothing chosen the baseline is the experiment’s first design, not the group that sorts first; bit-identical trials say why', async () => {
+    // The first design sorts last ("swap-table P4" after "legacy"); a sequential usemem is
+    // deterministic, so its trials are bit-identical whatever the seed.
+    const ids = await runIdsToEnd(
+      await quickConfig({
+        name: 'first design sorts last',
+        designs: [{ design: 'swap-table', options: { phase: 4 } }, { design: 'legacy' }],
+        trials: 2,
+        workload: { name: 'usemem', params: { tasks: 2, sizeBytes: '8MiB', passes: 2, random: false } }
+      })
+    )
+    await openRuns()
+    await selectOnly(ids)
+    await openCompare()
+    // Before: the baseline was whichever group sorted first (legacy).
+    expect(await page.locator('[data-test=baseline]').textContent()).toMatch(/Baseline:\s*swap-table P4\s*\(default: the first design/)
+    const baselineRows = await page
+      .locator('[data-test=deltas] tbody tr.baseline')
+      .evaluateAll((rs: any[]) => rs.map((r) => r.dataset.group))
+    expect(baselineRows).toHaveLength(1)
+    expect(baselineRows[0]).toMatch(/\/swap-table P4/)
+    // Bit-identical trials: the page says why the intervals have no width, the cells say
+    // "identical" instead of a ± of zero, and a difference between such groups is exact, not noise.
+    const note = (await page.locator('[data-test=identical-note]').textContent())!.replace(/\s+/g, ' ')
+    expect(note).toMatch(/bit-identical results .*deterministic workload.* Their intervals have no width because there is no noise/)
+    const cells = await page.locator('[data-test=deltas] tbody tr:not(.baseline) td[data-metric]').evaluateAll((tds: any[]) =>
+      tds.map((td) => ({
+        text: td.textContent.replace(/\s+/g, ' '),
+        verdict: td.querySelector('[data-verdict]')?.dataset.verdict ?? null
+      }))
+    )
+    const identical = cells.filter((c) => c.text.includes('identical'))
+    expect(identical.length).toBeGreaterThan(0)
+    for (const c of identical) {
+      expect(c.text).not.toContain('±')
+      expect(c.verdict, c.text).toBe('exact')
+    }
+  })
+
   it('draws a sweep against the swept parameter, ordered by its values, with deltas at the same point', async () => {
-    const sweepIds = await runToEnd(
+    const sweepIds = await runIdsToEnd(
       await quickConfig({
         name: 'tasks sweep',
         trials: 2,
@@ -181,6 +246,62 @@ describe('Compare in the browser', () => {
     expect(await page.locator('[data-test=deltas]').textContent()).not.toContain('workload.params.tasks')
     await page.evaluate(() => (globalThis as any).document.querySelector('.content').scrollTo(0, 0))
     await screenshot(page, '21-compare-sweep')
+  })
+
+  it('draws the sweep preset: a line per design against both swept parameters, parallel coordinates, readable labels', async () => {
+    // "Swap table vs virtual swap at scale": a list sweep of cpus and tasks together (2, 8, 32), two trials a point.
+    const ids = await runIdsToEnd({ ...(await preset('swap-table-vs-vswap')), trials: 2 })
+    await openRuns()
+    await selectOnly(ids)
+    await openCompare()
+    expect(await page.locator('[data-test=compare-count]').textContent()).toMatch(/^12 runs in 6 groups/)
+    expect(await page.locator('.compare h2').first().textContent()).toBe('Against the sweep: cpus · tasks')
+    expect(await page.locator('[data-test=baseline]').textContent()).toMatch(/compared at each sweep point/)
+    // Groups in the order of the swept values; each vswap group against swap-table at its own point.
+    const rows = await page.locator('[data-test=deltas] tbody tr').evaluateAll((rs: any[]) =>
+      rs.map((r) => ({
+        key: r.dataset.group as string,
+        baseline: r.classList.contains('baseline'),
+        deltas: r.querySelectorAll('[data-verdict]').length
+      }))
+    )
+    expect(rows.map((r) => Number(/cpus=(\d+)/.exec(r.key)![1]))).toEqual([2, 2, 8, 8, 32, 32])
+    const pointOf = (key: string): string => key.split('/').slice(2).join('/')
+    const baselines = rows.filter((r) => r.baseline)
+    expect(baselines.map((r) => r.key.split('/')[1])).toEqual(['swap-table P4', 'swap-table P4', 'swap-table P4'])
+    for (const r of rows.filter((x) => !x.baseline)) {
+      expect(r.key.split('/')[1]).toMatch(/^vswap/)
+      expect(baselines.map((b) => pointOf(b.key))).toContain(pointOf(r.key))
+      expect(r.deltas, r.key).toBeGreaterThan(0)
+    }
+    // Each group by its design and its point in human terms, never a schema path or a raw number of bytes.
+    const names = await page.locator('[data-test=deltas] tbody tr td:first-child').allInnerTexts()
+    for (const n of names) expect(n.trim()).toMatch(/^(swap-table P4|vswap 24B) · cpus=(2|8|32) · tasks=(2|8|32)(\s*baseline)?$/)
+
+    // The screenshot before any export (an export leaves its "Downloaded" message on the page).
+    await page.evaluate(() => (globalThis as any).document.querySelector('.content').scrollTo(0, 0))
+    await screenshot(page, '23-compare-sweep-preset', { docs: 'compare-sweep' })
+
+    // The charts: a line chart per metric against the sweep, parallel coordinates for the two
+    // parameters, no two tiles alike, each design's colour in each sweep chart.
+    const { charts, titles } = await chartTiles()
+    const sweepCharts = charts.filter((c) => c.startsWith('compare-sweep-'))
+    expect(sweepCharts.length).toBeGreaterThan(0)
+    expect(charts).toContain('compare-parallel')
+    expect(new Set(titles).size).toBe(titles.length)
+    const designColours = await page
+      .locator('[data-test=design-legend] .swatch')
+      .evaluateAll((s: any[]) => s.map((x) => (globalThis as any).getComputedStyle(x).backgroundColor))
+    expect(designColours).toHaveLength(2)
+    for (const chart of sweepCharts) {
+      const { svg } = await exportSvg(chart)
+      const strokes = new Set([...svg.matchAll(/stroke="([^"]+)"/g)].map((m) => rgb(m[1])))
+      for (const c of designColours) expect(strokes, `${chart}: ${c}`).toContain(c)
+    }
+    // Labels that carry a sweep point do not overlap (before, bar labels were drawn over each
+    // other); ticks are round values of one unit family.
+    const problems = await chartTextProblems([...sweepCharts, 'compare-parallel'])
+    expect(problems.filter((p) => p.overlapping.length || p.ticks.length)).toEqual([])
   })
 
   it('shows runs the CLI adds while the app is open, and draws 100 of them with a legend that hides nothing', async () => {
@@ -221,6 +342,8 @@ describe('Compare in the browser', () => {
     await page.waitForFunction(() => (globalThis as any).document.querySelectorAll('tbody tr[data-run]').length === 100)
     await page.check('input[aria-label="select all shown runs"]')
 
+    // The page's request for the time series: the store answers with buckets, not every sample.
+    const seriesReply = page.waitForResponse((r) => r.url().endsWith('/api/getSeries'))
     // The figure: from the click to the last chart painted, and the longest main-thread block.
     const timing = await page.evaluate(async () => {
       const d = (globalThis as any).document
@@ -244,10 +367,37 @@ describe('Compare in the browser', () => {
         loadMs: Number(d.querySelector('.compare').dataset.loadMs)
       }
     })
+    // Scrolling through it: the page scrolled a step a frame from top to bottom, the longest
+    // frame and main-thread block while it moves (a figure, like the draw time: no assertion).
+    const scroll = await page.evaluate(async () => {
+      const w = globalThis as any
+      const content = w.document.querySelector('.content')
+      const long: number[] = []
+      const po = new PerformanceObserver((l) => l.getEntries().forEach((e) => long.push(e.duration)))
+      po.observe({ entryTypes: ['longtask'] } as any)
+      const frames: number[] = []
+      const steps = 40
+      let last = performance.now()
+      for (let i = 1; i <= steps; i++) {
+        content.scrollTo(0, ((content.scrollHeight - content.clientHeight) * i) / steps)
+        await new Promise((ok) => w.requestAnimationFrame(ok))
+        const now = performance.now()
+        frames.push(now - last)
+        last = now
+      }
+      po.disconnect()
+      content.scrollTo(0, 0)
+      return {
+        scrollFrames: steps,
+        longestScrollFrameMs: Math.round(Math.max(...frames)),
+        longestScrollTaskMs: Math.round(Math.max(0, ...long))
+      }
+    })
     mkdirSync(join(ROOT, 'artifacts'), { recursive: true })
-    writeFileSync(join(ROOT, 'artifacts', 'compare-100-runs.json'), `${JSON.stringify({ runs: 100, ...timing }, null, 2)}\n`)
+    writeFileSync(join(ROOT, 'artifacts', 'compare-100-runs.json'), `${JSON.stringify({ runs: 100, ...timing, ...scroll }, null, 2)}\n`)
     console.log(
-      `Compare with 100 runs: drawn in ${timing.drawMs} ms (lab answered in ${timing.loadMs} ms), longest task ${timing.longestTaskMs} ms`
+      `Compare with 100 runs: drawn in ${timing.drawMs} ms (lab answered in ${timing.loadMs} ms), longest task ${timing.longestTaskMs} ms; ` +
+        `scrolled through in ${scroll.scrollFrames} frames, longest frame ${scroll.longestScrollFrameMs} ms, longest task ${scroll.longestScrollTaskMs} ms`
     )
 
     expect(await page.locator('[data-test=compare-count]').textContent()).toMatch(/^100 runs in 2 groups/)
@@ -265,7 +415,50 @@ describe('Compare in the browser', () => {
       return { designs: pick('[data-test=design-legend]'), series: pick('[data-test=series-legend]') }
     })
     expect(colours.series).toEqual(colours.designs)
-    await screenshot(page, '22-compare-100-runs')
+    await screenshot(page, '22-compare-100-runs', { docs: 'compare-100-runs' })
+    await page.locator('[data-test=series-legend]').evaluate((el: any) => el.scrollIntoView({ block: 'start' }))
+    await screenshot(page, '22-compare-100-runs-series', { docs: 'compare-100-runs-series' })
+    await page.evaluate(() => (globalThis as any).document.querySelector('.content').scrollTo(0, 0))
+
+    // The time series came decimated by the lab: at most the asked buckets per run, far fewer points than samples.
+    const reply = await seriesReply
+    const asked = JSON.parse(reply.request().postData()!).args as [number[], string[], number]
+    const buckets = ((await reply.json()) as { value: { runId: number; totalSamples: number; tSimNs: number[] }[] }).value
+    expect(asked[0]).toHaveLength(100)
+    expect(asked[2]).toBeLessThanOrEqual(300)
+    expect(buckets).toHaveLength(100)
+    for (const s of buckets) expect(s.tSimNs.length).toBeLessThanOrEqual(asked[2])
+    const sent = buckets.reduce((n, s) => n + s.tSimNs.length, 0)
+    const recorded = buckets.reduce((n, s) => n + s.totalSamples, 0)
+    expect(sent).toBeLessThan(recorded)
+    console.log(`Compare with 100 runs: the lab sent ${sent} of ${recorded} samples (${asked[2]} buckets a run)`)
+    // No two tiles alike; bar labels readable, ticks round and of one unit family.
+    const { charts, titles } = await chartTiles()
+    expect(new Set(titles).size).toBe(titles.length)
+    const bars = charts.filter((c) => !c.startsWith('compare-sweep-') && c !== 'compare-parallel').slice(0, 3)
+    const problems = await chartTextProblems(bars)
+    expect(problems.filter((p) => p.overlapping.length || p.ticks.length)).toEqual([])
+    // Each bar in the colour its design has in the legend: the filled shapes standing over a
+    // design's label (the bar and its border) are in that design's colour, nothing else.
+    const legend = await page
+      .locator('[data-test=design-legend] .legend-item')
+      .evaluateAll((items: any[]) =>
+        items.map((i) => [
+          i.dataset.design as string,
+          (globalThis as any).getComputedStyle(i.querySelector('.swatch')).backgroundColor as string
+        ])
+      )
+    for (const chart of bars) {
+      const { texts, shapes } = await drawn((await exportSvg(chart)).svg)
+      for (const [design, colour] of legend) {
+        const label = texts.find((t) => t.text === design)
+        expect(label, `${chart}: label ${design}`).toBeDefined()
+        const mid = label!.x + label!.width / 2
+        const over = shapes.filter((s) => s.x < mid && mid < s.x + s.width && s.y + s.height <= label!.y && s.width < 800 && s.height > 2)
+        expect(over.length, `${chart}: bar of ${design}`).toBeGreaterThan(0)
+        expect([...new Set(over.map((s) => s.fill))], `${chart}: ${design}`).toEqual([colour])
+      }
+    }
 
     // A chart exported as PNG: 1600 x 900, opaque (the top-left pixel's alpha is 255).
     const [download] = await Promise.all([

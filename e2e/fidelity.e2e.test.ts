@@ -5,34 +5,12 @@
 // e2e/fixtures/fidelity-runs.json. They are imported through the web bridge; the view rebuilds
 // the report from the store. Starting the set goes through the same bridge, which refuses a
 // kernel path and names a bad option before anything is recorded.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { Page } from 'playwright-core'
-import { openBrowser, screenshot, serve, type Browser, type Served } from './harness'
+import { browser, call as api, page, screenshot, served, useLab } from './harness'
 
-let served: Served
-let browser: Browser
-let page: Page
-
-async function api<T>(method: string, args: unknown[]): Promise<{ ok: boolean; value?: T; error?: string }> {
-  const res = await fetch(`${served.origin}/api/${method}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-swaplab-token': served.token },
-    body: JSON.stringify({ args })
-  })
-  return (await res.json()) as { ok: boolean; value?: T; error?: string }
-}
-
-beforeAll(async () => {
-  served = await serve()
-  browser = await openBrowser()
-  page = browser.page
-})
-afterAll(async () => {
-  await browser?.close()
-  await served?.stop()
-})
+useLab()
 
 describe('the fidelity report in the browser (recorded kernel runs, not booted here)', () => {
   it('shows the report rebuilt from imported runs: kernel vs simulated vs diff, misses marked, kernels badged', async () => {

@@ -2,27 +2,11 @@
 // config files): each bad input is said beside the field that causes it and in the side panel
 // by the field's label, Start stays off and nothing is recorded; a config file saves as a
 // download in the `swaplab run --config` format and opens back into the form without starting.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { spawnSync } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { Page } from 'playwright-core'
-import { openBrowser, ROOT, screenshot, serve, type Browser, type Served } from './harness'
-
-let served: Served
-let browser: Browser
-let page: Page
-
-async function api<T>(method: string, args: unknown[]): Promise<T> {
-  const res = await fetch(`${served.origin}/api/${method}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-swaplab-token': served.token },
-    body: JSON.stringify({ args })
-  })
-  const body = (await res.json()) as { ok: boolean; value: T; error: string }
-  if (!body.ok) throw new Error(body.error)
-  return body.value
-}
+import { api, page, ROOT, screenshot, served, useLab, type ApiRun } from './harness'
 
 /** A fresh form from scratch (two designs on usemem, the engine's defaults). */
 async function freshForm(): Promise<void> {
@@ -46,16 +30,7 @@ async function addAxis(label: string): Promise<void> {
 const sidePanel = (): Promise<string[]> => page.locator('[data-test=error-fields] li').allInnerTexts()
 const startDisabled = (): Promise<boolean> => page.locator('[data-test=start]').isDisabled()
 
-beforeAll(async () => {
-  served = await serve()
-  browser = await openBrowser()
-  page = browser.page
-})
-
-afterAll(async () => {
-  await browser?.close()
-  await served?.stop()
-})
+useLab()
 
 describe('New experiment: form gaps', () => {
   it('a 300-character label is said beside the label, and Start stays off', async () => {
@@ -217,5 +192,25 @@ describe('Config files in the browser', () => {
     await page.waitForSelector('[data-test=file-errors]:has-text("is not valid JSON")')
     await screenshot(page, '33-form-bad-config-file')
     expect(await api<unknown[]>('listRuns', [])).toEqual([])
+  })
+})
+
+describe('Starting from the keyboard', () => {
+  it('Ctrl+Enter starts a valid experiment from any field of the form', async () => {
+    await freshForm()
+    await page.fill('#f-name', 'started with ctrl+enter')
+    await page.fill('#f-workload-params-passes', '1')
+    const preview = await page.locator('[data-test=preview]').innerText()
+    const expected = Number(/(\d+) runs?/.exec(preview)![1])
+    expect(expected).toBeGreaterThan(0)
+    expect(await api<unknown[]>('listRuns', [])).toEqual([])
+    // From a field other than the name, with no click on Start.
+    await page.focus('#f-cpus')
+    await page.keyboard.press('Control+Enter')
+    await page.waitForFunction(() => (globalThis as any).location.hash.startsWith('#/running'))
+    const runs = await api<ApiRun[]>('listRuns', [])
+    expect(runs).toHaveLength(expected)
+    expect(new Set(runs.map((r) => r.experimentId)).size).toBe(1)
+    expect((await api<{ experimentName: string }>('getRun', [runs[0].id])).experimentName).toBe('started with ctrl+enter')
   })
 })

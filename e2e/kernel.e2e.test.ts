@@ -3,34 +3,12 @@
 // imported through the web bridge and shown side by side in Compare with their kernel badges;
 // the New experiment form offers the kernels the lab has; a kernel image path from the page is
 // refused by the bridge.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { Page } from 'playwright-core'
-import { openBrowser, screenshot, serve, type Browser, type Served } from './harness'
+import { browser, call as api, drawnTexts, exportSvg, page, screenshot, served, useLab } from './harness'
 
-let served: Served
-let browser: Browser
-let page: Page
-
-async function api<T>(method: string, args: unknown[]): Promise<{ ok: boolean; value?: T; error?: string }> {
-  const res = await fetch(`${served.origin}/api/${method}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-swaplab-token': served.token },
-    body: JSON.stringify({ args })
-  })
-  return (await res.json()) as { ok: boolean; value?: T; error?: string }
-}
-
-beforeAll(async () => {
-  served = await serve()
-  browser = await openBrowser()
-  page = browser.page
-})
-afterAll(async () => {
-  await browser?.close()
-  await served?.stop()
-})
+useLab()
 
 describe('kernel runs in the browser', () => {
   it('refuses a kernel image path from the page, and offers the host and Debian kernels in the form', async () => {
@@ -93,6 +71,36 @@ describe('kernel runs in the browser', () => {
     expect(text).toMatch(/wall times are emulation/)
     expect(text).toMatch(/system-wide counters/)
     await screenshot(page, '11-compare-kernels')
+
+    // In the same charts as the simulated design: its bar beside the others, one colour each in the legend, kernels marked.
+    const legend = await page.locator('[data-test=design-legend] .legend-item').allInnerTexts()
+    expect(legend).toHaveLength(3)
+    expect(await page.locator('[data-test=design-legend] .badge.kernel').count()).toBe(2)
+    const chart = (await page.locator('[data-chart^="compare-"]').first().getAttribute('data-chart'))!
+    const labels = (await drawnTexts((await exportSvg(chart)).svg)).map((t) => t.text)
+    // Marked in the chart too: each kernel's bar label names the kernel release it ran.
+    expect(labels).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^kernel host \[kernel 6\.18\./),
+        expect.stringMatching(/^kernel debian-6\.12 \[kernel 6\.12\.117\+deb12-cloud-amd64\]$/),
+        'swap-table P1'
+      ])
+    )
+
+    // A kernel run is a baseline like any other, chosen in Compare and kept in the address.
+    await page.selectOption('[data-test=baseline-select]', 'design:kernel host')
+    await page.waitForSelector('[data-test=baseline]:has-text("kernel host")')
+    expect(await page.locator('[data-test=baseline] .badge.kernel').count()).toBe(1)
+    expect(page.url()).toContain('base=design%3Akernel+host')
+    const table = await page.locator('[data-test=deltas] tbody tr').evaluateAll((trs: any[]) =>
+      trs.map((tr) => ({
+        group: tr.dataset.group as string,
+        baseline: tr.classList.contains('baseline'),
+        deltas: tr.querySelectorAll('[data-verdict]').length
+      }))
+    )
+    expect(table.filter((r) => r.baseline).map((r) => r.group)).toEqual([expect.stringMatching(/kernel host/)])
+    for (const r of table.filter((x) => !x.baseline)) expect(r.deltas, r.group).toBeGreaterThan(0)
     expect(browser.problems).toEqual([])
   })
 })

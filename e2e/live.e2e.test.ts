@@ -4,31 +4,10 @@
 // simulated, which for short runs meant the end). A short run gets dozens of samples from the
 // default sample interval. The measured figures go to artifacts/live-charts.json; the only
 // assertions on them are sanity bounds that fail when nothing arrives before the run ends.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { Page } from 'playwright-core'
-import { openBrowser, ROOT, screenshot, serve, type Browser, type Served } from './harness'
-
-let served: Served
-let browser: Browser
-let page: Page
-
-async function api<T>(method: string, args: unknown[]): Promise<T> {
-  const res = await fetch(`${served.origin}/api/${method}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-swaplab-token': served.token },
-    body: JSON.stringify({ args })
-  })
-  const body = (await res.json()) as { ok: boolean; value: T; error: string }
-  if (!body.ok) throw new Error(body.error)
-  return body.value
-}
-
-async function preset(id: string): Promise<Record<string, unknown>> {
-  const presets = await api<{ id: string; config: Record<string, unknown> }[]>('presets', [])
-  return structuredClone(presets.find((p) => p.id === id)!.config)
-}
+import { api, page, preset, ROOT, screenshot, served, useLab } from './harness'
 
 interface Observed {
   /** ms since the observation began, per event kind (the page's own EventSource on /api/events). */
@@ -105,16 +84,7 @@ function figures(o: Observed) {
   }
 }
 
-beforeAll(async () => {
-  served = await serve()
-  browser = await openBrowser()
-  page = browser.page
-})
-
-afterAll(async () => {
-  await browser?.close()
-  await served?.stop()
-})
+useLab()
 
 describe('Live charts', () => {
   const results: Record<string, unknown> = {}

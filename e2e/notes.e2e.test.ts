@@ -3,73 +3,24 @@
 // edited in Runs and in Run detail, the search box finds runs by them, numeric filters such as
 // >1070 compare in the column's unit, CSV and JSON exports carry them, and any run (a kernel
 // run too) opens as a new experiment in the form without starting anything.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parse } from 'csv-parse/sync'
-import type { Page } from 'playwright-core'
-import { openBrowser, screenshot, serve, type Browser, type Served } from './harness'
-
-let served: Served
-let browser: Browser
-let page: Page
-
-interface ApiRun {
-  id: number
-  experimentId: number
-  status: string
-  design: string
-  headline: Record<string, number> | null
-}
-
-async function api<T>(method: string, args: unknown[]): Promise<T> {
-  const res = await fetch(`${served.origin}/api/${method}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-swaplab-token': served.token },
-    body: JSON.stringify({ args })
-  })
-  const body = (await res.json()) as { ok: boolean; value: T; error: string }
-  if (!body.ok) throw new Error(body.error)
-  return body.value
-}
-
-async function runToEnd(config: Record<string, unknown>): Promise<number[]> {
-  const { runIds } = await api<{ runIds: number[] }>('start', [config])
-  for (;;) {
-    const mine = (await api<ApiRun[]>('listRuns', [])).filter((r) => runIds.includes(r.id))
-    if (mine.every((r) => r.status === 'done')) return runIds
-    const bad = mine.find((r) => !['queued', 'running', 'done'].includes(r.status))
-    if (bad) throw new Error(`run ${bad.id} ended ${bad.status}`)
-    await new Promise((r) => setTimeout(r, 300))
-  }
-}
+import { api, openRuns, page, preset, runToEnd, screenshot, served, useLab, type ApiRun } from './harness'
 
 const shownRuns = (): Promise<number[]> =>
   page.locator('tr[data-run]').evaluateAll((rows: any[]) => rows.map((r) => Number(r.dataset.run)).sort((a, b) => a - b))
-
-async function openRuns(): Promise<void> {
-  await page.click('[data-nav=runs]')
-  await page.waitForSelector('tr[data-run]')
-}
 
 let quick: number[]
 let kernelRuns: number[]
 let experimentId: number
 
-beforeAll(async () => {
-  served = await serve()
-  browser = await openBrowser()
-  page = browser.page
-  const presets = await api<{ id: string; config: Record<string, unknown> }[]>('presets', [])
-  quick = await runToEnd({ ...presets.find((p) => p.id === 'quick')!.config, name: 'notes e2e', trials: 2 })
+useLab(async () => {
+  quick = (await runToEnd({ ...(await preset('quick')), name: 'notes e2e', trials: 2 })).map((r) => r.id)
   experimentId = (await api<ApiRun[]>('listRuns', [])).find((r) => r.id === quick[0])!.experimentId
   kernelRuns = (await api<{ runIds: number[] }>('importJson', [readFileSync(join(__dirname, 'fixtures', 'kernel-runs.json'), 'utf8')]))
     .runIds
-})
-
-afterAll(async () => {
-  await browser?.close()
-  await served?.stop()
 })
 
 describe('Tags and notes on experiments and runs', () => {

@@ -70,7 +70,8 @@ export function summaryCsv(
   for (const g of compare.groups) for (const m of Object.keys(g.metrics)) if (!metrics.includes(m)) metrics.push(m)
   const deltaCells = (g: CompareData['groups'][number], m: string): unknown[] => {
     const d = compare.significance[m]?.[g.key]
-    return [d ? roundMetric('percent', 100 * d.relative) : '', d?.p ?? '']
+    // A p-value to three significant digits (0.0104, not 0.010531351642816163).
+    return [d ? roundMetric('percent', 100 * d.relative) : '', d?.p === undefined || d.p === null ? '' : Number(d.p.toPrecision(3))]
   }
   const deltaHeader = (m: string): string[] => [`${m}_vs_baseline_percent`, `${m}_vs_baseline_p`]
   // Which kernel ran a kernel row (empty for simulated designs); under TCG its times are emulation.
@@ -207,7 +208,8 @@ export function writeSamplesCsv(store: RunStore, runIds: number[], write: (chunk
       for (const s of samples.slice(i, i + 1000))
         for (const [field, value] of Object.entries(s.values)) {
           const [metric, scale] = SAMPLE_CSV_NAMES[field] ?? [snakeCase(field), 1]
-          rows.push([id, s.tSimNs, s.tWallMs, s.ops, metric, scale === 1 ? value : roundMetric('per_s', value * scale)])
+          // Wall time to the microsecond: what performance.now() resolves, without the float noise (33.759751999999935).
+          rows.push([id, s.tSimNs, Number(s.tWallMs.toFixed(3)), s.ops, metric, roundMetric(scale === 1 ? metric : 'per_s', value * scale)])
         }
       write(csv(rows))
     }

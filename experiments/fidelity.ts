@@ -212,7 +212,7 @@ export function fidelityPlan(o: FidelityPlanOptions): FidelityPlan {
     // where the kernel enables it, as Debian does from 6.12).
     const kernelDesigns = o.simulatedOnly
       ? []
-      : here.map((k) => ({ design: 'kernel' as const, options: { image: k.image, lru: 'classic' } }))
+      : here.map((k) => ({ design: 'kernel' as const, options: { image: k.image, lru: 'classic' as const } }))
     experiments.push({ ...base, designs: [...kernelDesigns, ...sims] })
     const host = here.find((k) => k.image === 'host')
     if (host && o.hostProfile) experiments.push({ ...base, designs: [host.sim], costProfile: 'host' })

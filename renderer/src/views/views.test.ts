@@ -212,9 +212,11 @@ describe('Compare view', () => {
     expect(delta.classes()).toContain('noise')
     expect(delta.attributes('title')).toMatch(/one trial each/)
     const rows = () => w.findAll('[data-test=config-table] tbody th').map((x) => x.text())
-    expect(rows()).toEqual(['design'])
+    // Fields by name, not by schema path (issue 11); the path is in the title.
+    expect(rows()).toEqual(['Design'])
     await w.get('[data-test=diff-only]').setValue(false)
-    expect(rows()).toEqual(['cpus', 'design', 'seed', 'workload', 'workload.params.tasks'])
+    expect(rows()).toEqual(['CPUs', 'Design', 'Seed', 'Workload', 'Tasks'])
+    expect(w.findAll('[data-test=config-table] tbody th').at(-1)!.attributes('title')).toBe('workload.params.tasks')
     expect(useSettings().settings.differencesOnly).toBe(false)
   })
 

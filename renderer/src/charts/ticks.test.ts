@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest'
 import { BasicPlatform, Chart, type ChartConfiguration } from 'chart.js'
 import { Context } from 'svgcanvas'
-import { BYTE_UNITS, fmtByteTick, roundByteTicks } from './ticks'
+import { BYTE_UNITS, fmtByteTick, roundByteTicks, zeroInAxisUnit } from './ticks'
 import { compareBarOptions, errorBarOptions, lineOptions, seriesOptions, sweepOptions } from './options'
 import { setupCharts } from './setup'
 
@@ -28,6 +28,17 @@ function expectRound(ticks: number[]): void {
   ).toBe(true)
   for (const t of ticks) expect(Math.abs(t / unit / step - Math.round(t / unit / step))).toBeLessThan(1e-6)
 }
+
+describe('a zero tick on a non-byte axis', () => {
+  it('takes the unit of the axis’s largest tick', () => {
+    const ms = (v: number): string => (v >= 1 ? `${v} s` : `${v * 1000} ms`)
+    const ticks = [0, 0.2, 0.4].map((value) => ({ value }))
+    expect(zeroInAxisUnit(0, ticks, ms)).toBe('0 ms')
+    expect(zeroInAxisUnit(0.2, ticks, ms)).toBe('200 ms')
+    expect(zeroInAxisUnit(0, [{ value: 0 }, { value: 2 }], ms)).toBe('0 s')
+    expect(zeroInAxisUnit(0, [{ value: 0 }], ms)).toBe('0 ms')
+  })
+})
 
 describe('round byte ticks', () => {
   it('step by 1, 2 or 5 x 10^k of one binary unit, from the range’s floor to its ceiling', () => {

@@ -68,6 +68,17 @@ export function fmtByteTick(value: number, ticks: readonly { value: number }[]):
   return `${fmtNumber(value / 1024 ** k)} ${BYTE_UNITS[k]}`
 }
 
+/**
+ * A tick of a non-byte axis as `fallback` formats it, except 0, which takes the unit of the
+ * axis's largest tick ("0 ms" under "200 ms", not "0 s").
+ */
+export function zeroInAxisUnit(value: number, ticks: readonly { value: number }[], fallback: (v: number) => string): string {
+  if (value !== 0) return fallback(value)
+  const top = ticks.reduce((m, t) => (Math.abs(t.value) > Math.abs(m) ? t.value : m), 0)
+  const unit = top === 0 ? null : /^[-+\d.,]+k?\s*(.*)$/.exec(fallback(top))?.[1]
+  return unit ? `0 ${unit}` : fallback(0)
+}
+
 type RoundScale = Scale & { $roundRange?: { min: number; max: number } }
 
 /**
@@ -77,7 +88,10 @@ type RoundScale = Scale & { $roundRange?: { min: number; max: number } }
  * (Chart.js's steps are round there). `fallback` formats ticks of other units.
  */
 export function roundTickOptions(metric: string, fallback: (v: number) => string) {
-  if (metricInfo(metric).unit !== 'bytes') return { ticks: { callback: (v: string | number) => fallback(Number(v)) } }
+  if (metricInfo(metric).unit !== 'bytes')
+    return {
+      ticks: { callback: (v: string | number, _i: number, ticks: { value: number }[]) => zeroInAxisUnit(Number(v), ticks, fallback) }
+    }
   return {
     afterDataLimits(scale: Scale) {
       // The data's range (with beginAtZero applied): Chart.js widens min and max to its own ticks later.

@@ -48,7 +48,6 @@ export class Memcg {
   pageTablePages = 0
   /** Pages in all CPUs' stocks. */
   stockPages = 0
-  peak = 0
   drains = 0
   readonly stock: Int32Array
 
@@ -73,12 +72,12 @@ export class Memcg {
     }
     const batch = Math.max(MEMCG_CHARGE_BATCH, nr)
     if (this.counter + batch <= this.limit) {
-      this.add(batch)
+      this.counter += batch
       if (batch > nr) this.refill(cpu, batch - nr)
       return true
     }
     if (this.counter + nr <= this.limit) {
-      this.add(nr)
+      this.counter += nr
       return true
     }
     return false
@@ -86,7 +85,7 @@ export class Memcg {
 
   /** A charge that may not fail (__GFP_NOFAIL, or made where the simulation cannot reclaim): may exceed the limit, and reclaim follows. */
   forceCharge(cpu: number, nr: number): void {
-    if (!this.tryCharge(cpu, nr)) this.add(nr)
+    if (!this.tryCharge(cpu, nr)) this.counter += nr
   }
 
   /** page_counter_uncharge of freed folios (uncharge_batch goes straight to the counter). */
@@ -107,11 +106,6 @@ export class Memcg {
     this.stock.fill(0)
     this.stockPages = 0
     this.drains++
-  }
-
-  private add(nr: number): void {
-    this.counter += nr
-    if (this.counter > this.peak) this.peak = this.counter
   }
 
   /** refill_stock: a stock above the batch is drained (drain_stock). */

@@ -286,8 +286,10 @@ export function overlaps(texts: DrawnText[], slack = 1): [string, string][] {
   return out
 }
 
-/** A hex or rgb() colour as rgb(r, g, b). */
+/** A hex or rgb() colour (svgcanvas writes both "#0072b2" and "rgb(0,114,178)") as rgb(r, g, b). */
 export function rgb(color: string): string {
   const h = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(color)
-  return h ? `rgb(${parseInt(h[1], 16)}, ${parseInt(h[2], 16)}, ${parseInt(h[3], 16)})` : color
+  if (h) return `rgb(${parseInt(h[1], 16)}, ${parseInt(h[2], 16)}, ${parseInt(h[3], 16)})`
+  const r = /^rgb\(\s*(\d+)\s*,\s*(\d+)\s*,\s*(\d+)\s*\)$/.exec(color)
+  return r ? `rgb(${r[1]}, ${r[2]}, ${r[3]})` : color
 }

@@ -170,6 +170,16 @@ export function fieldLabel(path: string, config?: ExperimentConfig | null, catal
   return words(path) || 'Config'
 }
 
+/**
+ * A field of a run's engine config (as Compare's config table lists them) by the name the form
+ * gives it: "memoryLimitBytes" -> "Memory limit", "workload.params.tasks" -> "Tasks",
+ * "devices.0.sizeBytes" -> "Device size", "designOptions.phase" -> "Phase (design option)".
+ */
+export function configLabel(path: string): string {
+  if (path.startsWith('designOptions.')) return `${words(path.slice('designOptions.'.length))} (design option)`
+  return fieldLabel(path)
+}
+
 function words(p: string): string {
   const w = p
     .split(/[.\s]/)

@@ -78,32 +78,6 @@ export function paramLabel(path: string): string {
   return dev && Number(dev[1]) > 0 ? `device ${Number(dev[1]) + 1} ${words}` : words
 }
 
-/**
- * A config field's name for tables, never a bare schema path: "memoryLimitBytes" -> "Memory
- * limit", "workload.params.tasks" -> "Tasks", "designOptions.phase" -> "Phase (design option)",
- * "devices.0.sizeBytes" -> "Size" (a second device: "Device 2 size"). The path stays in the title.
- */
-const CONFIG_NAMES: Record<string, string> = {
-  cpus: 'CPUs',
-  thpOrders: 'mTHP orders',
-  pageCluster: 'page-cluster',
-  memoryLimitBytes: 'Memory limit',
-  sampleIntervalNs: 'Sample every',
-  tickNs: 'Scheduler tick',
-  fsyncPerBatch: 'fdatasync each write batch',
-  checkInvariants: 'Check invariants',
-  costProfile: 'Cost model',
-  storage: 'Page data',
-  workload: 'Workload'
-}
-
-export function configLabel(path: string): string {
-  if (path in CONFIG_NAMES) return CONFIG_NAMES[path]
-  const label = paramLabel(path)
-  const cap = label ? label[0].toUpperCase() + label.slice(1) : path
-  return path.startsWith('designOptions.') ? `${cap} (design option)` : cap
-}
-
 /** A config value in human units by its path: bytes as MiB, nanoseconds as ms. */
 export function fmtParam(path: string, value: number | string | boolean | null | undefined): string {
   if (value === null || value === undefined) return '–'

@@ -5,7 +5,15 @@
 import * as os from 'node:os'
 import { MAX_CPUS } from '../../engine/pure'
 import { pairedDesign } from '../../engine/kernel/releases'
-import type { FidelityReport, FidelitySkip, FidelityStartOptions, FidelityStarted, RunDetail, RunRecord } from '../../experiments/api'
+import type {
+  ExperimentConfig,
+  FidelityReport,
+  FidelitySkip,
+  FidelityStartOptions,
+  FidelityStarted,
+  RunDetail,
+  RunRecord
+} from '../../experiments/api'
 import {
   buildFidelityReport,
   FIDELITY_CASES,
@@ -178,15 +186,20 @@ export async function startFidelitySet(
   const stamp = options.stamp ?? fidelityStamp(now)
   const cpus = Math.max(1, Math.min(os.cpus().length, MAX_CPUS))
   const plan = fidelityPlan({ kernels, quick: options.quick === true, stamp, cpus, hostProfile: hostProfileFitted(), cases: options.cases })
+  return { ...(await startTagged(lab, stamp, plan.experiments)), skipped: [...skipped, ...plan.skipped] }
+}
+
+/** Starts the set's experiments and tags their runs `fidelity` and `fidelity:<stamp>`. */
+async function startTagged(lab: FidelityLab, stamp: string, experiments: ExperimentConfig[]): Promise<Omit<FidelityStarted, 'skipped'>> {
   const experimentIds: number[] = []
   const runIds: number[] = []
-  for (const config of plan.experiments) {
+  for (const config of experiments) {
     const started = await lab.start(config)
     experimentIds.push(started.experimentId)
     runIds.push(...started.runIds)
     for (const id of started.runIds) await lab.setTags(id, ['fidelity', `fidelity:${stamp}`])
   }
-  return { stamp, experimentIds, runIds, skipped: [...skipped, ...plan.skipped] }
+  return { stamp, experimentIds, runIds }
 }
 
 /**
@@ -228,17 +241,13 @@ async function resimulateSet(lab: FidelityLab, options: FidelityStartOptions): P
     simulatedOnly: true
   })
   // A case recorded with --quick ran one trial: simulate it the same way.
-  const experimentIds: number[] = []
-  const runIds: number[] = []
-  for (const config of plan.experiments) {
+  const trialsOf = (config: ExperimentConfig): number => {
     const c = parseFidelityName(config.name)!.caseId
     const trials = new Set(kernelRuns.filter((r) => parseFidelityName(r.experimentName)!.caseId === c).map((r) => r.trial)).size
-    const started = await lab.start({ ...config, trials: Math.max(1, Math.min(config.trials, trials)) })
-    experimentIds.push(started.experimentId)
-    runIds.push(...started.runIds)
-    for (const id of started.runIds) await lab.setTags(id, ['fidelity', `fidelity:${stamp}`])
+    return Math.max(1, Math.min(config.trials, trials))
   }
-  return { stamp, experimentIds, runIds, skipped: plan.skipped }
+  const experiments = plan.experiments.map((config) => ({ ...config, trials: trialsOf(config) }))
+  return { ...(await startTagged(lab, stamp, experiments)), skipped: plan.skipped }
 }
 
 /** The report of a set (the newest without a stamp) from the recorded runs, or null when the store has none. */

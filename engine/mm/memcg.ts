@@ -25,7 +25,9 @@
 //   generation array with every page, its stack always): reclaim finds them referenced every
 //   time, so they are charged here and never reclaimed.
 
+import type { Program } from '../sim/scheduler'
 import type { Vm } from './vm'
+import { reclaim } from './vmscan'
 import type { Mm, Task } from './mmTypes'
 
 /** MEMCG_CHARGE_BATCH: pages charged to the counter at once, the surplus kept per CPU. */
@@ -142,16 +144,11 @@ export function allocPageTables(mm: Mm, vpn: number): number {
 }
 
 /** Charges the page tables a first pte at vpn needs, reclaiming first when over the limit. */
-export function* chargePageTables(
-  vm: Vm,
-  task: Task,
-  vpn: number,
-  reclaim: (need: number) => Generator<number, void, void>
-): Generator<number, void, void> {
+export function* chargePageTables(vm: Vm, task: Task, vpn: number): Program {
   const mm = task.mm
   if (mm.pteTable[Math.floor(vpn / PTE_SPAN)]) return
   const need = mm.pmdTable[Math.floor(vpn / PMD_SPAN)] ? 1 : 2
-  if (!vm.memcg.fits(task.cpu, need)) yield* reclaim(need)
+  if (!vm.memcg.fits(task.cpu, need)) yield* reclaim(vm, task, need)
   // Another thread of the mm may have allocated them while this one reclaimed (pmd_populate under the lock).
   const nr = allocPageTables(mm, vpn)
   if (!nr) return

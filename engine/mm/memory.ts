@@ -16,7 +16,7 @@ import type { Vm } from './vm'
 import { checkMapped } from './checks'
 import { doSwapPage } from './doSwapPage'
 import { deleteFromSwapCache, maybeFreeUnmapped, swapReferenced } from './swapState'
-import { allocFolio, freeFolio, reclaim, tryAllocFolio } from './vmscan'
+import { allocFolio, freeFolio, tryAllocFolio } from './vmscan'
 import { chargePageTables } from './memcg'
 
 /**
@@ -188,7 +188,7 @@ function* doAnonymousPage(vm: Vm, task: Task, vpn: number): Program {
   const nr = 1 << order
   const base = vpn - (vpn % nr)
   // __handle_mm_fault: the PTE page (and the PMD page above it) before the folio.
-  yield* chargePageTables(vm, task, vpn, (need) => reclaim(vm, task, need))
+  yield* chargePageTables(vm, task, vpn)
   if (mm.pte[vpn] !== 0) return
   let f = tryAllocFolio(vm, task, order)
   if (f < 0) f = yield* allocFolio(vm, task, order)

@@ -33,6 +33,7 @@ export function checkVm(vm: Vm): void {
     let sw = 0
     for (let v = 0; v < mm.npages; v++) {
       const p = mm.pte[v]
+      if (p !== 0) invariant(mm.pteTable[Math.floor(v / PTE_SPAN)] === 1, () => `mm ${mm.id} page ${v}: a pte without its PTE page`)
       if (p > 0) {
         const f = p - 1
         invariant(F.isLive(f), () => `mm ${mm.id} page ${v} maps freed folio ${f}`)
@@ -78,8 +79,6 @@ export function checkMemcg(vm: Vm): void {
     let pte = 0
     for (const t of mm.pteTable) pte += t
     invariant(pte === mm.ptePages, () => `mm ${mm.id}: ${pte} PTE pages flagged, accounted ${mm.ptePages}`)
-    for (let v = 0; v < mm.npages; v++)
-      invariant(mm.pte[v] === 0 || mm.pteTable[Math.floor(v / PTE_SPAN)] === 1, () => `mm ${mm.id} page ${v}: a pte without its PTE page`)
     tables += mm.ptePages + mm.pmdPages
     program += mm.programPages
     tasks += mm.users

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { DESIGN_CATALOGUE, WORKLOAD_CATALOGUE } from '../../../engine/pure'
 import type { ExperimentConfig } from '../../../experiments/api'
-import { fieldLabel, scratchConfig } from './configEdit'
+import { configLabel, fieldLabel, scratchConfig } from './configEdit'
 
 const cat = { designs: DESIGN_CATALOGUE, workloads: WORKLOAD_CATALOGUE }
 
@@ -25,6 +25,14 @@ describe('field labels in the side panel', () => {
     expect(fieldLabel('sweep.axes.0.values.2', c, cat)).toBe('Sweep usemem: Tasks: value 3 (4)')
     expect(fieldLabel('sweep.axes.0.path', c, cat)).toBe('Sweep usemem: Tasks')
     expect(fieldLabel('', c, cat)).toBe('Config')
+  })
+
+  it('name a run’s engine config fields for Compare’s table the same way', () => {
+    expect(configLabel('memoryLimitBytes')).toBe('Memory limit')
+    expect(configLabel('workload.params.tasks')).toBe('Tasks')
+    expect(configLabel('designOptions.phase')).toBe('Phase (design option)')
+    expect(configLabel('devices.0.sizeBytes')).toBe('Device size')
+    expect(configLabel('devices.1.preset')).toBe('Swap device 2')
   })
 
   it('still say a path in words without the config and catalogue', () => {

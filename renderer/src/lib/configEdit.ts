@@ -173,10 +173,14 @@ export function fieldLabel(path: string, config?: ExperimentConfig | null, catal
 /**
  * A field of a run's engine config (as Compare's config table lists them) by the name the form
  * gives it: "memoryLimitBytes" -> "Memory limit", "workload.params.tasks" -> "Tasks",
- * "devices.0.sizeBytes" -> "Device size", "designOptions.phase" -> "Phase (design option)".
+ * "devices.0.sizeBytes" -> "Device size", "devices.1.preset" -> "Swap device 2",
+ * "designOptions.phase" -> "Phase (design option)".
  */
 export function configLabel(path: string): string {
   if (path.startsWith('designOptions.')) return `${words(path.slice('designOptions.'.length))} (design option)`
+  // A run's devices beyond the first are numbered (the form numbers them when it has several).
+  const dev = /^devices\.(\d+)\.(.+)$/.exec(path)
+  if (dev && Number(dev[1]) > 0) return `${DEVICE_LABELS[dev[2]] ?? words(dev[2])} ${Number(dev[1]) + 1}`
   return fieldLabel(path)
 }
 
